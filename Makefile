@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: MIT
+# lanwire: plain GNU make. `make` builds, `make check` runs every test,
+# `make demo` runs the main job. `make deps` installs Debian packages.
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.0.0)
+CC ?= cc
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+OPT := -O1
+else
+BUILD ?= build
+SANFLAGS :=
+OPT := -O2
+endif
+
+CFLAGS ?= $(OPT) -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -MMD -MP \
+	-D_GNU_SOURCE -Idaemon -Itests -DLW_VERSION='"$(VERSION)"' $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+LDLIBS := -lcrypto -lpthread
+
+DAEMON_ALL := $(wildcard daemon/*.c)
+DAEMON_TESTS := $(filter %_test.c,$(DAEMON_ALL))
+DAEMON_LIB := $(filter-out %_test.c daemon/main.c,$(DAEMON_ALL))
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_LIB))
+TEST_BINS := $(patsubst daemon/%_test.c,$(BUILD)/tests/%_test,$(DAEMON_TESTS))
+
+ifneq ($(V),1)
+Q := @
+qecho = @echo "  $(1)	$(2)"
+else
+qecho =
+endif
+
+.PHONY: all deps unit check check-san e2e fuzz demo bench clean style
+
+all: $(BUILD)/lanwired
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call qecho,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/liblw.a: $(LIB_OBJS)
+	$(call qecho,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/lanwired: $(BUILD)/daemon/main.o $(BUILD)/liblw.a
+	$(call qecho,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%_test: $(BUILD)/daemon/%_test.o $(BUILD)/liblw.a
+	@mkdir -p $(dir $@)
+	$(call qecho,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@bash tests/deps.sh
+
+unit: $(TEST_BINS)
+	@bash tests/run-unit.sh $(TEST_BINS)
+
+check: deps
+	@bash tests/check.sh
+
+demo: deps all
+	@bash tests/demo.sh $(BUILD)/lanwired
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

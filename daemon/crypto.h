@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Thin wrappers over OpenSSL's libcrypto for the primitives WireGuard uses
+ * (whitepaper section 5.4 "Cryptographic primitives"): X25519, BLAKE2s (plain,
+ * keyed and as HMAC), ChaCha20-Poly1305 (RFC 8439 AEAD with a 64-bit counter
+ * nonce) and XChaCha20-Poly1305 (HChaCha20 written here, libcrypto lacks it).
+ * Also the two helpers every secret needs: a constant-time compare and a wipe.
+ *
+ * Thread safety: every function may be called from any thread; per-thread
+ * cipher contexts are kept internally.
+ */
+#ifndef LW_CRYPTO_H
+#define LW_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BLAKE2S_HASH_LEN 32
+#define BLAKE2S_KEY_MAX 32
+#define X25519_KEY_LEN 32
+#define CHACHA20POLY1305_KEY_LEN 32
+#define CHACHA20POLY1305_TAG_LEN 16
+#define XCHACHA20POLY1305_NONCE_LEN 24
+
+/* Once at start-up (and in each test main). 0 or -errno. */
+int crypto_init(void);
+
+/* BLAKE2s with outlen in 1..32, keyed when keylen > 0 (key up to 32 bytes).
+ * Unkeyed with outlen < 32 aborts: OpenSSL 3.0 has no such digest, and
+ * WireGuard never asks for one (mac1/mac2 and cookies are keyed). */
+void blake2s(uint8_t *out, size_t outlen, const uint8_t *key, size_t keylen,
+	     const uint8_t *in, size_t inlen);
+/* BLAKE2s-256 of a concatenation a || b (unkeyed); used by mix_hash. */
+void blake2s_2(uint8_t out[static BLAKE2S_HASH_LEN], const uint8_t *a,
+	       size_t alen, const uint8_t *b, size_t blen);
+/* HMAC (RFC 2104) with BLAKE2s-256 as the hash; 32-byte output. */
+void hmac_blake2s(uint8_t out[static BLAKE2S_HASH_LEN], const uint8_t *key,
+		  size_t keylen, const uint8_t *in, size_t inlen);
+
+/* Fills priv with a fresh clamped Curve25519 private key. 0 or -errno. */
+int x25519_generate_private(uint8_t priv[static X25519_KEY_LEN]);
+/* Derives the public key of priv. */
+void x25519_public_from_private(uint8_t pub[static X25519_KEY_LEN],
+				const uint8_t priv[static X25519_KEY_LEN]);
+/* out = DH(priv, pub). False if the result is all zero (low-order point)
+ * or the library fails; out is then zeroed. */
+bool x25519(uint8_t out[static X25519_KEY_LEN],
+	    const uint8_t priv[static X25519_KEY_LEN],
+	    const uint8_t pub[static X25519_KEY_LEN]);
+
+/* AEAD. The 96-bit nonce is 32 zero bits followed by the little-endian
+ * 64-bit counter, as WireGuard specifies. dst holds srclen + 16 bytes on
+ * encrypt; dst and src may be the same buffer. */
+void chacha20poly1305_encrypt(uint8_t *dst, const uint8_t *src, size_t srclen,
+			      const uint8_t *ad, size_t adlen, uint64_t nonce,
+			      const uint8_t key[static CHACHA20POLY1305_KEY_LEN]);
+/* srclen includes the 16-byte tag; writes srclen - 16 bytes. False on a bad
+ * tag or short input (dst contents then unspecified). */
+bool chacha20poly1305_decrypt(uint8_t *dst, const uint8_t *src, size_t srclen,
+			      const uint8_t *ad, size_t adlen, uint64_t nonce,
+			      const uint8_t key[static CHACHA20POLY1305_KEY_LEN]);
+void xchacha20poly1305_encrypt(
+	uint8_t *dst, const uint8_t *src, size_t srclen, const uint8_t *ad,
+	size_t adlen, const uint8_t nonce[static XCHACHA20POLY1305_NONCE_LEN],
+	const uint8_t key[static CHACHA20POLY1305_KEY_LEN]);
+bool xchacha20poly1305_decrypt(
+	uint8_t *dst, const uint8_t *src, size_t srclen, const uint8_t *ad,
+	size_t adlen, const uint8_t nonce[static XCHACHA20POLY1305_NONCE_LEN],
+	const uint8_t key[static CHACHA20POLY1305_KEY_LEN]);
+/* HChaCha20 (draft-irtf-cfrg-xchacha section 2.2). */
+void hchacha20(uint8_t out[static 32], const uint8_t nonce[static 16],
+	       const uint8_t key[static 32]);
+
+/* Cryptographically random bytes. 0 or -errno. */
+int crypto_random(void *buf, size_t len);
+/* Constant-time equality of two buffers of len bytes. */
+bool crypto_equal(const void *a, const void *b, size_t len);
+/* True if all len bytes are zero, in constant time. */
+bool crypto_is_zero(const void *a, size_t len);
+/* Wipes a secret in a way the compiler cannot elide. */
+void crypto_wipe(void *p, size_t len);
+
+#endif

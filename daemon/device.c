@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The device and its event loop: one epoll over the TUN, the two UDP
+ * sockets and the UAPI listener; the epoll timeout is the earliest armed
+ * peer timer, and timers are ticked when it passes. Also the staged-packet
+ * pool and under-load detection (whitepaper 5.3).
+ */
+#include "device.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "log.h"
+#include "peer.h"
+#include "tun.h"
+#include "uapi.h"
+#include "udp.h"
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t real_now(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+static uint64_t real_wall_now(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
+uint64_t (*device_now)(void) = real_now;
+uint64_t (*device_wall_now)(void) = real_wall_now;
+
+const char *drop_reason_name(enum drop_reason r)
+{
+	static const char *const names[DROP_COUNT] = {
+		[DROP_SHORT] = "packet too short",
+		[DROP_BAD_TYPE] = "unknown message type",
+		[DROP_BAD_SIZE] = "wrong size for its type",
+		[DROP_INVALID_MAC] = "invalid mac1",
+		[DROP_UNDER_LOAD_NO_COOKIE] = "under load, no valid cookie",
+		[DROP_RATELIMITED] = "rate limited",
+		[DROP_HANDSHAKE_FAILED] = "handshake failed",
+		[DROP_UNKNOWN_INDEX] = "unknown receiver index",
+		[DROP_EXPIRED_KEYPAIR] = "expired keypair",
+		[DROP_DECRYPT_FAILED] = "failed authentication",
+		[DROP_REPLAYED] = "replayed or too old counter",
+		[DROP_BAD_INNER_PACKET] = "malformed inner packet",
+		[DROP_SOURCE_NOT_ALLOWED] = "inner source not in peer's allowed IPs",
+		[DROP_NO_PEER_FOR_DESTINATION] = "no peer for destination",
+		[DROP_NO_ENDPOINT] = "peer has no endpoint",
+		[DROP_STAGED_OVERFLOW] = "staged queue full",
+		[DROP_BAD_COOKIE] = "cookie reply failed",
+	};
+	return (unsigned)r < DROP_COUNT ? names[r] : "?";
+}
+
+void device_count_drop(struct device *dev, enum drop_reason r)
+{
+	static struct log_ratelimit rl;
+
+	dev->drops[r]++;
+	log_ratelimited(&rl, device_now(), "dropped packet: %s",
+			drop_reason_name(r));
+}
+
+int device_init(struct device *dev, const char *ifname)
+{
+	int ret;
+
+	memset(dev, 0, sizeof(*dev));
+	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
+	dev->tun_fd = dev->udp4_fd = dev->udp6_fd = -1;
+	dev->epoll_fd = dev->uapi_fd = -1;
+	dev->mtu = DEFAULT_MTU;
+	allowedips_init(&dev->allowedips);
+	ret = index_table_init(&dev->index);
+	if (ret)
+		return ret;
+	ret = ratelimiter_init(&dev->ratelimiter);
+	if (ret)
+		return ret;
+	/* Untouched pages of these cost no memory: only what a batch uses
+	 * becomes resident. */
+	dev->rx_bufs = mmap(NULL, (size_t)DEVICE_BATCH * PKT_MAX,
+			    PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	dev->tx_bufs = mmap(NULL, (size_t)DEVICE_TX_SLOTS * PKT_MAX,
+			    PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (dev->rx_bufs == MAP_FAILED || dev->tx_bufs == MAP_FAILED)
+		return -ENOMEM;
+	dev->state = DEVICE_UP;
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void device_close(struct device *dev)
+{
+	struct pktbuf *b;
+
+	while (dev->peers_first)
+		peer_remove(dev->peers_first);
+	allowedips_free(&dev->allowedips);
+	index_table_free(&dev->index);
+	ratelimiter_uninit(&dev->ratelimiter);
+	while ((b = dev->pool_free)) {
+		dev->pool_free = b->next;
+		free(b);
+	}
+	free(dev->peer_hash);
+	dev->peer_hash = NULL;
+	if (dev->rx_bufs && dev->rx_bufs != MAP_FAILED)
+		munmap(dev->rx_bufs, (size_t)DEVICE_BATCH * PKT_MAX);
+	if (dev->tx_bufs && dev->tx_bufs != MAP_FAILED)
+		munmap(dev->tx_bufs, (size_t)DEVICE_TX_SLOTS * PKT_MAX);
+	dev->rx_bufs = dev->tx_bufs = NULL;
+	close_fd(&dev->udp4_fd);
+	close_fd(&dev->udp6_fd);
+	close_fd(&dev->tun_fd);
+	close_fd(&dev->epoll_fd);
+	crypto_wipe(&dev->local, sizeof(dev->local));
+	crypto_wipe(&dev->cookie_checker, sizeof(dev->cookie_checker));
+	dev->state = DEVICE_CLOSED;
+}
+
+void device_set_private_key(struct device *dev, const uint8_t *key)
+{
+	struct peer *p;
+
+	noise_local_set_private(&dev->local, key);
+	cookie_checker_init(&dev->cookie_checker, dev->local.has_identity ?
+			    dev->local.static_public : NULL);
+	for (p = dev->peers_first; p; p = p->list_next)
+		peer_refresh_identity(p);
+}
+
+static void epoll_watch(struct device *dev, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (dev->epoll_fd >= 0 && fd >= 0)
+		epoll_ctl(dev->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int device_set_listen_port(struct device *dev, uint16_t port)
+{
+	int fd4 = -1, fd6 = -1, ret;
+	uint16_t bound = 0;
+
+	if (dev->udp4_fd >= 0 || dev->udp6_fd >= 0) {
+		if (port == dev->listen_port && port != 0)
+			return 0;
+		/* Free the old port first: rebinding the same number is the
+		 * common case (wg set listen-port). */
+		close_fd(&dev->udp4_fd);
+		close_fd(&dev->udp6_fd);
+	}
+	ret = udp_open(port, dev->fwmark, &fd4, &fd6, &bound);
+	if (ret < 0) {
+		log_error("cannot bind UDP port %u: %s", port, strerror(-ret));
+		/* Try to get the old port back so the device keeps working. */
+		if (udp_open(dev->listen_port, dev->fwmark, &fd4, &fd6,
+			     &bound) == 0) {
+			dev->udp4_fd = fd4;
+			dev->udp6_fd = fd6;
+			epoll_watch(dev, fd4);
+			epoll_watch(dev, fd6);
+		}
+		return ret;
+	}
+	dev->udp4_fd = fd4;
+	dev->udp6_fd = fd6;
+	dev->listen_port = bound;
+	epoll_watch(dev, fd4);
+	epoll_watch(dev, fd6);
+	log_verbose("UDP bound to port %u", bound);
+	return 0;
+}
+
+int device_set_fwmark(struct device *dev, uint32_t mark)
+{
+	int ret = udp_set_fwmark(dev->udp4_fd, mark);
+
+	if (!ret)
+		ret = udp_set_fwmark(dev->udp6_fd, mark);
+	if (!ret)
+		dev->fwmark = mark;
+	return ret;
+}
+
+void device_timer_armed(struct device *dev, uint64_t deadline)
+{
+	if (!dev->next_timer_ns || deadline < dev->next_timer_ns)
+		dev->next_timer_ns = deadline;
+}
+
+bool device_is_under_load(struct device *dev, uint64_t now)
+{
+	if (now - dev->load_window_start_ns >= 1000000000ULL) {
+		dev->load_window_start_ns = now;
+		dev->load_window_count = 0;
+	}
+	if (++dev->load_window_count > UNDER_LOAD_HANDSHAKES_PER_SECOND)
+		dev->under_load_until_ns = now + UNDER_LOAD_HOLD_NS;
+	return now < dev->under_load_until_ns;
+}
+
+struct pktbuf *pktbuf_get(struct device *dev, size_t len)
+{
+	struct pktbuf *b;
+
+	if (len <= POOL_BUF_SIZE && dev->pool_free) {
+		b = dev->pool_free;
+		dev->pool_free = b->next;
+	} else if (len <= POOL_BUF_SIZE) {
+		if (dev->pool_allocated >= POOL_MAX_BUFS)
+			return NULL;
+		b = malloc(sizeof(*b) + POOL_BUF_SIZE);
+		if (!b)
+			return NULL;
+		b->cap = POOL_BUF_SIZE;
+		dev->pool_allocated++;
+	} else {
+		/* Jumbo packets are rare: not pooled. */
+		b = malloc(sizeof(*b) + len);
+		if (!b)
+			return NULL;
+		b->cap = (uint32_t)len;
+	}
+	b->next = NULL;
+	b->len = (uint32_t)len;
+	return b;
+}
+
+void pktbuf_put(struct device *dev, struct pktbuf *b)
+{
+	if (!b)
+		return;
+	if (b->cap != POOL_BUF_SIZE) {
+		free(b);
+		return;
+	}
+	b->next = dev->pool_free;
+	dev->pool_free = b;
+}
+
+static void tick_timers(struct device *dev)
+{
+	uint64_t now = device_now(), next = 0;
+	struct peer *p, *n;
+
+	dev->next_timer_ns = 0;
+	for (p = dev->peers_first; p; p = n) {
+		uint64_t d;
+
+		n = p->list_next;
+		d = timers_tick(&p->timers, now);
+		if (d && (!next || d < next))
+			next = d;
+	}
+	/* Actions above may have armed timers through device_timer_armed. */
+	if (next && (!dev->next_timer_ns || next < dev->next_timer_ns))
+		dev->next_timer_ns = next;
+}
+
+static int epoll_timeout_ms(struct device *dev)
+{
+	uint64_t now = device_now();
+
+	if (!dev->next_timer_ns)
+		return -1;
+	if (dev->next_timer_ns <= now)
+		return 0;
+	/* Round up so we never wake just before the deadline. */
+	return (int)((dev->next_timer_ns - now + 999999) / 1000000);
+}
+
+static void handle_event(struct device *dev, struct epoll_event *ev)
+{
+	int fd = ev->data.fd;
+
+	if (fd == dev->tun_fd) {
+		if (ev->events & (EPOLLERR | EPOLLHUP)) {
+			log_verbose("TUN device went away; shutting down");
+			dev->should_exit = true;
+			return;
+		}
+		send_packets_from_tun(dev);
+	} else if (fd == dev->udp4_fd || fd == dev->udp6_fd) {
+		receive_packets_from_udp(dev, fd);
+	} else if (fd == dev->uapi_fd) {
+		uapi_accept(dev);
+	}
+}
+
+volatile sig_atomic_t device_stop_requested;
+
+int device_run(struct device *dev)
+{
+	struct epoll_event evs[16];
+	sigset_t wait_mask;
+
+	/* main() blocks SIGINT/SIGTERM; they are let in only while we sleep
+	 * in epoll_pwait, so a stop request is never missed between the
+	 * check and the wait. */
+	sigprocmask(SIG_SETMASK, NULL, &wait_mask);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+
+	dev->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (dev->epoll_fd < 0)
+		return -errno;
+	epoll_watch(dev, dev->tun_fd);
+	epoll_watch(dev, dev->udp4_fd);
+	epoll_watch(dev, dev->udp6_fd);
+	epoll_watch(dev, dev->uapi_fd);
+	while (!dev->should_exit && !device_stop_requested) {
+		int n = epoll_pwait(dev->epoll_fd, evs, 16,
+				    epoll_timeout_ms(dev), &wait_mask);
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; i < n && !dev->should_exit; i++)
+			handle_event(dev, &evs[i]);
+		if (dev->next_timer_ns && dev->next_timer_ns <= device_now())
+			tick_timers(dev);
+	}
+	return 0;
+}

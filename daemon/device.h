@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device: one WireGuard interface with its identity, peers, cryptokey
+ * routing table, receiver-index table, sockets, TUN and event loop.
+ *
+ * Ownership: main() owns the one device. It owns everything hanging off
+ * it; device_close() releases all of it and wipes the keys. One event-loop
+ * thread does all the work, so no locks.
+ */
+#ifndef LW_DEVICE_H
+#define LW_DEVICE_H
+
+#include <net/if.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "allowedips.h"
+#include "cookie.h"
+#include "index.h"
+#include "noise.h"
+#include "ratelimit.h"
+
+struct peer;
+
+#define DEFAULT_MTU 1420
+/* Packets read or received per batch (recvmmsg / sendmmsg). */
+#define DEVICE_BATCH 64
+/* tx_bufs holds DEVICE_BATCH slots and one scratch slot after them. */
+#define DEVICE_SCRATCH_SLOT DEVICE_BATCH
+#define DEVICE_TX_SLOTS (DEVICE_BATCH + 1)
+/* Room in every packet buffer for the transport header in front. */
+#define PKT_HEADROOM MESSAGE_DATA_HEADER_LEN
+/* Largest datagram or TUN packet we handle, plus the tag. */
+#define PKT_MAX 65536
+/* Staged-packet buffer pool. */
+#define POOL_BUF_SIZE 2048
+#define POOL_MAX_BUFS 4096
+/* Handshake messages per second above which we are "under load" and ask
+ * for cookies (whitepaper 5.3); the state lasts UNDER_LOAD_HOLD_NS. */
+#define UNDER_LOAD_HANDSHAKES_PER_SECOND 512
+#define UNDER_LOAD_HOLD_NS 1000000000ULL
+
+/* A staged packet, from the pool. */
+struct pktbuf {
+	struct pktbuf *next; /* free list */
+	uint32_t len;
+	uint32_t cap;
+	uint8_t data[];
+};
+
+enum device_state { DEVICE_DOWN, DEVICE_UP, DEVICE_CLOSED };
+
+/* Reasons a packet from the network or the TUN was dropped; counted and
+ * logged (rate-limited) under these names. */
+enum drop_reason {
+	DROP_SHORT,
+	DROP_BAD_TYPE,
+	DROP_BAD_SIZE,
+	DROP_INVALID_MAC,
+	DROP_UNDER_LOAD_NO_COOKIE,
+	DROP_RATELIMITED,
+	DROP_HANDSHAKE_FAILED,
+	DROP_UNKNOWN_INDEX,
+	DROP_EXPIRED_KEYPAIR,
+	DROP_DECRYPT_FAILED,
+	DROP_REPLAYED,
+	DROP_BAD_INNER_PACKET,
+	DROP_SOURCE_NOT_ALLOWED,
+	DROP_NO_PEER_FOR_DESTINATION,
+	DROP_NO_ENDPOINT,
+	DROP_STAGED_OVERFLOW,
+	DROP_BAD_COOKIE,
+	DROP_COUNT,
+};
+const char *drop_reason_name(enum drop_reason r);
+
+struct device {
+	char ifname[IFNAMSIZ];
+	enum device_state state;
+	struct noise_local local;
+	struct cookie_checker cookie_checker;
+	uint16_t listen_port;
+	uint32_t fwmark;
+
+	/* Peers: creation-ordered list and a hash by public key. */
+	struct peer *peers_first, *peers_last;
+	struct peer **peer_hash;
+	size_t peer_hash_size; /* power of two */
+	size_t npeers;
+	uint64_t next_peer_serial;
+
+	struct allowedips allowedips;
+	struct index_table index;
+	struct ratelimiter ratelimiter;
+
+	int tun_fd;
+	int mtu;
+	int udp4_fd, udp6_fd;
+	int epoll_fd;
+	int uapi_fd;
+	bool should_exit;
+
+	/* Earliest armed timer deadline (monotonic ns), 0 if none; lets the
+	 * loop sleep until then. */
+	uint64_t next_timer_ns;
+
+	/* Under-load detection. */
+	uint64_t load_window_start_ns;
+	unsigned load_window_count;
+	uint64_t under_load_until_ns;
+
+	/* Staged-packet pool. */
+	struct pktbuf *pool_free;
+	unsigned pool_allocated;
+
+	/* Batch buffers for the data path (PKT_MAX each). */
+	uint8_t *rx_bufs;
+	uint8_t *tx_bufs;
+
+	uint64_t drops[DROP_COUNT];
+};
+
+/* Monotonic and wall clocks in ns; replaceable for tests. */
+extern uint64_t (*device_now)(void);
+extern uint64_t (*device_wall_now)(void);
+
+int device_init(struct device *dev, const char *ifname);
+void device_close(struct device *dev);
+/* Set the identity (NULL or zero clears it); refreshes every peer. */
+void device_set_private_key(struct device *dev, const uint8_t *key);
+/* (Re)binds the UDP sockets to port (0 = random). 0 or -errno; on error
+ * the old sockets stay. */
+int device_set_listen_port(struct device *dev, uint16_t port);
+int device_set_fwmark(struct device *dev, uint32_t mark);
+void device_timer_armed(struct device *dev, uint64_t deadline);
+void device_count_drop(struct device *dev, enum drop_reason r);
+bool device_is_under_load(struct device *dev, uint64_t now);
+
+/* Set from a signal handler: device_run returns soon after. */
+extern volatile sig_atomic_t device_stop_requested;
+/* Event loop until should_exit. 0 or -errno. */
+int device_run(struct device *dev);
+
+/* Pool. */
+struct pktbuf *pktbuf_get(struct device *dev, size_t len);
+void pktbuf_put(struct device *dev, struct pktbuf *b);
+
+/* Send and receive paths (send.c, receive.c). */
+void send_packets_from_tun(struct device *dev);
+void send_handshake_initiation(struct peer *peer, bool is_retry);
+void send_keepalive(struct peer *peer);
+void send_staged_packets(struct peer *peer);
+/* Encrypts and sends one plaintext (data at buf+PKT_HEADROOM). */
+int send_buffer_to_peer(struct peer *peer, const uint8_t *msg, size_t len);
+void receive_packets_from_udp(struct device *dev, int fd);
+/* One datagram; exposed for tests and the fuzzer. */
+void receive_datagram(struct device *dev, uint8_t *buf, size_t len,
+		      const struct sockaddr *src);
+
+#endif

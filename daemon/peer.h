@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A peer: one remote static key with its handshake, keypair slots, cookie
+ * maker, timers, allowed IPs, endpoint, counters and the bounded queue of
+ * packets staged while a handshake is pending.
+ *
+ * Ownership: the device owns its peers (device->peers list and hash);
+ * peer_create() links a new peer in, peer_remove() unlinks, wipes and frees
+ * it. Everything runs on the event-loop thread.
+ */
+#ifndef LW_PEER_H
+#define LW_PEER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "allowedips.h"
+#include "cookie.h"
+#include "noise.h"
+#include "timers.h"
+#include "uapi_parse.h"
+
+struct device;
+struct pktbuf;
+
+/* Whitepaper 6.5 leaves the queue size open; the kernel keeps 128. */
+#define MAX_STAGED_PACKETS 128
+
+struct peer {
+	struct device *device;
+	uint8_t public_key[NOISE_PUBLIC_KEY_LEN];
+	struct noise_handshake handshake;
+	struct noise_keypairs keypairs;
+	struct cookie_maker cookie_maker;
+	struct peer_timers timers;
+	struct allowedips_owner allowedips;
+
+	bool has_endpoint;
+	struct uapi_endpoint endpoint;
+
+	uint64_t rx_bytes;
+	uint64_t tx_bytes;
+	uint64_t last_handshake_wall_ns; /* 0 = never */
+	uint64_t last_sent_handshake_ns; /* monotonic, 0 = never */
+	bool sent_lastminute_handshake;
+
+	/* Staged packets, FIFO ring. */
+	struct pktbuf *staged[MAX_STAGED_PACKETS];
+	unsigned staged_head;
+	unsigned staged_count;
+
+	/* Device bookkeeping: creation-order list and public-key hash. */
+	struct peer *list_prev, *list_next;
+	struct peer *hash_next;
+	uint64_t serial; /* creation order, for logs: "peer(3)" */
+};
+
+/* Returns the new peer linked into device, or NULL on ENOMEM. */
+struct peer *peer_create(struct device *dev,
+			 const uint8_t public_key[static NOISE_PUBLIC_KEY_LEN]);
+void peer_remove(struct peer *peer);
+struct peer *peer_lookup(struct device *dev,
+			 const uint8_t public_key[static NOISE_PUBLIC_KEY_LEN]);
+
+void peer_set_preshared_key(struct peer *peer, const uint8_t *psk);
+void peer_set_endpoint(struct peer *peer, const struct uapi_endpoint *ep);
+/* Recompute DH(s, S) and expire sessions after the device key changed. */
+void peer_refresh_identity(struct peer *peer);
+
+/* Keypair slot changes, with index-table bookkeeping. */
+void peer_install_keypair(struct peer *peer, struct noise_keypair *kp);
+void peer_clear_keypairs(struct peer *peer);
+/* Key confirmation on the receive path; true if next became current. */
+bool peer_confirm_keypair(struct peer *peer, struct noise_keypair *kp);
+/* Drops the handshake's index and ephemeral state. */
+void peer_clear_handshake(struct peer *peer);
+
+/* Staged queue. peer_stage_packet takes ownership of buf (drops the
+ * oldest packet when full). */
+void peer_stage_packet(struct peer *peer, struct pktbuf *buf);
+struct pktbuf *peer_unstage_packet(struct peer *peer);
+void peer_purge_staged(struct peer *peer);
+
+/* Short printable id for logs: "peer(3)". Never key material. */
+const char *peer_name(const struct peer *peer);
+
+#endif

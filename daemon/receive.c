@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The receive path: datagrams come in batches through recvmmsg and are
+ * dispatched by message type (whitepaper 5.4). Handshake messages are
+ * checked for mac1 (and, under load, mac2 plus a per-source rate limit)
+ * before any Diffie-Hellman; data messages are looked up by receiver index,
+ * authenticated, checked against the replay window, and their inner source
+ * must be in the sending peer's AllowedIPs before they reach the TUN.
+ * Every authenticated packet updates the peer's endpoint (roaming, 2.1).
+ */
+#include <endian.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "device.h"
+#include "log.h"
+#include "peer.h"
+#include "tun.h"
+#include "udp.h"
+
+static struct peer *peer_of_handshake(struct noise_handshake *hs)
+{
+	return (struct peer *)((uint8_t *)hs - offsetof(struct peer, handshake));
+}
+
+static struct noise_handshake *lookup_handshake(
+	void *ctx, const uint8_t public_key[static NOISE_PUBLIC_KEY_LEN])
+{
+	struct peer *peer = peer_lookup(ctx, public_key);
+
+	return peer ? &peer->handshake : NULL;
+}
+
+static socklen_t sockaddr_len(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					   sizeof(struct sockaddr_in);
+}
+
+static void update_endpoint(struct peer *peer, const struct sockaddr *src)
+{
+	socklen_t n = sockaddr_len(src);
+
+	if (peer->has_endpoint && !memcmp(&peer->endpoint.sa, src, n))
+		return;
+	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
+	memcpy(&peer->endpoint.sa, src, n);
+	peer->has_endpoint = true;
+}
+
+/* mac1, then under load mac2 and the per-source limit. True to go on. */
+static bool handshake_admitted(struct device *dev, uint8_t *msg, size_t len,
+			       uint32_t sender_index_le,
+			       const struct sockaddr *src, uint64_t now)
+{
+	enum cookie_mac_state state;
+	struct message_handshake_cookie reply;
+
+	state = cookie_checker_validate(&dev->cookie_checker, msg, len, src,
+					now);
+	if (state == INVALID_MAC) {
+		device_count_drop(dev, DROP_INVALID_MAC);
+		return false;
+	}
+	if (!device_is_under_load(dev, now))
+		return true;
+	if (state != VALID_MAC_WITH_COOKIE) {
+		if (cookie_checker_create_reply(&dev->cookie_checker, &reply,
+						msg, len, sender_index_le, src,
+						now) == 0)
+			udp_send(dev->udp4_fd, dev->udp6_fd, src, &reply,
+				 sizeof(reply));
+		device_count_drop(dev, DROP_UNDER_LOAD_NO_COOKIE);
+		return false;
+	}
+	if (!ratelimiter_allow(&dev->ratelimiter, src, now)) {
+		device_count_drop(dev, DROP_RATELIMITED);
+		return false;
+	}
+	return true;
+}
+
+static void send_handshake_response(struct peer *peer, uint64_t now)
+{
+	struct device *dev = peer->device;
+	struct noise_handshake *hs = &peer->handshake;
+	struct message_handshake_response msg;
+	struct noise_keypair *kp;
+	uint32_t index;
+
+	/* A crossing initiation of ours loses its index: this handshake is
+	 * now the responder's. */
+	if (hs->local_index) {
+		index_table_remove(&dev->index, hs->local_index);
+		hs->local_index = 0;
+	}
+	index = index_table_insert_handshake(&dev->index, peer);
+	if (!index || noise_handshake_create_response(&msg, hs, &dev->local,
+						       index) < 0) {
+		index_table_remove(&dev->index, index);
+		noise_handshake_clear(hs);
+		return;
+	}
+	kp = noise_handshake_begin_session(hs, now);
+	if (!kp) {
+		index_table_remove(&dev->index, index);
+		return;
+	}
+	peer_install_keypair(peer, kp);
+	timers_session_derived(&peer->timers, now);
+	log_verbose("%s: sending handshake response", peer_name(peer));
+	cookie_maker_add_macs(&peer->cookie_maker, (uint8_t *)&msg,
+			      sizeof(msg), now);
+	timers_any_authenticated_packet_traversal(&peer->timers, now);
+	timers_any_authenticated_packet_sent(&peer->timers, now);
+	send_buffer_to_peer(peer, (const uint8_t *)&msg, sizeof(msg));
+}
+
+static void receive_initiation(struct device *dev, uint8_t *buf, size_t len,
+			       const struct sockaddr *src, uint64_t now)
+{
+	struct message_handshake_initiation *msg = (void *)buf;
+	struct noise_handshake *hs;
+	enum noise_result res;
+	struct peer *peer;
+	static struct log_ratelimit rl;
+
+	if (!handshake_admitted(dev, buf, len, msg->sender_index, src, now))
+		return;
+	res = noise_handshake_consume_initiation(msg, &dev->local,
+						 lookup_handshake, dev, now,
+						 &hs);
+	if (res != NOISE_OK) {
+		log_ratelimited(&rl, now, "invalid handshake initiation: %s",
+				noise_result_name(res));
+		device_count_drop(dev, DROP_HANDSHAKE_FAILED);
+		return;
+	}
+	peer = peer_of_handshake(hs);
+	log_verbose("%s: received handshake initiation", peer_name(peer));
+	update_endpoint(peer, src);
+	peer->rx_bytes += len;
+	timers_any_authenticated_packet_received(&peer->timers, now);
+	timers_any_authenticated_packet_traversal(&peer->timers, now);
+	send_handshake_response(peer, now);
+}
+
+static void handshake_completed(struct peer *peer, uint64_t now)
+{
+	timers_handshake_complete(&peer->timers, now);
+	peer->last_handshake_wall_ns = device_wall_now();
+	peer->sent_lastminute_handshake = false;
+}
+
+static void receive_response(struct device *dev, uint8_t *buf, size_t len,
+			     const struct sockaddr *src, uint64_t now)
+{
+	struct message_handshake_response *msg = (void *)buf;
+	struct index_entry *e;
+	struct noise_keypair *kp;
+	struct peer *peer;
+	static struct log_ratelimit rl;
+	enum noise_result res;
+
+	if (!handshake_admitted(dev, buf, len, msg->sender_index, src, now))
+		return;
+	e = index_table_lookup(&dev->index, le32toh(msg->receiver_index),
+			       INDEX_HANDSHAKE);
+	if (!e) {
+		device_count_drop(dev, DROP_UNKNOWN_INDEX);
+		return;
+	}
+	peer = e->peer;
+	res = noise_handshake_consume_response(msg, &peer->handshake,
+					       &dev->local);
+	if (res != NOISE_OK) {
+		log_ratelimited(&rl, now, "%s: invalid handshake response: %s",
+				peer_name(peer), noise_result_name(res));
+		device_count_drop(dev, DROP_HANDSHAKE_FAILED);
+		return;
+	}
+	log_verbose("%s: received handshake response", peer_name(peer));
+	update_endpoint(peer, src);
+	peer->rx_bytes += len;
+	timers_any_authenticated_packet_received(&peer->timers, now);
+	timers_any_authenticated_packet_traversal(&peer->timers, now);
+	kp = noise_handshake_begin_session(&peer->handshake, now);
+	if (!kp)
+		return;
+	peer_install_keypair(peer, kp);
+	timers_session_derived(&peer->timers, now);
+	handshake_completed(peer, now);
+	/* Key confirmation for the responder: staged data or a keepalive. */
+	send_keepalive(peer);
+}
+
+static void receive_cookie(struct device *dev, uint8_t *buf, size_t len,
+			   uint64_t now)
+{
+	struct message_handshake_cookie *msg = (void *)buf;
+	struct index_entry *e;
+
+	e = index_table_lookup(&dev->index, le32toh(msg->receiver_index),
+			       INDEX_HANDSHAKE | INDEX_KEYPAIR);
+	if (!e) {
+		device_count_drop(dev, DROP_UNKNOWN_INDEX);
+		return;
+	}
+	if (cookie_maker_consume_reply(&e->peer->cookie_maker, msg, now) < 0) {
+		device_count_drop(dev, DROP_BAD_COOKIE);
+		return;
+	}
+	log_verbose("%s: received cookie reply", peer_name(e->peer));
+}
+
+/* Whitepaper 6.2: an initiator whose session nears REJECT_AFTER_TIME
+ * starts a new handshake when it receives, once. */
+static void keep_key_fresh_on_receive(struct peer *peer, uint64_t now)
+{
+	struct noise_keypair *kp = peer->keypairs.current;
+	uint64_t limit = (uint64_t)(REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT -
+				    REKEY_TIMEOUT) * NS_PER_SEC;
+
+	if (kp && kp->is_valid && kp->is_initiator &&
+	    now - kp->birthdate_ns > limit &&
+	    !peer->sent_lastminute_handshake) {
+		peer->sent_lastminute_handshake = true;
+		send_handshake_initiation(peer, false);
+	}
+}
+
+/* Length of the inner IP packet (without padding) and its source, or 0
+ * if it is not a well-formed IPv4 or IPv6 header. */
+static size_t inner_packet(const uint8_t *pkt, size_t len, int *family,
+			   const uint8_t **src)
+{
+	size_t n;
+
+	if (len >= 20 && (pkt[0] >> 4) == 4) {
+		n = ((size_t)pkt[2] << 8) | pkt[3];
+		if (n < 20 || n > len || (pkt[0] & 0x0f) < 5)
+			return 0;
+		*family = AF_INET;
+		*src = pkt + 12;
+		return n;
+	}
+	if (len >= 40 && (pkt[0] >> 4) == 6) {
+		n = 40 + (((size_t)pkt[4] << 8) | pkt[5]);
+		if (n > len)
+			return 0;
+		*family = AF_INET6;
+		*src = pkt + 8;
+		return n;
+	}
+	return 0;
+}
+
+static void deliver_to_tun(struct device *dev, struct peer *peer,
+			   const uint8_t *pkt, size_t len)
+{
+	const uint8_t *src;
+	int family;
+	size_t n = inner_packet(pkt, len, &family, &src);
+
+	if (!n) {
+		device_count_drop(dev, DROP_BAD_INNER_PACKET);
+		return;
+	}
+	if (allowedips_lookup(&dev->allowedips, family, src) !=
+	    &peer->allowedips) {
+		device_count_drop(dev, DROP_SOURCE_NOT_ALLOWED);
+		return;
+	}
+	if (write(dev->tun_fd, pkt, n) < 0 && tun_error_is_fatal(errno))
+		dev->should_exit = true;
+}
+
+static void receive_data(struct device *dev, uint8_t *buf, size_t len,
+			 const struct sockaddr *src, uint64_t now)
+{
+	struct message_data *msg = (void *)buf;
+	uint64_t counter = le64toh(msg->counter);
+	size_t clen = len - MESSAGE_DATA_HEADER_LEN;
+	struct noise_keypair *kp;
+	struct index_entry *e;
+	struct peer *peer;
+
+	e = index_table_lookup(&dev->index, le32toh(msg->key_idx),
+			       INDEX_KEYPAIR);
+	if (!e) {
+		device_count_drop(dev, DROP_UNKNOWN_INDEX);
+		return;
+	}
+	kp = e->keypair;
+	peer = e->peer;
+	if (now - kp->birthdate_ns >= REJECT_AFTER_TIME * NS_PER_SEC ||
+	    counter >= REJECT_AFTER_MESSAGES) {
+		device_count_drop(dev, DROP_EXPIRED_KEYPAIR);
+		return;
+	}
+	if (!chacha20poly1305_decrypt(msg->encrypted_data, msg->encrypted_data,
+				      clen, NULL, 0, counter,
+				      kp->receiving_key)) {
+		device_count_drop(dev, DROP_DECRYPT_FAILED);
+		return;
+	}
+	if (!replay_check(&kp->receiving_counter, counter)) {
+		device_count_drop(dev, DROP_REPLAYED);
+		return;
+	}
+	if (peer_confirm_keypair(peer, kp)) {
+		handshake_completed(peer, now);
+		send_staged_packets(peer);
+	}
+	update_endpoint(peer, src);
+	peer->rx_bytes += len;
+	timers_any_authenticated_packet_received(&peer->timers, now);
+	timers_any_authenticated_packet_traversal(&peer->timers, now);
+	keep_key_fresh_on_receive(peer, now);
+	if (clen == NOISE_AUTHTAG_LEN)
+		return; /* keepalive */
+	timers_data_received(&peer->timers, now);
+	deliver_to_tun(dev, peer, msg->encrypted_data,
+		       clen - NOISE_AUTHTAG_LEN);
+}
+
+void receive_datagram(struct device *dev, uint8_t *buf, size_t len,
+		      const struct sockaddr *src)
+{
+	uint64_t now = device_now();
+	uint32_t type;
+
+	if (len < sizeof(struct message_header)) {
+		device_count_drop(dev, DROP_SHORT);
+		return;
+	}
+	memcpy(&type, buf, sizeof(type));
+	switch (le32toh(type)) {
+	case MESSAGE_HANDSHAKE_INITIATION:
+		if (len != MESSAGE_INITIATION_LEN)
+			break;
+		receive_initiation(dev, buf, len, src, now);
+		return;
+	case MESSAGE_HANDSHAKE_RESPONSE:
+		if (len != MESSAGE_RESPONSE_LEN)
+			break;
+		receive_response(dev, buf, len, src, now);
+		return;
+	case MESSAGE_HANDSHAKE_COOKIE:
+		if (len != MESSAGE_COOKIE_LEN)
+			break;
+		receive_cookie(dev, buf, len, now);
+		return;
+	case MESSAGE_DATA:
+		if (len < MESSAGE_DATA_MIN_LEN)
+			break;
+		receive_data(dev, buf, len, src, now);
+		return;
+	default:
+		device_count_drop(dev, DROP_BAD_TYPE);
+		return;
+	}
+	device_count_drop(dev, DROP_BAD_SIZE);
+}
+
+void receive_packets_from_udp(struct device *dev, int fd)
+{
+	struct mmsghdr msgs[DEVICE_BATCH];
+	struct iovec iov[DEVICE_BATCH];
+	struct sockaddr_in6 addrs[DEVICE_BATCH];
+
+	for (int round = 0; round < 4; round++) {
+		int n;
+
+		for (unsigned i = 0; i < DEVICE_BATCH; i++) {
+			iov[i].iov_base = dev->rx_bufs + (size_t)i * PKT_MAX;
+			iov[i].iov_len = PKT_MAX;
+			memset(&msgs[i], 0, sizeof(msgs[i]));
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_name = &addrs[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(addrs[i]);
+		}
+		n = recvmmsg(fd, msgs, DEVICE_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n && !dev->should_exit; i++) {
+			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				device_count_drop(dev, DROP_BAD_SIZE);
+				continue;
+			}
+			receive_datagram(dev, iov[i].iov_base, msgs[i].msg_len,
+					 (struct sockaddr *)&addrs[i]);
+		}
+		if (n < DEVICE_BATCH)
+			return;
+	}
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-peer timers (whitepaper section 6, "Timers & Stateless UX"), kept as
+ * stored deadlines that timers_tick() compares with the clock, so a test
+ * drives them with a fake clock and no thread sleeps. Event hooks are named
+ * after the whitepaper's events; the actions they lead to (send an
+ * initiation, a keepalive, wipe keys) go out through struct timers_ops.
+ *
+ * Ownership: struct peer_timers is embedded in the peer. Times are
+ * monotonic nanoseconds. Caller serialises.
+ */
+#ifndef LW_TIMERS_H
+#define LW_TIMERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "messages.h"
+
+/* Handshake attempts before giving up: REKEY_ATTEMPT_TIME / REKEY_TIMEOUT. */
+#define MAX_TIMER_HANDSHAKES (REKEY_ATTEMPT_TIME / REKEY_TIMEOUT)
+
+enum timer_kind {
+	TIMER_RETRANSMIT_HANDSHAKE,
+	TIMER_SEND_KEEPALIVE,
+	TIMER_NEW_HANDSHAKE,
+	TIMER_ZERO_KEY_MATERIAL,
+	TIMER_PERSISTENT_KEEPALIVE,
+	TIMER_COUNT,
+};
+const char *timer_name(enum timer_kind t);
+
+/* What the timers ask of their peer. ctx is peer_timers.ctx. */
+struct timers_ops {
+	void (*send_initiation)(void *ctx, bool is_retry);
+	void (*send_keepalive)(void *ctx);
+	/* Retries exhausted: drop staged packets. */
+	void (*handshake_gave_up)(void *ctx);
+	void (*zero_key_material)(void *ctx);
+	/* Random jitter added to REKEY_TIMEOUT, 0..REKEY_TIMEOUT_JITTER_MAX_MS. */
+	uint32_t (*jitter_ms)(void *ctx);
+	/* A deadline was armed; the owner of the clock may need to wake
+	 * earlier. May be NULL. */
+	void (*armed)(void *ctx, uint64_t deadline_ns);
+};
+
+struct peer_timers {
+	uint64_t deadline[TIMER_COUNT]; /* 0 = not armed */
+	unsigned handshake_attempts;
+	bool need_another_keepalive;
+	bool enabled; /* false while the peer is being removed or is down */
+	uint16_t persistent_keepalive_interval; /* seconds, 0 = off */
+	const struct timers_ops *ops;
+	void *ctx;
+};
+
+void timers_init(struct peer_timers *t, const struct timers_ops *ops,
+		 void *ctx);
+void timers_stop(struct peer_timers *t);
+
+/* Event hooks, in the whitepaper's words. */
+void timers_data_sent(struct peer_timers *t, uint64_t now);
+void timers_data_received(struct peer_timers *t, uint64_t now);
+void timers_any_authenticated_packet_sent(struct peer_timers *t, uint64_t now);
+void timers_any_authenticated_packet_received(struct peer_timers *t,
+					      uint64_t now);
+void timers_any_authenticated_packet_traversal(struct peer_timers *t,
+					       uint64_t now);
+void timers_handshake_initiated(struct peer_timers *t, uint64_t now);
+void timers_handshake_complete(struct peer_timers *t, uint64_t now);
+void timers_session_derived(struct peer_timers *t, uint64_t now);
+
+/* Fires every expired timer; returns the earliest remaining deadline or 0. */
+uint64_t timers_tick(struct peer_timers *t, uint64_t now);
+uint64_t timers_next_deadline(const struct peer_timers *t);
+
+#endif

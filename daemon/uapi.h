@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The UAPI socket of the cross-platform userspace interface
+ * (/var/run/wireguard/IFACE.sock): get=1 dumps the device, set=1 applies a
+ * transaction parsed whole by uapi_parse.c. A transaction with a bad line
+ * answers errno=-N and changes nothing.
+ */
+#ifndef LW_UAPI_H
+#define LW_UAPI_H
+
+#include <stddef.h>
+
+#include "uapi_parse.h"
+
+struct device;
+
+#define UAPI_DIR "/var/run/wireguard"
+
+/* Creates the listening socket for ifname (directory 0755, socket 0600).
+ * Returns the fd or -errno (-EADDRINUSE if a live daemon holds it). */
+int uapi_listen(const char *ifname);
+void uapi_unlink(const char *ifname);
+/* Accepts and serves one client connection (all its requests). */
+void uapi_accept(struct device *dev);
+
+/* Growable text buffer for responses. */
+struct uapi_buf {
+	char *data;
+	size_t len, cap;
+	int error; /* -ENOMEM once an append failed */
+};
+void uapi_buf_free(struct uapi_buf *b);
+
+/* The two operations, separated from the socket for tests. */
+int uapi_apply(struct device *dev, struct uapi_set *set);
+void uapi_get(struct device *dev, struct uapi_buf *out);
+/* Runs a whole request text ("get=1\n\n" or "set=1\n...\n\n") and appends
+ * the response, ending "errno=N\n\n". Returns the errno value. */
+int uapi_handle_text(struct device *dev, const char *req, size_t len,
+		     struct uapi_buf *out);
+
+#endif

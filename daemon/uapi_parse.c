@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Parser of the cross-platform UAPI "set=1" transaction (wireguard.com/
+ * xplatform, "Configuration Protocol") into struct uapi_set. Each line is
+ * "key=value"; the key is looked up in one table that says whether it is a
+ * device key, a peer key, or public_key (which opens a new peer), and one
+ * small setter per key checks and stores its value. Nothing is applied
+ * here: the device applies the whole model or none of it. Values are taken
+ * as strictly as the wg tool writes them (ipc-uapi.h) and as wireguard-go
+ * reads them (device/uapi.go): exact key names, no blanks, decimal numbers
+ * of digits only, keys of exactly 64 hex digits, numeric endpoints.
+ *
+ * error_line counts the lines handed to uapi_set_parse_line(): after an
+ * error it is the 1-based number of the failing line (line 1 is the first
+ * line after "set=1"); after success it is the number of lines parsed.
+ * After an error the model is only fit for uapi_set_free().
+ */
+#include "uapi_parse.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define KEY_HEX_LEN (2 * NOISE_PUBLIC_KEY_LEN)
+#define ARRAY_MIN_CAP 8
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+_Static_assert(NOISE_PUBLIC_KEY_LEN == NOISE_SYMMETRIC_KEY_LEN,
+	       "key_from_hex decodes both kinds of key");
+
+/* Where a key may appear in the transaction. */
+enum key_scope {
+	KEY_DEVICE,	/* before the first public_key */
+	KEY_PEER,	/* after a public_key, about that peer */
+	KEY_PEER_START, /* public_key itself: opens a new peer */
+};
+
+/* A piece of a line: not NUL-terminated. */
+struct span {
+	const char *p;
+	size_t len;
+};
+
+struct uapi_key {
+	const char *name;
+	size_t name_len;
+	enum key_scope scope;
+	int (*set)(struct uapi_set *s, const char *value, size_t len);
+};
+
+/* ---- values ------------------------------------------------------------ */
+
+static bool value_is(const char *value, size_t len, const char *literal)
+{
+	return len == strlen(literal) && !memcmp(value, literal, len);
+}
+
+/* The boolean keys have one legal value; wireguard-go rejects the rest. */
+static int parse_true(const char *value, size_t len, bool *flag)
+{
+	if (!value_is(value, len, "true"))
+		return -EINVAL;
+	*flag = true;
+	return 0;
+}
+
+/* Digits only (no sign, blank, base prefix), at most max. */
+static int parse_decimal(const char *value, size_t len, uint32_t max,
+			 uint32_t *out)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	if (!len)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (value[i] < '0' || value[i] > '9')
+			return -EINVAL;
+		n = n * 10 + (uint64_t)(value[i] - '0');
+		if (n > max)
+			return -EINVAL;
+	}
+	*out = (uint32_t)n;
+	return 0;
+}
+
+/* A prefix length as netip.ParsePrefix reads it: no leading zero. */
+static int parse_cidr(const char *value, size_t len, uint32_t max,
+		      uint8_t *cidr)
+{
+	uint32_t n;
+	int ret;
+
+	if (len > 1 && value[0] == '0')
+		return -EINVAL;
+	ret = parse_decimal(value, len, max, &n);
+	if (!ret)
+		*cidr = (uint8_t)n;
+	return ret;
+}
+
+/* inet_pton() wants a C string; the line is not one. */
+static int parse_address(int family, const char *text, size_t len, void *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (len >= sizeof(buf) || memchr(text, '\0', len))
+		return -EINVAL;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	return inet_pton(family, buf, out) == 1 ? 0 : -EINVAL;
+}
+
+/* "ADDR/CIDR"; the family is v6 iff ADDR has a ':', as in wg's config.c. */
+static int parse_allowed_ip(struct uapi_allowed_ip *ip, const char *value,
+			    size_t len)
+{
+	const char *slash = memchr(value, '/', len);
+	size_t addr_len;
+	int family, ret;
+
+	if (!slash)
+		return -EINVAL;
+	addr_len = (size_t)(slash - value);
+	family = memchr(value, ':', addr_len) ? AF_INET6 : AF_INET;
+	memset(ip, 0, sizeof(*ip));
+	ret = parse_cidr(slash + 1, len - addr_len - 1,
+			 family == AF_INET6 ? 128 : 32, &ip->cidr);
+	if (ret)
+		return ret;
+	ret = parse_address(family, value, addr_len, ip->addr);
+	if (ret)
+		return ret;
+	ip->family = (uint8_t)family;
+	return 0;
+}
+
+/* ---- model arrays ------------------------------------------------------ */
+
+/* Doubling keeps a transaction of n lines O(n); refuse what cannot fit. */
+static int next_capacity(size_t cap, size_t elem_size, size_t *next)
+{
+	size_t base = cap ? cap : ARRAY_MIN_CAP / 2;
+
+	if (base > SIZE_MAX / 2 / elem_size)
+		return -ENOMEM;
+	*next = base * 2;
+	return 0;
+}
+
+/*
+ * The peers array holds preshared keys, so it is not realloc()ed: the old
+ * block is copied, wiped and only then freed.
+ */
+static int grow_peers(struct uapi_set *s)
+{
+	struct uapi_peer *peers;
+	size_t cap;
+
+	if (next_capacity(s->cap_peers, sizeof(*peers), &cap))
+		return -ENOMEM;
+	peers = malloc(cap * sizeof(*peers));
+	if (!peers)
+		return -ENOMEM;
+	if (s->peers) {
+		memcpy(peers, s->peers, s->n_peers * sizeof(*peers));
+		explicit_bzero(s->peers, s->n_peers * sizeof(*peers));
+		free(s->peers);
+	}
+	s->peers = peers;
+	s->cap_peers = cap;
+	return 0;
+}
+
+static int grow_allowed_ips(struct uapi_peer *peer)
+{
+	struct uapi_allowed_ip *ips;
+	size_t cap;
+
+	if (next_capacity(peer->cap_allowed_ips, sizeof(*ips), &cap))
+		return -ENOMEM;
+	ips = realloc(peer->allowed_ips, cap * sizeof(*ips));
+	if (!ips)
+		return -ENOMEM;
+	peer->allowed_ips = ips;
+	peer->cap_allowed_ips = cap;
+	return 0;
+}
+
+static struct uapi_peer *last_peer(struct uapi_set *s)
+{
+	return &s->peers[s->n_peers - 1];
+}
+
+/* ---- device keys ------------------------------------------------------- */
+
+/* All zero is legal and means "remove the private key". */
+static int set_private_key(struct uapi_set *s, const char *value, size_t len)
+{
+	int ret = key_from_hex(s->private_key, value, len);
+
+	if (!ret)
+		s->has_private_key = true;
+	return ret;
+}
+
+static int set_listen_port(struct uapi_set *s, const char *value, size_t len)
+{
+	uint32_t port;
+	int ret = parse_decimal(value, len, UINT16_MAX, &port);
+
+	if (ret)
+		return ret;
+	s->listen_port = (uint16_t)port;
+	s->has_listen_port = true;
+	return 0;
+}
+
+/* wg sends fwmark=0 to clear the mark. */
+static int set_fwmark(struct uapi_set *s, const char *value, size_t len)
+{
+	int ret = parse_decimal(value, len, UINT32_MAX, &s->fwmark);
+
+	if (!ret)
+		s->has_fwmark = true;
+	return ret;
+}
+
+static int set_replace_peers(struct uapi_set *s, const char *value, size_t len)
+{
+	return parse_true(value, len, &s->replace_peers);
+}
+
+/* ---- peer keys --------------------------------------------------------- */
+
+/*
+ * Opens a new peer op. A key seen twice in one transaction gives two ops,
+ * applied in order: wg emits that for two [Peer] sections with one key.
+ */
+static int set_public_key(struct uapi_set *s, const char *value, size_t len)
+{
+	uint8_t key[NOISE_PUBLIC_KEY_LEN];
+	struct uapi_peer *peer;
+	int ret;
+
+	ret = key_from_hex(key, value, len);
+	if (ret)
+		return ret;
+	if (s->n_peers == s->cap_peers && grow_peers(s))
+		return -ENOMEM;
+	peer = &s->peers[s->n_peers++];
+	memset(peer, 0, sizeof(*peer));
+	memcpy(peer->public_key, key, sizeof(key));
+	return 0;
+}
+
+static int set_remove(struct uapi_set *s, const char *value, size_t len)
+{
+	return parse_true(value, len, &last_peer(s)->remove);
+}
+
+static int set_update_only(struct uapi_set *s, const char *value, size_t len)
+{
+	return parse_true(value, len, &last_peer(s)->update_only);
+}
+
+/* All zero is legal and means "no preshared key". */
+static int set_preshared_key(struct uapi_set *s, const char *value,
+			     size_t len)
+{
+	struct uapi_peer *peer = last_peer(s);
+	int ret = key_from_hex(peer->preshared_key, value, len);
+
+	if (!ret)
+		peer->has_preshared_key = true;
+	return ret;
+}
+
+static int set_endpoint(struct uapi_set *s, const char *value, size_t len)
+{
+	struct uapi_peer *peer = last_peer(s);
+	int ret = endpoint_parse(&peer->endpoint, value, len);
+
+	if (!ret)
+		peer->has_endpoint = true;
+	return ret;
+}
+
+static int set_persistent_keepalive_interval(struct uapi_set *s,
+					     const char *value, size_t len)
+{
+	struct uapi_peer *peer = last_peer(s);
+	uint32_t secs;
+	int ret = parse_decimal(value, len, UINT16_MAX, &secs);
+
+	if (ret)
+		return ret;
+	peer->persistent_keepalive_interval = (uint16_t)secs;
+	peer->has_persistent_keepalive = true;
+	return 0;
+}
+
+static int set_replace_allowed_ips(struct uapi_set *s, const char *value,
+				   size_t len)
+{
+	return parse_true(value, len, &last_peer(s)->replace_allowed_ips);
+}
+
+static int set_allowed_ip(struct uapi_set *s, const char *value, size_t len)
+{
+	struct uapi_peer *peer = last_peer(s);
+	struct uapi_allowed_ip ip;
+	int ret;
+
+	ret = parse_allowed_ip(&ip, value, len);
+	if (ret)
+		return ret;
+	if (peer->n_allowed_ips == peer->cap_allowed_ips &&
+	    grow_allowed_ips(peer))
+		return -ENOMEM;
+	peer->allowed_ips[peer->n_allowed_ips++] = ip;
+	return 0;
+}
+
+/* Only version 1 exists; the kernel answers other values so. */
+static int set_protocol_version(struct uapi_set *s, const char *value,
+				size_t len)
+{
+	(void)s;
+	return value_is(value, len, "1") ? 0 : -EPROTONOSUPPORT;
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+#define UAPI_KEY(name, scope, set) { name, sizeof(name) - 1, scope, set }
+
+static const struct uapi_key uapi_keys[] = {
+	UAPI_KEY("private_key", KEY_DEVICE, set_private_key),
+	UAPI_KEY("listen_port", KEY_DEVICE, set_listen_port),
+	UAPI_KEY("fwmark", KEY_DEVICE, set_fwmark),
+	UAPI_KEY("replace_peers", KEY_DEVICE, set_replace_peers),
+	UAPI_KEY("public_key", KEY_PEER_START, set_public_key),
+	UAPI_KEY("remove", KEY_PEER, set_remove),
+	UAPI_KEY("update_only", KEY_PEER, set_update_only),
+	UAPI_KEY("preshared_key", KEY_PEER, set_preshared_key),
+	UAPI_KEY("endpoint", KEY_PEER, set_endpoint),
+	UAPI_KEY("persistent_keepalive_interval", KEY_PEER,
+		 set_persistent_keepalive_interval),
+	UAPI_KEY("replace_allowed_ips", KEY_PEER, set_replace_allowed_ips),
+	UAPI_KEY("allowed_ip", KEY_PEER, set_allowed_ip),
+	UAPI_KEY("protocol_version", KEY_PEER, set_protocol_version),
+};
+
+static const struct uapi_key *key_lookup(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(uapi_keys); i++) {
+		if (uapi_keys[i].name_len == len &&
+		    !memcmp(uapi_keys[i].name, name, len))
+			return &uapi_keys[i];
+	}
+	return NULL;
+}
+
+/*
+ * A peer key needs a peer. A device key after the first public_key is
+ * unknown in that position, as in wireguard-go ("invalid UAPI peer key").
+ */
+static int key_check_scope(const struct uapi_set *s, const struct uapi_key *k)
+{
+	if (k->scope == KEY_PEER && !s->n_peers)
+		return -EPROTO;
+	if (k->scope == KEY_DEVICE && s->n_peers)
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- public ------------------------------------------------------------ */
+
+void uapi_set_init(struct uapi_set *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+int uapi_set_parse_line(struct uapi_set *s, const char *line, size_t len)
+{
+	const struct uapi_key *k;
+	const char *eq;
+	size_t key_len;
+	int ret;
+
+	s->error_line++;
+	if (!len || memchr(line, '\0', len))
+		return -EINVAL;
+	eq = memchr(line, '=', len);
+	if (!eq)
+		return -EINVAL;
+	key_len = (size_t)(eq - line);
+	k = key_lookup(line, key_len);
+	if (!k)
+		return -EINVAL;
+	ret = key_check_scope(s, k);
+	if (ret)
+		return ret;
+	return k->set(s, eq + 1, len - key_len - 1);
+}
+
+/* Wipes every key, frees every array and leaves s as uapi_set_init() did. */
+void uapi_set_free(struct uapi_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_peers; i++)
+		free(s->peers[i].allowed_ips);
+	if (s->peers)
+		explicit_bzero(s->peers, s->n_peers * sizeof(*s->peers));
+	free(s->peers);
+	explicit_bzero(s, sizeof(*s));
+}
+
+/* Initialises s itself; the caller frees it, on success and on error. */
+int uapi_set_parse(struct uapi_set *s, const char *text, size_t len)
+{
+	const char *end, *nl;
+	size_t line_len;
+	int ret;
+
+	uapi_set_init(s);
+	if (!len)
+		return 0;
+	end = text + len;
+	for (;;) {
+		nl = memchr(text, '\n', (size_t)(end - text));
+		line_len = nl ? (size_t)(nl - text) : (size_t)(end - text);
+		if (!line_len)
+			return 0;
+		ret = uapi_set_parse_line(s, text, line_len);
+		if (ret)
+			return ret;
+		if (!nl || nl + 1 == end)
+			return 0;
+		text = nl + 1;
+	}
+}
+
+/*
+ * One hex digit to its value without a table or a data-dependent branch;
+ * *invalid collects a non-zero mask for anything but [0-9a-fA-F].
+ */
+static uint32_t hex_nibble(unsigned char c, uint32_t *invalid)
+{
+	uint32_t num = (uint32_t)c ^ 0x30u;		/* '0'..'9' -> 0..9 */
+	uint32_t alpha = ((uint32_t)c | 0x20u) - 0x61u; /* 'a'..'f' -> 0..5 */
+	uint32_t is_num = 0u - ((num - 10u) >> 31);
+	uint32_t is_alpha = 0u - (((alpha - 6u) >> 31) & (~alpha >> 31));
+
+	*invalid |= ~(is_num | is_alpha);
+	return ((is_num & num) | (is_alpha & (alpha + 10u))) & 0xfu;
+}
+
+/* Upper and lower case; the key is zeroed when the text is not a key. */
+int key_from_hex(uint8_t key[static NOISE_PUBLIC_KEY_LEN], const char *hex,
+		 size_t len)
+{
+	uint32_t invalid = 0, hi, lo;
+	size_t i;
+
+	if (len != KEY_HEX_LEN)
+		return -EINVAL;
+	for (i = 0; i < NOISE_PUBLIC_KEY_LEN; i++) {
+		hi = hex_nibble((unsigned char)hex[2 * i], &invalid);
+		lo = hex_nibble((unsigned char)hex[2 * i + 1], &invalid);
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (invalid) {
+		explicit_bzero(key, NOISE_PUBLIC_KEY_LEN);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* 0..15 to '0'..'9', 'a'..'f' without a table or a branch. */
+static char hex_digit(uint32_t n)
+{
+	uint32_t is_letter = 0u - ((9u - n) >> 31);
+
+	return (char)('0' + n + (is_letter & ('a' - '0' - 10)));
+}
+
+void key_to_hex(char hex[static 2 * NOISE_PUBLIC_KEY_LEN + 1],
+		const uint8_t key[static NOISE_PUBLIC_KEY_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < NOISE_PUBLIC_KEY_LEN; i++) {
+		hex[2 * i] = hex_digit(key[i] >> 4);
+		hex[2 * i + 1] = hex_digit(key[i] & 0xfu);
+	}
+	hex[KEY_HEX_LEN] = '\0';
+}
+
+/* "[v6]:port" or "v4:port" into family, address text and port text. */
+static int endpoint_split(const char *s, size_t len, int *family,
+			  struct span *host, struct span *port)
+{
+	const char *colon;
+
+	if (len && s[0] == '[') {
+		const char *close = memchr(s, ']', len);
+
+		if (!close || close + 1 == s + len || close[1] != ':')
+			return -EINVAL;
+		*family = AF_INET6;
+		*host = (struct span){ s + 1, (size_t)(close - s - 1) };
+		colon = close + 1;
+	} else {
+		colon = len ? memrchr(s, ':', len) : NULL;
+		if (!colon)
+			return -EINVAL;
+		*family = AF_INET;
+		*host = (struct span){ s, (size_t)(colon - s) };
+	}
+	*port = (struct span){ colon + 1, (size_t)(s + len - colon - 1) };
+	return 0;
+}
+
+/*
+ * Numeric, port required, brackets around v6 and only v6, as wg writes it.
+ * A v6 zone ("%eth0") is refused: inet_pton() has no notion of one.
+ */
+int endpoint_parse(struct uapi_endpoint *ep, const char *s, size_t len)
+{
+	struct uapi_endpoint out;
+	struct span host, port;
+	uint32_t port_num;
+	int family, ret;
+
+	if (endpoint_split(s, len, &family, &host, &port) ||
+	    parse_decimal(port.p, port.len, UINT16_MAX, &port_num))
+		return -EINVAL;
+	memset(&out, 0, sizeof(out));
+	if (family == AF_INET6) {
+		out.in6.sin6_family = AF_INET6;
+		out.in6.sin6_port = htons((uint16_t)port_num);
+		ret = parse_address(AF_INET6, host.p, host.len,
+				    &out.in6.sin6_addr);
+	} else {
+		out.in.sin_family = AF_INET;
+		out.in.sin_port = htons((uint16_t)port_num);
+		ret = parse_address(AF_INET, host.p, host.len,
+				    &out.in.sin_addr);
+	}
+	if (ret)
+		return ret;
+	*ep = out;
+	return 0;
+}
+
+/* An endpoint of neither family formats as the empty string. */
+void endpoint_format(char *buf, size_t buflen, const struct uapi_endpoint *ep)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (!buflen)
+		return;
+	buf[0] = '\0';
+	if (ep->sa.sa_family == AF_INET &&
+	    inet_ntop(AF_INET, &ep->in.sin_addr, host, sizeof(host)))
+		snprintf(buf, buflen, "%s:%u", host, ntohs(ep->in.sin_port));
+	else if (ep->sa.sa_family == AF_INET6 &&
+		 inet_ntop(AF_INET6, &ep->in6.sin6_addr, host, sizeof(host)))
+		snprintf(buf, buflen, "[%s]:%u", host,
+			 ntohs(ep->in6.sin6_port));
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Parser of the cross-platform userspace UAPI "set=1" transaction
+ * (wireguard.com/xplatform). Text is parsed into one model, struct uapi_set;
+ * the device validates and applies the model in one place (uapi.c), so a
+ * bad line applies nothing.
+ *
+ * Ownership: the caller owns struct uapi_set; uapi_set_free() wipes the keys
+ * in it and frees its arrays.
+ */
+#ifndef LW_UAPI_PARSE_H
+#define LW_UAPI_PARSE_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "messages.h"
+
+struct uapi_allowed_ip {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t cidr;
+	uint8_t addr[16]; /* first 4 bytes for AF_INET */
+};
+
+struct uapi_endpoint {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	};
+};
+
+struct uapi_peer {
+	uint8_t public_key[NOISE_PUBLIC_KEY_LEN];
+	bool remove;
+	bool update_only;
+	bool replace_allowed_ips;
+	bool has_preshared_key;
+	uint8_t preshared_key[NOISE_SYMMETRIC_KEY_LEN];
+	bool has_endpoint;
+	struct uapi_endpoint endpoint;
+	bool has_persistent_keepalive;
+	uint16_t persistent_keepalive_interval;
+	size_t n_allowed_ips;
+	size_t cap_allowed_ips;
+	struct uapi_allowed_ip *allowed_ips;
+};
+
+struct uapi_set {
+	bool has_private_key;
+	uint8_t private_key[NOISE_PUBLIC_KEY_LEN]; /* all zero = remove key */
+	bool has_listen_port;
+	uint16_t listen_port;
+	bool has_fwmark;
+	uint32_t fwmark;
+	bool replace_peers;
+	size_t n_peers;
+	size_t cap_peers;
+	struct uapi_peer *peers;
+	/* Where parsing stopped, for the error log: 1-based line number. */
+	size_t error_line;
+};
+
+/*
+ * Streaming interface: uapi_set_init(), then uapi_set_parse_line() once per
+ * line (without the trailing newline; the "set=1" line and the empty line
+ * that ends the transaction are not passed), then the caller applies or
+ * frees. Returns 0 or a negative errno: -EINVAL for a malformed value or an
+ * unknown key, -EPROTO for a peer key before any public_key,
+ * -EPROTONOSUPPORT for protocol_version other than 1, -ENOMEM.
+ */
+void uapi_set_init(struct uapi_set *s);
+int uapi_set_parse_line(struct uapi_set *s, const char *line, size_t len);
+void uapi_set_free(struct uapi_set *s);
+
+/* Whole-buffer convenience (for tests and the fuzzer): text holds lines
+ * separated by '\n', without "set=1" and ending at an empty line or at the
+ * end of the buffer. */
+int uapi_set_parse(struct uapi_set *s, const char *text, size_t len);
+
+/* Helpers shared with the get path and the planner. */
+int key_from_hex(uint8_t key[static NOISE_PUBLIC_KEY_LEN], const char *hex,
+		 size_t len);
+void key_to_hex(char hex[static 2 * NOISE_PUBLIC_KEY_LEN + 1],
+		const uint8_t key[static NOISE_PUBLIC_KEY_LEN]);
+/* "1.2.3.4:5" or "[::1]:5" (numeric only). 0 or -EINVAL. */
+int endpoint_parse(struct uapi_endpoint *ep, const char *s, size_t len);
+/* Formats as endpoint_parse accepts; buf of at least 64 bytes. */
+void endpoint_format(char *buf, size_t buflen, const struct uapi_endpoint *ep);
+
+#endif

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages lanwire builds and tests with, if missing.
+# Safe to run again: does nothing when everything is present.
+set -euo pipefail
+
+PKGS=(
+	gcc make pkg-config libssl-dev         # build: libcrypto for the primitives
+	clang libclang-rt-14-dev llvm          # libFuzzer targets and sanitizers
+	wireguard-tools wireguard-go           # wg, wg-quick; interop peer
+	iproute2 iputils-ping iperf3 nftables  # namespaces, ping, throughput, NAT
+	tcpdump netcat-openbsd procps kmod     # captures, UAPI by hand, ps
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages: ${missing[*]} (run as root to install)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
