@@ -35,7 +35,7 @@ else
 qecho =
 endif
 
-.PHONY: all deps unit check check-san e2e fuzz demo bench clean style
+.PHONY: all deps unit check e2e fuzz fuzz-build demo bench clean
 
 all: $(BUILD)/lanwired
 
@@ -56,6 +56,31 @@ $(BUILD)/tests/%_test: $(BUILD)/daemon/%_test.o $(BUILD)/liblw.a
 	@mkdir -p $(dir $@)
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer targets: one per parser, built with clang into build-fuzz/.
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-std=gnu11 -D_GNU_SOURCE -Idaemon -DLW_VERSION='"fuzz"'
+FUZZ_LIB_OBJS := $(patsubst %.c,build-fuzz/%.o,$(DAEMON_LIB))
+FUZZ_TARGETS := $(patsubst fuzz/%.c,build-fuzz/fuzz_%,$(wildcard fuzz/*.c))
+FUZZ_SECONDS ?= 30
+
+build-fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call qecho,FUZZCC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build-fuzz/fuzz_%: fuzz/%.c $(FUZZ_LIB_OBJS)
+	$(call qecho,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto -lpthread
+
+.SECONDARY:
+
+fuzz-build: $(FUZZ_TARGETS)
+
+# Each target for FUZZ_SECONDS on a scratch copy of its committed corpus.
+fuzz: $(FUZZ_TARGETS)
+	@bash tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 deps:
 	@bash tests/deps.sh

@@ -305,8 +305,9 @@ static int parse_prefix(uint32_t *key, unsigned int *nwords, int family,
 	*nwords = family_words(family);
 	if (!*nwords || !addr || cidr > 32 * *nwords)
 		return -EINVAL;
+	/* host bits are left in: every comparison stops at cidr and
+	 * node_new() masks what it stores */
 	key_from_bytes(key, addr, *nwords);
-	key_mask(key, *nwords, cidr);
 	return 0;
 }
 
@@ -440,4 +441,69 @@ int allowedips_walk_by_owner(const struct allowedips_owner *owner,
 			return ret;
 	}
 	return 0;
+}
+
+/* One node's invariants: masked bits, a branching node really branches, an
+ * entry is on its owner's list, each child extends our prefix on the side
+ * its slot says and points back at us. */
+static bool node_is_sane(const struct allowedips_node *node,
+			 unsigned int nwords)
+{
+	const struct allowedips_node *child;
+	uint32_t masked[MAX_WORDS];
+	unsigned int b;
+
+	memcpy(masked, node->bits, nwords * sizeof(masked[0]));
+	key_mask(masked, nwords, node->cidr);
+	if (node->nwords != nwords || node->cidr > 32 * nwords ||
+	    memcmp(masked, node->bits, nwords * sizeof(masked[0])))
+		return false;
+	if (!node->owner && !(node->child[0] && node->child[1]))
+		return false;
+	if (node->owner && *node->owner_pprev != node)
+		return false;
+	for (b = 0; b < 2; b++) {
+		child = node->child[b];
+		if (child && (child->parent != node ||
+			      child->cidr <= node->cidr ||
+			      child->nwords != nwords ||
+			      !prefix_matches(node, child->bits) ||
+			      key_bit(child->bits, node->cidr) != b))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Not in allowedips.h: for allowedips_test.c only, which declares it.
+ * Visits every node of one family's trie, without recursion, checking
+ * node_is_sane(). Returns the number of nodes, -1 on a broken invariant.
+ */
+long allowedips_debug_check(const struct allowedips *table, int family);
+long allowedips_debug_check(const struct allowedips *table, int family)
+{
+	const struct allowedips_node *node, *prev = NULL, *next;
+	unsigned int nwords = family_words(family);
+	long count = 0;
+
+	if (!nwords)
+		return -1;
+	node = nwords == WORDS_V4 ? table->root4 : table->root6;
+	if (node && node->parent)
+		return -1;
+	while (node) {
+		if (prev == node->parent) {
+			if (!node_is_sane(node, nwords))
+				return -1;
+			count++;
+			next = node->child[0] ? node->child[0] : node->child[1];
+		} else if (prev == node->child[0]) {
+			next = node->child[1];
+		} else {
+			next = NULL;
+		}
+		prev = node;
+		node = next ? next : node->parent;
+	}
+	return count;
 }

@@ -19,6 +19,10 @@
 #define NOWNERS 8
 #define REF_MAX 4096
 
+/* Defined in allowedips.c for this test only: checks the trie's structural
+ * invariants, returns its node count or -1. */
+long allowedips_debug_check(const struct allowedips *table, int family);
+
 /* Naive reference: one row per prefix, addr masked, scanned linearly. */
 struct ref_entry {
 	int family;
@@ -137,6 +141,24 @@ static struct allowedips_owner *ref_lookup(struct ref_table *t, int family,
 	return best ? best->owner : NULL;
 }
 
+/* The trie of each family is sane and holds no node that is neither an
+ * entry nor a real branch, so at most 2n - 1 nodes for n entries. */
+static bool trie_ok(const struct allowedips *t, const struct ref_table *ref)
+{
+	long n4 = 0, n6 = 0, nodes4, nodes6;
+	size_t i;
+
+	for (i = 0; i < ref->n; i++) {
+		n4 += ref->e[i].family == AF_INET;
+		n6 += ref->e[i].family == AF_INET6;
+	}
+	nodes4 = allowedips_debug_check(t, AF_INET);
+	nodes6 = allowedips_debug_check(t, AF_INET6);
+	return nodes4 >= 0 && nodes6 >= 0 && nodes4 >= n4 && nodes6 >= n6 &&
+	       nodes4 <= (n4 ? 2 * n4 - 1 : 0) &&
+	       nodes6 <= (n6 ? 2 * n6 - 1 : 0);
+}
+
 /* Walk check: every prefix walked is in the reference under owner, none
  * twice, and the number walked equals the reference's count. */
 struct walk_ctx {
@@ -223,6 +245,7 @@ static void test_edges_v4(void)
 	CHECK(allowedips_lookup(&t, AF_INET, v4("10.1.3.4")) == &c);
 	CHECK(allowedips_lookup(&t, AF_INET, v4("10.2.3.4")) == &b);
 	CHECK(allowedips_lookup(&t, AF_INET, v4("11.2.3.4")) == &a);
+	CHECK_EQ(allowedips_debug_check(&t, AF_INET), 5);
 	/* 4: host bits masked: 10.1.2.77/24 is 10.1.2.0/24 */
 	CHECK_EQ(allowedips_insert(&t, AF_INET, v4("10.1.2.77"), 24, &c), 0);
 	CHECK(allowedips_lookup(&t, AF_INET, v4("10.1.2.200")) == &c);
@@ -258,6 +281,7 @@ static void test_edges_v4(void)
 	CHECK_EQ(allowedips_remove(&t, AF_INET, v4("0.0.0.0"), 0, &a), 0);
 	CHECK(allowedips_lookup(&t, AF_INET, v4("11.2.3.4")) == NULL);
 	CHECK(allowedips_lookup(&t, AF_INET, v4("10.1.2.3")) == &a);
+	CHECK_EQ(allowedips_debug_check(&t, AF_INET), 3);
 	/* 9: remove everything -> no nodes left */
 	allowedips_remove_by_owner(&t, &a);
 	allowedips_remove_by_owner(&t, &b);
@@ -320,6 +344,41 @@ static void test_edges_v6(void)
 	CHECK_EQ(a.count + b.count, 0);
 }
 
+static void test_collapse(void)
+{
+	struct allowedips t;
+	struct allowedips_owner a = { 0 }, b = { 0 };
+
+	allowedips_init(&t);
+	/* 16: two siblings need a branching node at their common /23 */
+	allowedips_insert(&t, AF_INET, v4("10.0.0.0"), 24, &a);
+	allowedips_insert(&t, AF_INET, v4("10.0.1.0"), 24, &b);
+	CHECK_EQ(allowedips_debug_check(&t, AF_INET), 3);
+	CHECK(allowedips_lookup(&t, AF_INET, v4("10.0.2.0")) == NULL);
+	/* 17: removing one folds the branch away */
+	CHECK_EQ(allowedips_remove(&t, AF_INET, v4("10.0.0.0"), 24, &a), 0);
+	CHECK_EQ(allowedips_debug_check(&t, AF_INET), 1);
+	/* 18: an entry at the branch point takes the branch's node... */
+	allowedips_insert(&t, AF_INET, v4("10.0.0.0"), 24, &a);
+	allowedips_insert(&t, AF_INET, v4("10.0.0.0"), 23, &b);
+	CHECK_EQ(allowedips_debug_check(&t, AF_INET), 3);
+	/* ... and when it goes the node stays as a pure branch */
+	CHECK_EQ(allowedips_remove(&t, AF_INET, v4("10.0.0.0"), 23, &b), 0);
+	CHECK_EQ(allowedips_debug_check(&t, AF_INET), 3);
+	CHECK(allowedips_lookup(&t, AF_INET, v4("10.0.1.1")) == &b);
+	/* 19: an entry with one child, removed, is replaced by the child */
+	allowedips_insert(&t, AF_INET, v4("10.0.0.0"), 8, &b);
+	CHECK_EQ(allowedips_debug_check(&t, AF_INET), 4);
+	allowedips_remove_by_owner(&t, &a);
+	CHECK_EQ(allowedips_debug_check(&t, AF_INET), 2);
+	CHECK_EQ(allowedips_remove(&t, AF_INET, v4("10.0.0.0"), 8, &b), 0);
+	CHECK_EQ(allowedips_debug_check(&t, AF_INET), 1);
+	CHECK(allowedips_lookup(&t, AF_INET, v4("10.0.1.1")) == &b);
+	CHECK(allowedips_lookup(&t, AF_INET, v4("10.9.1.1")) == NULL);
+	allowedips_free(&t);
+	CHECK(b.count == 0 && t.root4 == NULL);
+}
+
 struct walk_list {
 	int n;
 	int v4, v6;
@@ -349,14 +408,14 @@ static void test_walk(void)
 	int i;
 
 	allowedips_init(&t);
-	/* 16: walk gives exactly what was inserted, masked */
+	/* 20: walk gives exactly what was inserted, masked */
 	allowedips_insert(&t, AF_INET, v4("192.168.7.99"), 24, &a);
 	allowedips_insert(&t, AF_INET6, v6("fd00:1:2:3::"), 48, &a);
 	CHECK_EQ(allowedips_walk_by_owner(&a, walk_count, &l), 0);
 	CHECK_EQ(l.n, 2);
 	CHECK_EQ(l.v4, 1);
 	CHECK_EQ(l.v6, 1);
-	/* 17: fn's non-zero return stops the walk and is returned */
+	/* 21: fn's non-zero return stops the walk and is returned */
 	for (i = 0; i < 200; i++) {
 		addr[0] = 172;
 		addr[1] = 16;
@@ -445,6 +504,7 @@ static void test_random(void)
 	uint8_t base[4][16];
 	struct allowedips t;
 	unsigned int i, j, mismatches = 0, walk_bad = 0, lookups_bad = 0;
+	unsigned int trie_bad = 0;
 	uint64_t seq;
 
 	for (i = 0; i < 4; i++)
@@ -457,6 +517,7 @@ static void test_random(void)
 			continue;
 		for (j = 0; j < NOWNERS; j++)
 			walk_bad += !walk_matches(&ref, &owners[j]);
+		trie_bad += !trie_ok(&t, &ref);
 		/* every reference prefix looked up exactly */
 		for (j = 0; j < ref.n; j++)
 			lookups_bad += allowedips_lookup(&t, ref.e[j].family,
@@ -467,6 +528,7 @@ static void test_random(void)
 	CHECK_EQ(mismatches, 0);
 	CHECK_EQ(walk_bad, 0);
 	CHECK_EQ(lookups_bad, 0);
+	CHECK_EQ(trie_bad, 0);
 	/* remove everything, in random owner order: no node may remain */
 	seq = t.seq;
 	for (i = 0; i < NOWNERS; i++) {
@@ -507,6 +569,7 @@ static void test_churn_to_empty(void)
 			bad += allowedips_insert(&t, family, addr, cidr, o) != 0;
 			ref_insert(&ref, family, addr, cidr, o);
 		}
+		bad += !trie_ok(&t, &ref);
 		while (ref.n) {
 			e = ref.e[rng() % ref.n];
 			bad += allowedips_remove(&t, e.family, e.addr, e.cidr,
@@ -515,6 +578,8 @@ static void test_churn_to_empty(void)
 			random_addr(addr, e.family, base);
 			bad += allowedips_lookup(&t, e.family, addr) !=
 			       ref_lookup(&ref, e.family, addr);
+			if (ref.n % 97 == 0)
+				bad += !trie_ok(&t, &ref);
 		}
 		CHECK(t.root4 == NULL && t.root6 == NULL);
 	}
@@ -528,6 +593,7 @@ int main(void)
 {
 	test_edges_v4();
 	test_edges_v6();
+	test_collapse();
 	test_walk();
 	test_random();
 	test_churn_to_empty();

@@ -127,12 +127,13 @@ static void test_sources(void)
 	CHECK_EQ(allow_n(&rl, ss6("::ffff:198.51.100.3"), T0, 2), 2);
 	CHECK_EQ(allow_n(&rl, ss4("198.51.100.3"), T0, 10),
 		 RATELIMIT_BURST - 2);
-	/* 13: ... but an IPv6 /64 with the same low bits is not */
+	/* 13: ... but IPv6 addresses and /64s with the same bits are not */
 	CHECK_EQ(allow_n(&rl, ss6("::c633:6403"), T0, 1), 1);
-	CHECK_EQ(rl.count, 7);
+	CHECK_EQ(allow_n(&rl, ss6("0:0:c633:6403::1"), T0, 1), 1);
+	CHECK_EQ(rl.count, 8);
 	/* 14: other families are refused and not tracked */
 	CHECK(!allow(&rl, un, T0));
-	CHECK_EQ(rl.count, 7);
+	CHECK_EQ(rl.count, 8);
 	ratelimiter_uninit(&rl);
 	CHECK(rl.buckets == NULL && rl.count == 0);
 }

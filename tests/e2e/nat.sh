@@ -75,7 +75,7 @@ ep_is_from() { [[ $(ep) == "$1":* ]]; }
 section "A learns B's endpoint through the NAT"
 n A wg set "$IFA" listen-port $PORT_A private-key "$(key a)" peer "$PB" allowed-ips $IN4_B/32
 check_eq "A has no endpoint configured for B" "(none)" "$(ep)"
-check_not "A has no route to B's real address" nq A ip route get $B_REAL
+check_not "A has no route to B's real address" eval "nq A ip route get $B_REAL >/dev/null 2>&1"
 n B wg set "$IFB" listen-port $PORT_B private-key "$(key b)" \
 	peer "$PA" allowed-ips $IN4_A/32 endpoint $OUT4_A:$PORT_A persistent-keepalive 1
 check "A learned an endpoint at R's outer address within ${NAT_BOUND}s" wait_until "$NAT_BOUND" ep_is_from $R_OUT
@@ -88,7 +88,7 @@ check "ping B->A through the NAT" ping_ok B $IN4_A
 # A must move to R's new address from B's next keepalive.
 section "NAT rebinding 1: router's outer address changes"
 n R nft flush chain ip lwnat post
-n R nft add rule ip lwnat post oifname "$VRA" masquerade to :40000-40099
+n R nft add rule ip lwnat post oifname "$VRA" meta l4proto udp masquerade to :40000-40099
 t0=$(date +%s.%N)
 n R ip addr del $R_OUT/24 dev "$VRA"
 n R ip addr add $R_OUT2/24 dev "$VRA"
@@ -108,7 +108,7 @@ n R sysctl -qw net.netfilter.nf_conntrack_udp_timeout_stream=1
 sleep 1.5			# one more keepalive picks up the short timeout
 n B wg set "$IFB" peer "$PA" persistent-keepalive off
 n R nft flush chain ip lwnat post
-n R nft add rule ip lwnat post oifname "$VRA" masquerade to :41000-41099
+n R nft add rule ip lwnat post oifname "$VRA" meta l4proto udp masquerade to :41000-41099
 sleep 3				# old mapping expires
 t0=$(date +%s.%N)
 n B wg set "$IFB" peer "$PA" persistent-keepalive 1
