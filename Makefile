@@ -92,7 +92,7 @@ check: deps
 	@bash tests/check.sh
 
 demo: deps all
-	@bash tests/demo.sh $(BUILD)/lanwired
+	@bash scripts/demo.sh $(BUILD)/lanwired
 
 clean:
 	rm -rf build build-san build-fuzz

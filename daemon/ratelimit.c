@@ -166,7 +166,8 @@ static void ratelimiter_gc(struct ratelimiter *rl, uint64_t now_ns)
 {
 	size_t i;
 
-	if (now_ns >= rl->last_gc_ns && now_ns - rl->last_gc_ns < GC_INTERVAL_NS)
+	if (now_ns >= rl->last_gc_ns &&
+	    now_ns - rl->last_gc_ns < GC_INTERVAL_NS)
 		return;
 	rl->last_gc_ns = now_ns;
 	for (i = 0; i < rl->nbuckets && rl->count; i++)
