@@ -158,17 +158,22 @@ static struct allowedips_node *node_new(const uint32_t *key,
 static void owner_link(struct allowedips_owner *owner,
 		       struct allowedips_node *node)
 {
+	/* Appended at the tail, so prefixes are listed back in the order
+	 * they were added, as wireguard-go does. tail == NULL: empty. */
+	struct allowedips_node **tail = owner->tail ? owner->tail : &owner->first;
+
 	node->owner = owner;
-	node->owner_next = owner->first;
-	node->owner_pprev = &owner->first;
-	if (owner->first)
-		owner->first->owner_pprev = &node->owner_next;
-	owner->first = node;
+	node->owner_next = NULL;
+	node->owner_pprev = tail;
+	*tail = node;
+	owner->tail = &node->owner_next;
 	owner->count++;
 }
 
 static void owner_unlink(struct allowedips_node *node)
 {
+	if (node->owner->tail == &node->owner_next)
+		node->owner->tail = node->owner_pprev;
 	*node->owner_pprev = node->owner_next;
 	if (node->owner_next)
 		node->owner_next->owner_pprev = node->owner_pprev;
@@ -480,7 +485,6 @@ static bool node_is_sane(const struct allowedips_node *node,
  * Visits every node of one family's trie, without recursion, checking
  * node_is_sane(). Returns the number of nodes, -1 on a broken invariant.
  */
-long allowedips_debug_check(const struct allowedips *table, int family);
 long allowedips_debug_check(const struct allowedips *table, int family)
 {
 	const struct allowedips_node *node, *prev = NULL, *next;

@@ -23,6 +23,7 @@ struct allowedips_node;
  * entries; call allowedips_remove_by_owner() before freeing it. */
 struct allowedips_owner {
 	struct allowedips_node *first; /* list of this owner's entries */
+	struct allowedips_node **tail; /* last entry's next field; NULL if empty */
 	size_t count;
 };
 
@@ -51,11 +52,16 @@ void allowedips_remove_by_owner(struct allowedips *table,
 struct allowedips_owner *allowedips_lookup(const struct allowedips *table,
 					   int family, const uint8_t *addr);
 
-/* Calls fn for each prefix of owner (addr already masked). Stops early and
+/* Calls fn for each prefix of owner (addr already masked), in the order
+ * they were inserted. Stops early and
  * returns fn's value if fn returns non-zero; otherwise 0. */
 typedef int (*allowedips_walk_fn)(void *ctx, int family, const uint8_t *addr,
 				  uint8_t cidr);
 int allowedips_walk_by_owner(const struct allowedips_owner *owner,
 			     allowedips_walk_fn fn, void *ctx);
+
+/* For tests: checks the trie's invariants; returns its node count, or -1
+ * if an invariant is broken. */
+long allowedips_debug_check(const struct allowedips *table, int family);
 
 #endif

@@ -23,7 +23,6 @@
 
 /* Defined in allowedips.c for this test only: checks the trie's structural
  * invariants, returns its node count or -1. */
-long allowedips_debug_check(const struct allowedips *table, int family);
 
 /* Naive reference: one row per prefix, addr masked, scanned linearly. */
 struct ref_entry {
@@ -384,6 +383,7 @@ static void test_collapse(void)
 struct walk_list {
 	int n;
 	int v4, v6;
+	uint8_t order[16];
 };
 
 static int walk_count(void *ctx, int family, const uint8_t *addr,
@@ -399,6 +399,49 @@ static int walk_count(void *ctx, int family, const uint8_t *addr,
 	    !memcmp(addr, v6("fd00:1:2::"), 16))
 		l->v6++;
 	return l->n == 100 ? 7 : 0;
+}
+
+static int walk_order(void *ctx, int family, const uint8_t *addr,
+		      uint8_t cidr)
+{
+	struct walk_list *l = ctx;
+
+	/* Records the third octet of each v4 prefix in walk order. */
+	if (l->n < 16)
+		l->order[l->n] = addr[2];
+	l->n++;
+	return 0;
+}
+
+/* 22: prefixes come back in insertion order, also after removals. */
+static void test_walk_order(void)
+{
+	struct allowedips t;
+	struct allowedips_owner a = { 0 };
+	struct walk_list l = { 0 };
+	static const uint8_t want1[] = { 3, 1, 2 }, want2[] = { 3, 2, 9 };
+
+	allowedips_init(&t);
+	allowedips_insert(&t, AF_INET, v4("10.0.3.0"), 24, &a);
+	allowedips_insert(&t, AF_INET, v4("10.0.1.0"), 24, &a);
+	allowedips_insert(&t, AF_INET, v4("10.0.2.0"), 24, &a);
+	allowedips_walk_by_owner(&a, walk_order, &l);
+	CHECK_EQ(l.n, 3);
+	CHECK(!memcmp(l.order, want1, 3));
+	allowedips_remove(&t, AF_INET, v4("10.0.1.0"), 24, &a);
+	allowedips_insert(&t, AF_INET, v4("10.0.9.0"), 24, &a);
+	memset(&l, 0, sizeof(l));
+	allowedips_walk_by_owner(&a, walk_order, &l);
+	CHECK_EQ(l.n, 3);
+	CHECK(!memcmp(l.order, want2, 3));
+	/* Emptied and refilled: the tail pointer must be reset. */
+	allowedips_remove_by_owner(&t, &a);
+	allowedips_insert(&t, AF_INET, v4("10.0.5.0"), 24, &a);
+	memset(&l, 0, sizeof(l));
+	allowedips_walk_by_owner(&a, walk_order, &l);
+	CHECK_EQ(l.n, 1);
+	CHECK_EQ(l.order[0], 5);
+	allowedips_free(&t);
 }
 
 static void test_walk(void)
@@ -597,6 +640,7 @@ int main(void)
 	test_edges_v6();
 	test_collapse();
 	test_walk();
+	test_walk_order();
 	test_random();
 	test_churn_to_empty();
 	return test_finish("allowedips");

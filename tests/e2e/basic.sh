@@ -93,7 +93,7 @@ stop_by_linkdel()
 # Case 1: A initiates over outer IPv4.  Only A knows an endpoint, so the first
 # handshake must come from A; B learns A's endpoint from the initiation.
 section "case 1: A initiates, outer IPv4"
-start_pair 1
+start_pair 1 || exit 1
 n A wg set "$IFA" peer "$(pub b)" allowed-ips $IN4_B/32,$IN6_B/128 endpoint $OUT4_B:$PORT_B
 n B wg set "$IFB" peer "$(pub a)" allowed-ips $IN4_A/32,$IN6_A/128
 check_eq "B has no endpoint for A before any traffic" "(none)" "$(peer_field "$IFB" "$(pub a)" endpoint)"
@@ -113,7 +113,7 @@ stop_by_sigterm "$IFB" B
 
 # Case 2: fresh daemons, B initiates over outer IPv4; A learns B's endpoint.
 section "case 2: B initiates, outer IPv4"
-start_pair 2
+start_pair 2 || exit 1
 n A wg set "$IFA" peer "$(pub b)" allowed-ips $IN4_B/32,$IN6_B/128
 n B wg set "$IFB" peer "$(pub a)" allowed-ips $IN4_A/32,$IN6_A/128 endpoint $OUT4_A:$PORT_A
 check_eq "A has no endpoint for B before any traffic" "(none)" "$(peer_field "$IFA" "$(pub b)" endpoint)"
@@ -128,7 +128,7 @@ stop_by_linkdel "$IFB" B
 
 # Case 3: fresh daemons, inner IPv4 and IPv6 over outer IPv6 ([fd00::2]:51821).
 section "case 3: A initiates, outer IPv6"
-start_pair 3
+start_pair 3 || exit 1
 n A wg set "$IFA" peer "$(pub b)" allowed-ips $IN4_B/32,$IN6_B/128 endpoint "[$OUT6_B]:$PORT_B"
 n B wg set "$IFB" peer "$(pub a)" allowed-ips $IN4_A/32,$IN6_A/128
 check "ping A->B inner IPv4 over outer IPv6" ping_ok A $IN4_B

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# make check: every test, in this order, each step's output kept in
+# build/logs/STEP.log with its PASS/FAIL lines shown here:
+#   1. unit tests, plain build
+#   2. unit tests under ASan + UBSan (build-san/)
+#   3. libFuzzer targets, FUZZ_SECONDS each (default 30)
+#   4. end-to-end in network namespaces: lanwired<->lanwired,
+#      lanwired<->wireguard-go and wireguard-go<->lanwired (so each
+#      implementation initiates against the other)
+#   5. the end-to-end suite again with the ASan + UBSan build of lanwired
+#   6. the rekey soak (SOAK_SECONDS, default 210) lanwired<->wireguard-go
+# The closing line is "check: N passed, N failed"; the exit status is
+# non-zero if any step failed. QUICK=1 skips steps 5 and 6.
+set -u
+cd "$(dirname "$0")/.."
+mkdir -p build/logs
+WGGO=$(command -v wireguard-go || echo /usr/bin/wireguard-go)
+LW=$PWD/build/lanwired
+LWSAN=$PWD/build-san/lanwired
+total_pass=0 total_fail=0 failed_steps=()
+
+# step NAME COMMAND...: runs it, shows FAIL lines and its closing line,
+# adds that line's counts to the total (a missing line counts as a failure).
+step() {
+	local name=$1 log=build/logs/$1.log rc line p f
+	shift
+	echo "=== $name: $*"
+	local t0=$(date +%s)
+	"$@" >"$log" 2>&1
+	rc=$?
+	grep -a -E '^(FAIL|ERROR: AddressSanitizer|SUMMARY: )' "$log" | head -n 40
+	line=$(grep -a -E '^[a-z_0-9-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	p=$(sed -n 's/.*: \([0-9]*\) passed.*/\1/p' <<<"$line")
+	f=$(sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p' <<<"$line")
+	if [ -z "$line" ]; then
+		tail -n 30 "$log"
+		p=0 f=1
+	elif [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+		tail -n 30 "$log"
+		f=1
+	fi
+	total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+	[ "$f" -eq 0 ] || failed_steps+=("$name")
+	echo "    $name: $p passed, $f failed ($(($(date +%s) - t0)) s; log $log)"
+}
+
+make -s -j2 all >build/logs/build.log 2>&1 || { cat build/logs/build.log; echo "check: 0 passed, 1 failed"; exit 1; }
+make -s -j2 SAN=1 all >build/logs/build-san.log 2>&1 || { cat build/logs/build-san.log; echo "check: 0 passed, 1 failed"; exit 1; }
+
+step unit make -s -j2 unit
+step unit-san make -s -j2 SAN=1 unit
+step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+step e2e-lanwired-lanwired bash tests/e2e/run.sh "$LW" "$LW"
+step e2e-lanwired-wggo bash tests/e2e/run.sh "$LW" "$WGGO"
+step e2e-wggo-lanwired bash tests/e2e/run.sh "$WGGO" "$LW"
+if [ "${QUICK:-0}" != 1 ]; then
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+	step e2e-san-lanwired-wggo bash tests/e2e/run.sh "$LWSAN" "$WGGO"
+	step soak bash tests/e2e/run.sh "$LW" "$WGGO" soak
+fi
+
+echo
+[ ${#failed_steps[@]} -eq 0 ] || echo "failed steps: ${failed_steps[*]}"
+echo "check: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
