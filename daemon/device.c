@@ -265,7 +265,7 @@ void pktbuf_put(struct device *dev, struct pktbuf *b)
 	dev->pool_free = b;
 }
 
-static void tick_timers(struct device *dev)
+void device_tick_timers(struct device *dev)
 {
 	uint64_t now = device_now(), next = 0;
 	struct peer *p, *n;
@@ -344,7 +344,7 @@ int device_run(struct device *dev)
 		for (int i = 0; i < n && !dev->should_exit; i++)
 			handle_event(dev, &evs[i]);
 		if (dev->next_timer_ns && dev->next_timer_ns <= device_now())
-			tick_timers(dev);
+			device_tick_timers(dev);
 	}
 	return 0;
 }

@@ -135,6 +135,8 @@ void device_set_private_key(struct device *dev, const uint8_t *key);
 int device_set_listen_port(struct device *dev, uint16_t port);
 int device_set_fwmark(struct device *dev, uint32_t mark);
 void device_timer_armed(struct device *dev, uint64_t deadline);
+/* Fires every peer's expired timers (the loop calls it when due). */
+void device_tick_timers(struct device *dev);
 void device_count_drop(struct device *dev, enum drop_reason r);
 bool device_is_under_load(struct device *dev, uint64_t now);
 
