@@ -27,6 +27,7 @@ DAEMON_TESTS := $(filter %_test.c,$(DAEMON_ALL))
 DAEMON_LIB := $(filter-out %_test.c daemon/main.c,$(DAEMON_ALL))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_LIB))
 TEST_BINS := $(patsubst daemon/%_test.c,$(BUILD)/tests/%_test,$(DAEMON_TESTS))
+MICROBENCH := $(BUILD)/bench/microbench
 
 ifneq ($(V),1)
 Q := @
@@ -54,6 +55,10 @@ $(BUILD)/lanwired: $(BUILD)/daemon/main.o $(BUILD)/liblw.a
 
 $(BUILD)/tests/%_test: $(BUILD)/daemon/%_test.o $(BUILD)/liblw.a
 	@mkdir -p $(dir $@)
+	$(call qecho,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(MICROBENCH): $(BUILD)/bench/microbench.o $(BUILD)/liblw.a
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -93,6 +98,11 @@ check: deps
 
 demo: deps all
 	@bash scripts/demo.sh $(BUILD)/lanwired
+
+# lanwired against Debian's wireguard-go, side by side (bench/bench.sh; set
+# BENCH_IMPLS to other daemon paths, RUNS and DURATION to taste).
+bench: deps all $(MICROBENCH)
+	@MICROBENCH=$(MICROBENCH) bash bench/bench.sh $(BENCH_IMPLS)
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -9,6 +9,7 @@ PKGS=(
 	wireguard-tools wireguard-go           # wg, wg-quick; interop peer
 	iproute2 iputils-ping iperf3 nftables  # namespaces, ping, throughput, NAT
 	tcpdump netcat-openbsd procps kmod     # captures, UAPI by hand, ps
+	jq                                     # make bench: iperf3 -J output
 )
 
 missing=()
