@@ -102,8 +102,16 @@ int device_init(struct device *dev, const char *ifname)
 	dev->tx_bufs = mmap(NULL, (size_t)DEVICE_TX_SLOTS * PKT_MAX,
 			    PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (dev->rx_bufs == MAP_FAILED || dev->tx_bufs == MAP_FAILED)
+	dev->tun_read_buf = mmap(NULL, PKT_MAX + VNET_HDR_LEN,
+				 PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	dev->gro_bufs = mmap(NULL, (size_t)GRO_MAX_FLOWS * PKT_MAX,
+			     PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (dev->rx_bufs == MAP_FAILED || dev->tx_bufs == MAP_FAILED ||
+	    dev->tun_read_buf == MAP_FAILED || dev->gro_bufs == MAP_FAILED)
 		return -ENOMEM;
+	gro_init(&dev->gro);
 	dev->state = DEVICE_UP;
 	return 0;
 }
@@ -134,7 +142,11 @@ void device_close(struct device *dev)
 		munmap(dev->rx_bufs, (size_t)DEVICE_BATCH * PKT_MAX);
 	if (dev->tx_bufs && dev->tx_bufs != MAP_FAILED)
 		munmap(dev->tx_bufs, (size_t)DEVICE_TX_SLOTS * PKT_MAX);
-	dev->rx_bufs = dev->tx_bufs = NULL;
+	if (dev->tun_read_buf && dev->tun_read_buf != MAP_FAILED)
+		munmap(dev->tun_read_buf, PKT_MAX + VNET_HDR_LEN);
+	if (dev->gro_bufs && dev->gro_bufs != MAP_FAILED)
+		munmap(dev->gro_bufs, (size_t)GRO_MAX_FLOWS * PKT_MAX);
+	dev->rx_bufs = dev->tx_bufs = dev->tun_read_buf = dev->gro_bufs = NULL;
 	close_fd(&dev->udp4_fd);
 	close_fd(&dev->udp6_fd);
 	close_fd(&dev->tun_fd);
@@ -142,6 +154,45 @@ void device_close(struct device *dev)
 	crypto_wipe(&dev->local, sizeof(dev->local));
 	crypto_wipe(&dev->cookie_checker, sizeof(dev->cookie_checker));
 	dev->state = DEVICE_CLOSED;
+}
+
+static void write_tun_cb(void *ctx, uint8_t *buf, size_t len)
+{
+	struct device *dev = ctx;
+
+	if (write(dev->tun_fd, buf, len) < 0 && tun_error_is_fatal(errno))
+		dev->should_exit = true;
+}
+
+void device_flush_tun(struct device *dev)
+{
+	if (dev->gro.count)
+		gro_flush(&dev->gro, write_tun_cb, dev);
+}
+
+/*
+ * Without virtio headers a packet goes straight to the TUN. With them, it
+ * is copied into the GRO buffer of the next item (items use those buffers
+ * in order, and a merged packet frees its buffer at once), so consecutive
+ * segments of a TCP flow leave as one write.
+ */
+void device_write_tun(struct device *dev, uint8_t *buf, size_t len)
+{
+	uint8_t *slot;
+
+	if (!dev->tun_offloads.vnet_hdr) {
+		write_tun_cb(dev, buf, len);
+		return;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		slot = dev->gro_bufs + (size_t)dev->gro.count * PKT_MAX +
+		       VNET_HDR_LEN;
+		memcpy(slot, buf, len);
+		if (gro_add(&dev->gro, slot, len, PKT_MAX - VNET_HDR_LEN) !=
+		    GRO_FULL)
+			return;
+		device_flush_tun(dev);
+	}
 }
 
 void device_set_private_key(struct device *dev, const uint8_t *key)
@@ -161,6 +212,29 @@ static void epoll_watch(struct device *dev, int fd)
 
 	if (dev->epoll_fd >= 0 && fd >= 0)
 		epoll_ctl(dev->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* GRO on receive when the kernel has it; GSO is tried on the first send
+ * and dropped (with the reason logged) if the kernel refuses it. */
+static void enable_udp_offloads(struct device *dev)
+{
+	static bool warned;
+	bool gro;
+
+	if (!dev->want_offloads) {
+		dev->udp_gso = dev->udp_gro = false;
+		return;
+	}
+	gro = udp_enable_gro(dev->udp4_fd);
+	if (dev->udp6_fd >= 0)
+		gro = udp_enable_gro(dev->udp6_fd) && gro;
+
+	if (!gro && !warned) {
+		warned = true;
+		log_error("UDP_GRO unavailable: one datagram per receive");
+	}
+	dev->udp_gro = gro;
+	dev->udp_gso = true;
 }
 
 int device_set_listen_port(struct device *dev, uint16_t port)
@@ -192,6 +266,7 @@ int device_set_listen_port(struct device *dev, uint16_t port)
 	dev->udp4_fd = fd4;
 	dev->udp6_fd = fd6;
 	dev->listen_port = bound;
+	enable_udp_offloads(dev);
 	epoll_watch(dev, fd4);
 	epoll_watch(dev, fd6);
 	log_verbose("UDP bound to port %u", bound);

@@ -20,16 +20,24 @@
 #include "cookie.h"
 #include "index.h"
 #include "noise.h"
+#include "offload.h"
 #include "ratelimit.h"
+#include "tun.h"
 
 struct peer;
 
 #define DEFAULT_MTU 1420
-/* Packets read or received per batch (recvmmsg / sendmmsg). */
+/* Datagrams received per recvmmsg batch. */
 #define DEVICE_BATCH 64
-/* tx_bufs holds DEVICE_BATCH slots and one scratch slot after them. */
-#define DEVICE_SCRATCH_SLOT DEVICE_BATCH
-#define DEVICE_TX_SLOTS (DEVICE_BATCH + 1)
+/* Plain packets encrypted per send batch: room for one 64 KiB TCP
+ * super-packet cut at an MSS down to about 420 bytes, plus more. */
+#define DEVICE_TX_BATCH 160
+/* tx_bufs holds DEVICE_TX_BATCH slots and one scratch slot after them. */
+#define DEVICE_SCRATCH_SLOT DEVICE_TX_BATCH
+#define DEVICE_TX_SLOTS (DEVICE_TX_BATCH + 1)
+/* Segments in one UDP_SEGMENT send, and its payload limit. */
+#define UDP_GSO_MAX_SEGMENTS 64
+#define UDP_GSO_MAX_BYTES 65000
 /* Room in every packet buffer for the transport header in front. */
 #define PKT_HEADROOM MESSAGE_DATA_HEADER_LEN
 /* Largest datagram or TUN packet we handle, plus the tag. */
@@ -97,6 +105,11 @@ struct device {
 
 	int tun_fd;
 	int mtu;
+	bool want_offloads; /* false: LANWIRE_OFFLOAD=0, plain syscalls */
+	struct tun_offloads tun_offloads;
+	bool udp_gso; /* send batches with UDP_SEGMENT */
+	bool udp_gro; /* sockets deliver coalesced datagrams (UDP_GRO) */
+	struct gro_table gro;
 	int udp4_fd, udp6_fd;
 	int epoll_fd;
 	int uapi_fd;
@@ -115,9 +128,14 @@ struct device {
 	struct pktbuf *pool_free;
 	unsigned pool_allocated;
 
-	/* Batch buffers for the data path (PKT_MAX each). */
+	/* Batch buffers for the data path (PKT_MAX each): received
+	 * datagrams, packets to encrypt, one TUN read with its virtio
+	 * header, and one buffer per GRO item on its way to the TUN. */
 	uint8_t *rx_bufs;
 	uint8_t *tx_bufs;
+	uint8_t *tun_read_buf;
+	size_t tun_read_pending; /* bytes in tun_read_buf not yet split */
+	uint8_t *gro_bufs;
 
 	uint64_t drops[DROP_COUNT];
 };
@@ -127,6 +145,10 @@ extern uint64_t (*device_now)(void);
 extern uint64_t (*device_wall_now)(void);
 
 int device_init(struct device *dev, const char *ifname);
+/* Writes one packet (with a virtio header when the TUN has them). */
+void device_write_tun(struct device *dev, uint8_t *buf, size_t len);
+/* Writes everything GRO holds to the TUN. */
+void device_flush_tun(struct device *dev);
 void device_close(struct device *dev);
 /* Set the identity (NULL or zero clears it); refreshes every peer. */
 void device_set_private_key(struct device *dev, const uint8_t *key);

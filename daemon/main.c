@@ -29,7 +29,8 @@ static void usage(FILE *f)
 		   "wg-quick(8) like wireguard-go.\n"
 		   "Environment: WG_PROCESS_FOREGROUND=1, LOG_LEVEL="
 		   "silent|error|verbose,\n"
-		   "             WG_TUN_FD, WG_UAPI_FD.\n");
+		   "             WG_TUN_FD, WG_UAPI_FD, LANWIRE_OFFLOAD=0 "
+		   "(no TUN/UDP offloads).\n");
 }
 
 static bool ifname_is_valid(const char *name)
@@ -63,6 +64,15 @@ static int env_fd(const char *var)
 	return (int)fd;
 }
 
+/* LANWIRE_OFFLOAD=0 turns TUN and UDP offloads off (plain syscalls, one
+ * packet each), for comparison and for kernels that misbehave. */
+static bool offloads_wanted(void)
+{
+	const char *v = getenv("LANWIRE_OFFLOAD");
+
+	return !v || strcmp(v, "0");
+}
+
 static void on_signal(int sig)
 {
 	device_stop_requested = 1;
@@ -92,8 +102,9 @@ static int open_tun(struct device *dev)
 		return -EBADF;
 	}
 	if (fd >= 0)
-		return tun_adopt(fd, dev->ifname, sizeof(dev->ifname));
-	fd = tun_create(dev->ifname);
+		return tun_adopt(fd, dev->ifname, sizeof(dev->ifname),
+				 &dev->tun_offloads);
+	fd = tun_create(dev->ifname, dev->want_offloads, &dev->tun_offloads);
 	if (fd >= 0 && tun_set_mtu(dev->ifname, DEFAULT_MTU) < 0)
 		log_error("cannot set MTU %d", DEFAULT_MTU);
 	return fd;
@@ -188,6 +199,7 @@ int main(int argc, char **argv)
 		log_error("cannot initialise");
 		return 1;
 	}
+	dev.want_offloads = offloads_wanted();
 	dev.tun_fd = open_tun(&dev);
 	if (dev.tun_fd < 0) {
 		log_error("cannot create TUN device %s: %s", ifname,

@@ -11,6 +11,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -260,7 +261,7 @@ static size_t inner_packet(const uint8_t *pkt, size_t len, int *family,
 }
 
 static void deliver_to_tun(struct device *dev, struct peer *peer,
-			   const uint8_t *pkt, size_t len)
+			   uint8_t *pkt, size_t len)
 {
 	const uint8_t *src;
 	int family;
@@ -275,8 +276,7 @@ static void deliver_to_tun(struct device *dev, struct peer *peer,
 		device_count_drop(dev, DROP_SOURCE_NOT_ALLOWED);
 		return;
 	}
-	if (write(dev->tun_fd, pkt, n) < 0 && tun_error_is_fatal(errno))
-		dev->should_exit = true;
+	device_write_tun(dev, pkt, n);
 }
 
 static void receive_data(struct device *dev, uint8_t *buf, size_t len,
@@ -367,11 +367,48 @@ void receive_datagram(struct device *dev, uint8_t *buf, size_t len,
 	device_count_drop(dev, DROP_BAD_SIZE);
 }
 
+/* The segment size of a coalesced (UDP_GRO) datagram, or 0. */
+static size_t gro_segment_size(struct msghdr *mh)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			int size;
+
+			memcpy(&size, CMSG_DATA(c), sizeof(size));
+			return size > 0 ? (size_t)size : 0;
+		}
+	}
+	return 0;
+}
+
+/* One received buffer: a datagram, or with UDP_GRO several of gso bytes
+ * each (the last may be shorter), handled one by one. */
+static void receive_buffer(struct device *dev, uint8_t *buf, size_t len,
+			   size_t gso, const struct sockaddr *src)
+{
+	size_t off = 0;
+
+	if (!gso || gso > len)
+		gso = len;
+	while (off < len && !dev->should_exit) {
+		size_t n = len - off < gso ? len - off : gso;
+
+		receive_datagram(dev, buf + off, n, src);
+		off += n;
+	}
+}
+
 void receive_packets_from_udp(struct device *dev, int fd)
 {
 	struct mmsghdr msgs[DEVICE_BATCH];
 	struct iovec iov[DEVICE_BATCH];
 	struct sockaddr_in6 addrs[DEVICE_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctrl[DEVICE_BATCH];
 
 	for (int round = 0; round < 4; round++) {
 		int n;
@@ -384,19 +421,25 @@ void receive_packets_from_udp(struct device *dev, int fd)
 			msgs[i].msg_hdr.msg_iovlen = 1;
 			msgs[i].msg_hdr.msg_name = &addrs[i];
 			msgs[i].msg_hdr.msg_namelen = sizeof(addrs[i]);
+			msgs[i].msg_hdr.msg_control = ctrl[i].buf;
+			msgs[i].msg_hdr.msg_controllen = sizeof(ctrl[i].buf);
 		}
 		n = recvmmsg(fd, msgs, DEVICE_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
-			return;
+			break;
 		for (int i = 0; i < n && !dev->should_exit; i++) {
 			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				device_count_drop(dev, DROP_BAD_SIZE);
 				continue;
 			}
-			receive_datagram(dev, iov[i].iov_base, msgs[i].msg_len,
-					 (struct sockaddr *)&addrs[i]);
+			receive_buffer(dev, iov[i].iov_base, msgs[i].msg_len,
+				       gro_segment_size(&msgs[i].msg_hdr),
+				       (struct sockaddr *)&addrs[i]);
 		}
+		/* GRO holds pointers into its own buffers only, but flush
+		 * per round so packets are not held back. */
+		device_flush_tun(dev);
 		if (n < DEVICE_BATCH)
-			return;
+			break;
 	}
 }

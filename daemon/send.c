@@ -10,6 +10,8 @@
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
+#include <netinet/udp.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -231,55 +233,163 @@ static void stage_and_initiate(struct peer *peer, const uint8_t *pkt,
 	send_staged_packets(peer);
 }
 
-/* One batch for one socket family, flushed with sendmmsg. */
-struct send_batch {
-	struct mmsghdr msgs[DEVICE_BATCH];
-	struct iovec iov[DEVICE_BATCH];
-	struct peer *peers[DEVICE_BATCH];
-	size_t plain_len[DEVICE_BATCH];
-	unsigned n;
+/*
+ * One send batch: the encrypted datagrams of one or more TUN reads, in
+ * order. Runs of datagrams to the same endpoint with the same length (the
+ * last may be shorter) leave as one message with UDP_SEGMENT, so the
+ * kernel walks its UDP stack once per run instead of once per datagram.
+ */
+struct send_entry {
+	struct peer *peer;
+	uint8_t *slot;
+	size_t len;       /* datagram length */
+	size_t plain_len; /* for the timers: 0 means keepalive */
 };
 
-static void flush_batch(struct device *dev, struct send_batch *b, int fd,
-			uint64_t now)
+struct send_batch {
+	struct send_entry e[DEVICE_TX_BATCH];
+	unsigned n;
+	/* sendmmsg arguments, per family */
+	struct mmsghdr msgs[DEVICE_TX_BATCH];
+	struct iovec iov[DEVICE_TX_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctrl[DEVICE_TX_BATCH];
+	unsigned first_entry[DEVICE_TX_BATCH]; /* msg -> its first entry */
+	unsigned nentries[DEVICE_TX_BATCH];
+};
+
+static socklen_t endpoint_len(const struct peer *peer)
 {
-	unsigned done = 0;
-
-	while (done < b->n) {
-		int r = sendmmsg(fd, b->msgs + done, b->n - done, 0);
-
-		if (r <= 0) {
-			/* Drop the rest; UDP is lossy and the peer recovers. */
-			break;
-		}
-		done += (unsigned)r;
-	}
-	for (unsigned i = 0; i < done; i++) {
-		b->peers[i]->tx_bytes += b->iov[i].iov_len;
-		timers_after_data_sent(b->peers[i], b->plain_len[i], now);
-	}
-	for (unsigned i = 0; i < b->n; i++)
-		keep_key_fresh_on_send(b->peers[i], now);
-	b->n = 0;
+	return peer->endpoint.sa.sa_family == AF_INET6 ?
+		       sizeof(struct sockaddr_in6) :
+		       sizeof(struct sockaddr_in);
 }
 
-static void batch_add(struct send_batch *b, struct peer *peer, uint8_t *slot,
-		      size_t n, size_t plain_len)
+/* How many entries from i on can share one UDP_SEGMENT message. */
+static unsigned gso_run(const struct send_batch *b, unsigned i, bool gso)
 {
-	unsigned i = b->n++;
+	const struct send_entry *f = &b->e[i];
+	size_t total = f->len;
+	unsigned n = 1;
 
-	b->iov[i].iov_base = slot;
-	b->iov[i].iov_len = n;
-	memset(&b->msgs[i], 0, sizeof(b->msgs[i]));
-	b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
-	b->msgs[i].msg_hdr.msg_iovlen = 1;
-	b->msgs[i].msg_hdr.msg_name = &peer->endpoint.sa;
-	b->msgs[i].msg_hdr.msg_namelen = peer->endpoint.sa.sa_family ==
-						 AF_INET6 ?
-					 sizeof(struct sockaddr_in6) :
-					 sizeof(struct sockaddr_in);
-	b->peers[i] = peer;
-	b->plain_len[i] = plain_len;
+	if (!gso)
+		return 1;
+	while (i + n < b->n && n < UDP_GSO_MAX_SEGMENTS) {
+		const struct send_entry *e = &b->e[i + n];
+
+		if (e->peer != f->peer || e->len > f->len ||
+		    total + e->len > UDP_GSO_MAX_BYTES)
+			break;
+		total += e->len;
+		n++;
+		if (e->len < f->len)
+			break; /* a shorter datagram ends the run */
+	}
+	return n;
+}
+
+/* Builds message m for entries [i, i + n); with n > 1, a UDP_SEGMENT. */
+static void build_msg(struct send_batch *b, unsigned m, unsigned i,
+		      unsigned n)
+{
+	struct msghdr *mh = &b->msgs[m].msg_hdr;
+	struct peer *peer = b->e[i].peer;
+
+	memset(mh, 0, sizeof(*mh));
+	for (unsigned k = 0; k < n; k++) {
+		b->iov[i + k].iov_base = b->e[i + k].slot;
+		b->iov[i + k].iov_len = b->e[i + k].len;
+	}
+	mh->msg_iov = &b->iov[i];
+	mh->msg_iovlen = n;
+	mh->msg_name = &peer->endpoint.sa;
+	mh->msg_namelen = endpoint_len(peer);
+	if (n > 1) {
+		struct cmsghdr *c;
+		uint16_t size = (uint16_t)b->e[i].len;
+
+		mh->msg_control = b->ctrl[m].buf;
+		mh->msg_controllen = sizeof(b->ctrl[m].buf);
+		c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = SOL_UDP;
+		c->cmsg_type = UDP_SEGMENT;
+		c->cmsg_len = CMSG_LEN(sizeof(size));
+		memcpy(CMSG_DATA(c), &size, sizeof(size));
+	}
+	b->first_entry[m] = i;
+	b->nentries[m] = n;
+}
+
+static void account_sent(struct send_batch *b, unsigned m, uint64_t now)
+{
+	for (unsigned k = 0; k < b->nentries[m]; k++) {
+		struct send_entry *e = &b->e[b->first_entry[m] + k];
+
+		e->peer->tx_bytes += e->len;
+		timers_after_data_sent(e->peer, e->plain_len, now);
+	}
+}
+
+/* Sends the entries of one family; returns false if UDP_SEGMENT was
+ * refused (nothing of that message sent), so the caller retries plain. */
+static bool flush_family(struct device *dev, struct send_batch *b, int family,
+			 bool gso, uint64_t now)
+{
+	int fd = family == AF_INET6 ? dev->udp6_fd : dev->udp4_fd;
+	unsigned m = 0, done = 0;
+
+	for (unsigned i = 0; i < b->n;) {
+		unsigned n;
+
+		if (b->e[i].peer->endpoint.sa.sa_family != family) {
+			i++;
+			continue;
+		}
+		n = gso_run(b, i, gso);
+		/* A run must not skip entries of the other family. */
+		for (unsigned k = 1; k < n; k++)
+			if (b->e[i + k].peer->endpoint.sa.sa_family != family)
+				n = k;
+		build_msg(b, m++, i, n);
+		i += n;
+	}
+	while (done < m) {
+		int r = sendmmsg(fd, b->msgs + done, m - done, 0);
+
+		if (r <= 0) {
+			if (gso && done < m && b->nentries[done] > 1 &&
+			    (errno == EIO || errno == EINVAL ||
+			     errno == EOPNOTSUPP))
+				return false;
+			break; /* UDP is lossy; the peer recovers */
+		}
+		for (int k = 0; k < r; k++)
+			account_sent(b, done + (unsigned)k, now);
+		done += (unsigned)r;
+	}
+	return true;
+}
+
+static void flush_batch(struct device *dev, struct send_batch *b,
+			uint64_t now)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+
+	for (int f = 0; f < 2; f++) {
+		if (flush_family(dev, b, families[f], dev->udp_gso, now))
+			continue;
+		/* The kernel refused UDP_SEGMENT here (a device without
+		 * checksum offload, say): stop using it. */
+		log_error("UDP segmentation offload refused (%s): sending "
+			  "datagrams one by one", strerror(errno));
+		dev->udp_gso = false;
+		flush_family(dev, b, families[f], false, now);
+	}
+	for (unsigned i = 0; i < b->n; i++)
+		keep_key_fresh_on_send(b->e[i].peer, now);
+	b->n = 0;
 }
 
 static void refresh_mtu(struct device *dev, uint64_t now)
@@ -297,15 +407,14 @@ static void refresh_mtu(struct device *dev, uint64_t now)
 		dev->mtu = mtu;
 }
 
-/* Handles one packet read from the TUN into slot i. */
-static void send_one_from_tun(struct device *dev, struct send_batch *b4,
-			      struct send_batch *b6, unsigned i, size_t len,
-			      uint64_t now)
+/* Routes and encrypts the plain packet in slot (at PKT_HEADROOM), adding
+ * it to the batch, or stages it while a handshake is needed. */
+static void send_one_packet(struct device *dev, struct send_batch *b,
+			    uint8_t *slot, size_t len, uint64_t now)
 {
-	uint8_t *slot = tx_slot(dev, i);
 	struct peer *peer = route_packet(dev, slot + PKT_HEADROOM, len);
 	struct noise_keypair *kp;
-	size_t n;
+	struct send_entry *e;
 
 	if (!peer)
 		return;
@@ -318,38 +427,114 @@ static void send_one_from_tun(struct device *dev, struct send_batch *b4,
 		device_count_drop(dev, DROP_NO_ENDPOINT);
 		return;
 	}
-	n = encrypt_in_slot(peer, kp, slot, len);
-	batch_add(peer->endpoint.sa.sa_family == AF_INET6 ? b6 : b4, peer,
-		  slot, n, len);
+	e = &b->e[b->n++];
+	e->peer = peer;
+	e->slot = slot;
+	e->plain_len = len;
+	e->len = encrypt_in_slot(peer, kp, slot, len);
+}
+
+/* Largest plain packet a slot takes: room for padding and the tag. */
+#define SLOT_PLAIN_MAX \
+	(PKT_MAX - PKT_HEADROOM - NOISE_AUTHTAG_LEN - MESSAGE_PADDING_MULTIPLE)
+
+/* One TUN read into slots [used, ...); returns the packets it gave, 0 when
+ * the TUN is empty, or -ENOSPC when they do not fit after used. */
+static int read_tun(struct device *dev, unsigned used, size_t lens[])
+{
+	uint8_t *slots[DEVICE_TX_BATCH];
+	ssize_t r;
+	int n;
+
+	if (!dev->tun_offloads.vnet_hdr) {
+		r = read(dev->tun_fd, tx_slot(dev, used) + PKT_HEADROOM,
+			 SLOT_PLAIN_MAX);
+		if (r < 0) {
+			if (tun_error_is_fatal(errno))
+				dev->should_exit = true;
+			return 0;
+		}
+		lens[used] = (size_t)r;
+		return 1;
+	}
+	r = read(dev->tun_fd, dev->tun_read_buf, PKT_MAX + VNET_HDR_LEN);
+	if (r < 0) {
+		if (tun_error_is_fatal(errno))
+			dev->should_exit = true;
+		return 0;
+	}
+	for (unsigned i = used; i < DEVICE_TX_BATCH; i++)
+		slots[i - used] = tx_slot(dev, i);
+	n = offload_split(dev->tun_read_buf, (size_t)r, slots,
+			  PKT_MAX - NOISE_AUTHTAG_LEN - MESSAGE_PADDING_MULTIPLE,
+			  PKT_HEADROOM, lens + used, DEVICE_TX_BATCH - used);
+	if (n == -ENOSPC && used > 0) {
+		/* Keep the read: the caller flushes and we split again. */
+		dev->tun_read_pending = (size_t)r;
+		return -ENOSPC;
+	}
+	if (n < 0) {
+		device_count_drop(dev, DROP_BAD_INNER_PACKET);
+		return -EAGAIN; /* nothing from this read; try the next */
+	}
+	return n;
+}
+
+static int split_pending(struct device *dev, size_t lens[])
+{
+	uint8_t *slots[DEVICE_TX_BATCH];
+	size_t r = dev->tun_read_pending;
+	int n;
+
+	dev->tun_read_pending = 0;
+	for (unsigned i = 0; i < DEVICE_TX_BATCH; i++)
+		slots[i] = tx_slot(dev, i);
+	n = offload_split(dev->tun_read_buf, r, slots,
+			  PKT_MAX - NOISE_AUTHTAG_LEN - MESSAGE_PADDING_MULTIPLE,
+			  PKT_HEADROOM, lens, DEVICE_TX_BATCH);
+	if (n < 0) {
+		device_count_drop(dev, DROP_BAD_INNER_PACKET);
+		return 0;
+	}
+	return n;
+}
+
+static void send_slots(struct device *dev, struct send_batch *b,
+		       unsigned count, const size_t lens[], uint64_t now)
+{
+	for (unsigned i = 0; i < count; i++)
+		send_one_packet(dev, b, tx_slot(dev, i), lens[i], now);
+	flush_batch(dev, b, now);
 }
 
 void send_packets_from_tun(struct device *dev)
 {
-	static struct send_batch b4, b6;
+	static struct send_batch b;
+	size_t lens[DEVICE_TX_BATCH];
 	uint64_t now = device_now();
+	unsigned used = 0;
 
 	refresh_mtu(dev, now);
-	/* A few batches per wake-up, so the UDP side gets its turn. */
-	for (int round = 0; round < 4; round++) {
-		unsigned i;
+	/* A bounded number of reads per wake-up, so the UDP side gets its
+	 * turn; each batch is encrypted and sent when the slots run out. */
+	for (int reads = 0; reads < 4 * DEVICE_BATCH; reads++) {
+		int n = read_tun(dev, used, lens);
 
-		for (i = 0; i < DEVICE_BATCH; i++) {
-			ssize_t r = read(dev->tun_fd, tx_slot(dev, i) +
-						      PKT_HEADROOM,
-					 PKT_MAX - PKT_HEADROOM -
-						 NOISE_AUTHTAG_LEN -
-						 MESSAGE_PADDING_MULTIPLE);
-
-			if (r < 0) {
-				if (tun_error_is_fatal(errno))
-					dev->should_exit = true;
-				break;
-			}
-			send_one_from_tun(dev, &b4, &b6, i, (size_t)r, now);
+		if (n == -EAGAIN)
+			continue;
+		if (n == -ENOSPC) {
+			send_slots(dev, &b, used, lens, now);
+			used = (unsigned)split_pending(dev, lens);
+			continue;
 		}
-		flush_batch(dev, &b4, dev->udp4_fd, now);
-		flush_batch(dev, &b6, dev->udp6_fd, now);
-		if (i < DEVICE_BATCH)
+		if (n == 0)
 			break;
+		used += (unsigned)n;
+		if (used == DEVICE_TX_BATCH) {
+			send_slots(dev, &b, used, lens, now);
+			used = 0;
+		}
 	}
+	if (used)
+		send_slots(dev, &b, used, lens, now);
 }

@@ -6,6 +6,9 @@
  */
 #include "tun.h"
 
+#include "log.h"
+#include "offload.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -16,17 +19,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int tun_create(const char *ifname)
+static int tun_attach(const char *ifname, short flags)
 {
 	struct ifreq ifr = { 0 };
 	int fd, err;
 
-	if (strlen(ifname) >= IFNAMSIZ)
-		return -ENAMETOOLONG;
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = flags;
 	memcpy(ifr.ifr_name, ifname, strlen(ifname));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		err = -errno;
@@ -36,14 +37,63 @@ int tun_create(const char *ifname)
 	return fd;
 }
 
-int tun_adopt(int fd, char *ifname_out, unsigned len)
+/* TSO first (needs only checksum offload), then USO on top (Linux 6.2+). */
+static void negotiate_offloads(int fd, struct tun_offloads *got)
+{
+	unsigned tcp = OFFLOAD_TUN_F_TCP, uso = OFFLOAD_TUN_F_USO;
+
+	if (ioctl(fd, TUNSETOFFLOAD, tcp) < 0) {
+		log_error("TUN segmentation offload unavailable (%s): "
+			  "one packet per read", strerror(errno));
+		return;
+	}
+	got->tso = true;
+	if (ioctl(fd, TUNSETOFFLOAD, tcp | uso) < 0) {
+		log_verbose("TUN UDP segmentation offload unavailable (%s)",
+			    strerror(errno));
+		ioctl(fd, TUNSETOFFLOAD, tcp);
+		return;
+	}
+	got->uso = true;
+}
+
+int tun_create(const char *ifname, bool want_offloads,
+	       struct tun_offloads *got)
+{
+	int fd;
+
+	memset(got, 0, sizeof(*got));
+	if (strlen(ifname) >= IFNAMSIZ)
+		return -ENAMETOOLONG;
+	if (want_offloads) {
+		fd = tun_attach(ifname, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR);
+		if (fd >= 0) {
+			got->vnet_hdr = true;
+			negotiate_offloads(fd, got);
+			return fd;
+		}
+		log_error("TUN with virtio headers unavailable (%s): no "
+			  "offloads", strerror(-fd));
+	}
+	return tun_attach(ifname, IFF_TUN | IFF_NO_PI);
+}
+
+int tun_adopt(int fd, char *ifname_out, unsigned len,
+	      struct tun_offloads *got)
 {
 	struct ifreq ifr = { 0 };
 	int fl;
 
+	memset(got, 0, sizeof(*got));
 	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
 		return -errno;
 	snprintf(ifname_out, len, "%s", ifr.ifr_name);
+	if (ifr.ifr_flags & IFF_VNET_HDR) {
+		/* We cannot ask what was negotiated; the parent that opened
+		 * it with virtio headers is assumed to have enabled TSO. */
+		got->vnet_hdr = true;
+		got->tso = true;
+	}
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -errno;

@@ -8,11 +8,24 @@
 
 #include <stdbool.h>
 
-/* Opens /dev/net/tun and attaches it as ifname (created if needed).
- * Returns the fd or -errno. The fd is non-blocking and close-on-exec. */
-int tun_create(const char *ifname);
-/* Uses an fd passed by the parent (WG_TUN_FD); reads back its name. */
-int tun_adopt(int fd, char *ifname_out, unsigned len);
+/* What the kernel agreed to for one TUN fd. */
+struct tun_offloads {
+	bool vnet_hdr; /* every read/write starts with a virtio_net_hdr */
+	bool tso;      /* reads may be TCP super-packets (TSO4/TSO6) */
+	bool uso;      /* reads may be UDP super-packets (USO4/USO6) */
+};
+
+/* Opens /dev/net/tun and attaches it as ifname (created if needed). With
+ * want_offloads, asks for IFF_VNET_HDR and TSO/USO, falling back (and
+ * saying why, once, in the log) to whatever the kernel grants. Returns the
+ * fd or -errno. The fd is non-blocking and close-on-exec. */
+int tun_create(const char *ifname, bool want_offloads,
+	       struct tun_offloads *got);
+/* Uses an fd passed by the parent (WG_TUN_FD); reads back its name and
+ * whether it carries virtio_net_hdrs (offloads are left as they are, and
+ * assumed on when it does). */
+int tun_adopt(int fd, char *ifname_out, unsigned len,
+	      struct tun_offloads *got);
 int tun_set_mtu(const char *ifname, int mtu);
 int tun_get_mtu(const char *ifname);
 /* True for read/write errors after which the device is gone for good. */

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,6 +21,14 @@ int udp_set_fwmark(int fd, uint32_t fwmark)
 	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof(fwmark)) < 0)
 		return -errno;
 	return 0;
+}
+
+bool udp_enable_gro(int fd)
+{
+	int one = 1;
+
+	return fd >= 0 &&
+	       setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) == 0;
 }
 
 static void set_buffers(int fd)

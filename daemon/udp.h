@@ -7,6 +7,7 @@
 #ifndef LW_UDP_H
 #define LW_UDP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -16,6 +17,8 @@
 int udp_open(uint16_t port, uint32_t fwmark, int *fd4, int *fd6,
 	     uint16_t *bound_port);
 int udp_set_fwmark(int fd, uint32_t fwmark);
+/* Asks for coalesced receives (UDP_GRO). False if the kernel says no. */
+bool udp_enable_gro(int fd);
 /* Sends one datagram to dst on whichever socket matches its family. */
 int udp_send(int fd4, int fd6, const struct sockaddr *dst, const void *buf,
 	     size_t len);

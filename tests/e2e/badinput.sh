@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# shellcheck source-path=SCRIPTDIR
 #
 # tests/e2e/badinput.sh -- hostile input on both of the daemon's doors:
 #   UDP: random, truncated, oversized, empty and type-prefixed garbage
@@ -245,5 +246,6 @@ fi
 section "ip link del"
 n A ip link del dev "$IFA"
 check "daemon A exits after ip link del" daemon_wait_exit "$IFA" 5
+check "daemon A exit status 0" daemon_exited_cleanly "$IFA"
 check_not "A's UAPI socket removed" test -e "$SOCK_A"
 check "daemon B still running" daemon_alive "$IFB"

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# shellcheck source-path=SCRIPTDIR
 #
 # tests/e2e/basic.sh -- two daemons, one veth: handshakes from either side,
 # inner IPv4 and IPv6 over outer IPv4, inner IPv4 over outer IPv6, what
@@ -79,6 +80,7 @@ check_interface_line()
 stop_by_sigterm()
 {
 	check "$1: daemon exits on SIGTERM" daemon_stop "$1"
+	check "$1: exit status 0 after SIGTERM" daemon_exited_cleanly "$1"
 	check_not "$1: UAPI socket removed after SIGTERM" test -e "$(sock_path "$1")"
 	check_not "$1: interface gone after SIGTERM" link_exists "$2" "$1"
 }
@@ -87,6 +89,7 @@ stop_by_linkdel()
 {
 	n "$2" ip link del dev "$1"
 	check "$1: daemon exits after ip link del" daemon_wait_exit "$1" 5
+	check "$1: exit status 0 after ip link del" daemon_exited_cleanly "$1"
 	check_not "$1: UAPI socket removed after ip link del" test -e "$(sock_path "$1")"
 }
 

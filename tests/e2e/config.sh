@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# shellcheck source-path=SCRIPTDIR
 #
 # tests/e2e/config.sh -- configuration changes on a running daemon, without a
 # restart: allowed-ips cut and restore traffic, peer remove / re-add, the

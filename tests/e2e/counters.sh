@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# shellcheck source-path=SCRIPTDIR
 #
 # tests/e2e/counters.sh -- exact transfer counters.  `wg show IFACE dump`
 # rx/tx count UDP payload bytes on the wire, handshake messages included:
@@ -63,6 +64,7 @@ snap()
 	local a b
 	a=$(peer_line "$IFA" "$PB" | cut -f6,7)
 	b=$(peer_line "$IFB" "$PA" | cut -f6,7)
+	# shellcheck disable=SC2086 # split "rx\ttx" into words
 	echo $a $b
 }
 

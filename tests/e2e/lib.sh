@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash disable=SC2034 # constants and state used by the scripts
 #
 # tests/e2e/lib.sh -- shared helpers for the end-to-end suite: sourced, never run.
 #
@@ -21,7 +22,7 @@
 #
 # Names: tag = base36 of the script's PID (+ a random letter on collision);
 # namespaces "lwt-<tag>-<role>", WireGuard interfaces "lw<tag><role>" (at most
-# 8 characters), veths "lv<tag><x><y>".  /var/run/wireguard is shared by all
+# 9 characters), veths "lv<tag><x><y>".  /var/run/wireguard is shared by all
 # namespaces, so the tag keeps concurrent runs apart.
 #
 # Daemons are started in the namespace whose TUN they own:
@@ -47,11 +48,10 @@ E2E_BG=()			# every background PID we started
 E2E_WATCHDOG=
 E2E_DONE=0
 declare -A E2E_DPID=()		# iface -> daemon PID
-declare -A E2E_DNS=()		# iface -> role of the namespace it lives in
+declare -A E2E_DSTATUS=()	# iface -> exit status, once reaped
 : "${E2E_CMD_TIMEOUT:=30}"
 : "${E2E_DEADLINE:=240}"
 : "${E2E_DAEMON_FLAGS:=-f}"
-: "${E2E_VERBOSE:=0}"
 
 # Address plan shared by the scripts (all inside our own namespaces).
 OUT4_A=192.168.241.1
@@ -190,6 +190,7 @@ e2e_init()
 	for tool in ip wg ping nft tcpdump nc timeout ps; do
 		command -v "$tool" >/dev/null || e2e_die "missing tool: $tool"
 	done
+	nc -h 2>&1 | grep -q -- '-N' || e2e_die "nc is not netcat-openbsd (no -N)"
 	[[ -c /dev/net/tun ]] || e2e_die "no /dev/net/tun"
 	mkdir -p /var/run/wireguard
 	E2E_TMP=$(mktemp -d /tmp/lwt-e2e.XXXXXX) || e2e_die "mktemp failed"
@@ -351,7 +352,6 @@ daemon_start()
 {
 	local role=$1 d=$2 ifc=$3 log=$E2E_TMP/$3.log pid
 	E2E_IFACES+=("$ifc")
-	E2E_DNS[$ifc]=$role
 	say "[+] $role: WG_PROCESS_FOREGROUND=1 LOG_LEVEL=verbose $d $E2E_DAEMON_FLAGS $ifc &"
 	# shellcheck disable=SC2086
 	ip netns exec "$(ns_name "$role")" env WG_PROCESS_FOREGROUND=1 LOG_LEVEL=verbose \
@@ -376,13 +376,23 @@ daemon_pid() { printf '%s' "${E2E_DPID[$1]}"; }
 
 daemon_alive() { pid_alive "${E2E_DPID[$1]}"; }
 
-# daemon_wait_exit IFACE SECONDS: 0 when the daemon has exited (reaped).
+# daemon_wait_exit IFACE SECONDS: 0 when the daemon has exited (reaped);
+# its exit status is then in E2E_DSTATUS[IFACE] (see daemon_exited_cleanly).
 daemon_wait_exit()
 {
 	local pid=${E2E_DPID[$1]}
 	wait_until "$2" eval '! pid_alive '"$pid" || return 1
 	wait "$pid" 2>/dev/null
+	E2E_DSTATUS[$1]=$?
 	return 0
+}
+
+# daemon_exited_cleanly IFACE: it exited with status 0 (wireguard-go does on
+# SIGTERM and on ip link del; a sanitizer abort or a crash does not).
+daemon_exited_cleanly()
+{
+	[[ ${E2E_DSTATUS[$1]:-unknown} == 0 ]] ||
+		{ say "      $1 exit status: ${E2E_DSTATUS[$1]:-unknown}"; return 1; }
 }
 
 # daemon_stop IFACE: SIGTERM, wait 5 s.  Returns 1 if it did not exit.
@@ -503,6 +513,21 @@ e2e_cleanup()
 	fi
 }
 
+# e2e_sanitizer_reports: every daemon log (and wg-quick log, which the
+# daemons it starts write to) is searched for ASan / LSan / UBSan reports;
+# each log with one is a failure, its report lines shown.
+e2e_sanitizer_reports()
+{
+	local f
+	for f in "$E2E_TMP"/*.log; do
+		[[ -f $f ]] || continue
+		if grep -a -q -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer' "$f"; then
+			fail "sanitizer report in $(basename "$f")" "see below"
+			grep -a -E -A12 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" | head -n 60 >&3
+		fi
+	done
+}
+
 e2e_show_logs()
 {
 	local f
@@ -521,6 +546,7 @@ e2e_exit()
 	trap - INT TERM HUP
 	set +e
 	e2e_cleanup
+	[[ -n $E2E_TMP ]] && e2e_sanitizer_reports
 	if ((E2E_FAIL > 0)) && [[ -n $E2E_TMP ]]; then
 		e2e_show_logs
 	fi

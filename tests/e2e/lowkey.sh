@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# shellcheck source-path=SCRIPTDIR
 #
 # tests/e2e/lowkey.sh -- peers with low-order public keys (the all-zero key
 # first, then the other X25519 low-order points the Linux driver's netns test
@@ -95,7 +96,7 @@ check "UAPI still answers" eval 'wgq show "$IFA" dump >/dev/null'
 section "other low-order public keys"
 args=()
 for i in "${!LOW_ORDER[@]}"; do
-	args+=(peer "${LOW_ORDER[$i]}" allowed-ips "192.168.4.$((10 + i))/32" endpoint $OUT4_B:$PORT_B persistent-keepalive 1)
+	args+=(peer "${LOW_ORDER[$i]}" allowed-ips "192.168.4.$((10 + i))/32" endpoint "$OUT4_B:$PORT_B" persistent-keepalive 1)
 done
 n A wg set "$IFA" "${args[@]}"
 for i in "${!LOW_ORDER[@]}"; do

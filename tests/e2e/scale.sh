@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# shellcheck source-path=SCRIPTDIR
 #
 # tests/e2e/scale.sh -- large configurations through the UAPI socket:
 #   1. one peer holding 255 x 256 x 2 = 130,560 prefixes (10.x.y.0/24 and

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# shellcheck source-path=SCRIPTDIR
 #
 # tests/e2e/soak.sh -- long run (about 3.5 minutes, not part of run.sh unless
 # SOAK=1): continuous traffic across REKEY_AFTER_TIME (120 s).  A pings B

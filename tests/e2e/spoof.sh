@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# shellcheck source-path=SCRIPTDIR
 #
 # tests/e2e/spoof.sh -- cryptokey routing on receive: a packet that decrypts
 # fine from peer B but whose inner source address belongs (by AllowedIPs

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# shellcheck source-path=SCRIPTDIR
 #
 # tests/e2e/tcp.sh -- bulk TCP through the tunnel: 50 MiB of random data each
 # way with netcat (netcat-openbsd), compared by SHA-256, then a short iperf3

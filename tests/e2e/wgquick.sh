@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# shellcheck source-path=SCRIPTDIR
 #
 # tests/e2e/wgquick.sh -- both sides brought up by the real wg-quick with
 # WG_QUICK_USERSPACE_IMPLEMENTATION pointing at the daemon (no WireGuard
@@ -78,12 +79,13 @@ no_pids() { [[ -z $(ns_pids "$1") ]]; }
 # up ROLE DAEMON CONF IFACE ADDR: wg-quick up, checks, remembers the daemon's PID.
 up()
 {
-	local role=$1 d=$2 conf=$3 ifc=$4 a=$5 pids
+	local role=$1 d=$2 conf=$3 ifc=$4 a=$5 pids more
 	check "$role: wg-quick up exits 0" wgquick "$role" "$d" up "$conf"
 	check "$role: interface $ifc exists" link_exists "$role" "$ifc"
 	check "$role: UAPI socket exists" test -S "$(sock_path "$ifc")"
 	pids=$(ns_pids "$role")
-	E2E_BG+=($pids)
+	read -ra more <<<"$pids"
+	E2E_BG+=("${more[@]}")
 	check_eq "$role: exactly one process (the daemon) left in the namespace" 1 "$(wc -w <<<"$pids")"
 	UP_PID=$pids
 	check_eq "$role: wg show lists the peer" "1" "$(wgq show "$ifc" peers | wc -l)"
