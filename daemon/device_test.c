@@ -37,47 +37,50 @@ struct node {
 
 static struct node A, B;
 
-static void node_init(struct node *n, const char *name)
+static void node_init(struct node *n, const char *name, bool offloads)
 {
 	int sv[2];
 
 	CHECK_EQ(device_init(&n->dev, name), 0);
+	/* A socketpair stands in for a TUN opened with IFF_VNET_HDR. */
+	n->dev.want_offloads = offloads;
+	n->dev.tun_offloads.vnet_hdr = offloads;
 	CHECK_EQ(device_set_listen_port(&n->dev, 0), 0);
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
 	n->dev.tun_fd = sv[0];
 	n->tun_peer = sv[1];
 }
 
-static void connect_nodes(void)
+static void connect_nodes(struct node *a, struct node *b)
 {
 	uint8_t ka[32], kb[32], v4[4];
 	struct uapi_endpoint ep = { 0 };
 
 	x25519_generate_private(ka);
 	x25519_generate_private(kb);
-	device_set_private_key(&A.dev, ka);
-	device_set_private_key(&B.dev, kb);
-	A.peer = peer_create(&A.dev, B.dev.local.static_public);
-	B.peer = peer_create(&B.dev, A.dev.local.static_public);
+	device_set_private_key(&a->dev, ka);
+	device_set_private_key(&b->dev, kb);
+	a->peer = peer_create(&a->dev, b->dev.local.static_public);
+	b->peer = peer_create(&b->dev, a->dev.local.static_public);
 	inet_pton(AF_INET, "10.0.0.2", v4);
-	allowedips_insert(&A.dev.allowedips, AF_INET, v4, 32,
-			  &A.peer->allowedips);
+	allowedips_insert(&a->dev.allowedips, AF_INET, v4, 32,
+			  &a->peer->allowedips);
 	inet_pton(AF_INET, "10.0.0.1", v4);
-	allowedips_insert(&B.dev.allowedips, AF_INET, v4, 32,
-			  &B.peer->allowedips);
+	allowedips_insert(&b->dev.allowedips, AF_INET, v4, 32,
+			  &b->peer->allowedips);
 	ep.in.sin_family = AF_INET;
 	ep.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ep.in.sin_port = htons(B.dev.listen_port);
-	peer_set_endpoint(A.peer, &ep);
+	ep.in.sin_port = htons(b->dev.listen_port);
+	peer_set_endpoint(a->peer, &ep);
 	crypto_wipe(ka, sizeof(ka));
 	crypto_wipe(kb, sizeof(kb));
 }
 
-/* Runs both devices until nothing moves (bounded). */
-static void pump(void)
+/* Runs two devices until nothing moves (bounded). */
+static void pump_pair(struct node *x, struct node *y)
 {
 	for (int i = 0; i < 20; i++) {
-		struct node *n[2] = { &A, &B };
+		struct node *n[2] = { x, y };
 
 		for (int k = 0; k < 2; k++) {
 			send_packets_from_tun(&n[k]->dev);
@@ -88,6 +91,11 @@ static void pump(void)
 		}
 		usleep(1000);
 	}
+}
+
+static void pump(void)
+{
+	pump_pair(&A, &B);
 }
 
 /* A minimal IPv4/UDP packet from src to dst with a payload marker. */
@@ -266,15 +274,95 @@ static void test_remove_peer_mid_session(void)
 	CHECK(A.dev.index.count <= before + 1);
 }
 
+/* A TCP/IPv4 super-packet as a TUN with TSO hands it over: virtio header
+ * (GSO_TCPV4, gso_size mss) and one IP packet carrying nseg * mss bytes. */
+static size_t make_tso_packet(uint8_t *buf, unsigned nseg, unsigned mss)
+{
+	struct vnet_hdr h = { .flags = VNET_HDR_F_NEEDS_CSUM,
+			      .gso_type = VNET_HDR_GSO_TCPV4,
+			      .hdr_len = 40, .gso_size = (uint16_t)mss,
+			      .csum_start = 20, .csum_offset = 16 };
+	uint8_t *ip = buf + VNET_HDR_LEN, *tcp = ip + 20;
+	size_t total = 40 + (size_t)nseg * mss;
+
+	memcpy(buf, &h, sizeof(h));
+	memset(ip, 0, 40);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(total >> 8);
+	ip[3] = (uint8_t)total;
+	ip[6] = 0x40; /* DF */
+	ip[8] = 64;
+	ip[9] = 6;
+	inet_pton(AF_INET, "10.0.0.1", ip + 12);
+	inet_pton(AF_INET, "10.0.0.2", ip + 16);
+	uint16_t c = inet_csum_fold(inet_csum_partial(ip, 20, 0));
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	tcp[0] = 0x9c; tcp[1] = 0x40; /* port 40000 */
+	tcp[2] = 0x14; tcp[3] = 0x51; /* port 5201 */
+	tcp[7] = 1;                   /* seq 1 */
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x10;               /* ACK */
+	tcp[14] = 0xff;
+	for (size_t i = 0; i < (size_t)nseg * mss; i++)
+		tcp[20 + i] = (uint8_t)(i * 7 + 3);
+	return VNET_HDR_LEN + total;
+}
+
+/* With virtio headers on both fake TUNs: a TSO super-packet is cut,
+ * encrypted, sent (UDP_SEGMENT where the kernel takes it), and leaves the
+ * other side as one coalesced GSO packet with the same payload. */
+static void test_offloads(void)
+{
+	static uint8_t in[70000], out[70000];
+	struct node C, D;
+	struct vnet_hdr h;
+	size_t n, len = 0;
+	int count;
+
+	memset(&C, 0, sizeof(C));
+	memset(&D, 0, sizeof(D));
+	node_init(&C, "lwdtc0", true);
+	node_init(&D, "lwdtd0", true);
+	connect_nodes(&C, &D);
+	/* A plain packet first, to run the handshake. */
+	n = make_packet(in + VNET_HDR_LEN, "10.0.0.1", "10.0.0.2", 9);
+	memset(in, 0, VNET_HDR_LEN);
+	CHECK_EQ(write(C.tun_peer, in, n + VNET_HDR_LEN),
+		 (ssize_t)(n + VNET_HDR_LEN));
+	pump_pair(&C, &D);
+	count = drain_tun(&D, out, sizeof(out), &len);
+	CHECK_EQ(count, 1);
+	CHECK_EQ(len, VNET_HDR_LEN + 60);
+	CHECK_EQ(out[VNET_HDR_LEN + 59], 9);
+
+	n = make_tso_packet(in, 20, 1000);
+	CHECK_EQ(write(C.tun_peer, in, n), (ssize_t)n);
+	pump_pair(&C, &D);
+	count = drain_tun(&D, out, sizeof(out), &len);
+	CHECK_EQ(count, 1); /* 20 segments, coalesced back into one write */
+	CHECK_EQ(len, n);
+	memcpy(&h, out, sizeof(h));
+	CHECK_EQ(h.gso_type, VNET_HDR_GSO_TCPV4);
+	CHECK_EQ(h.gso_size, 1000);
+	CHECK(!memcmp(out + VNET_HDR_LEN + 40, in + VNET_HDR_LEN + 40,
+		      20 * 1000));
+	CHECK_EQ(D.peer->rx_bytes - 0 > 20 * 1000, 1);
+	close(C.tun_peer);
+	close(D.tun_peer);
+	device_close(&C.dev);
+	device_close(&D.dev);
+}
+
 int main(void)
 {
 	if (crypto_init() < 0)
 		return 1;
 	device_now = fake_now;
 	device_wall_now = fake_wall_now;
-	node_init(&A, "lwdta0");
-	node_init(&B, "lwdtb0");
-	connect_nodes();
+	node_init(&A, "lwdta0", false);
+	node_init(&B, "lwdtb0", false);
+	connect_nodes(&A, &B);
 	test_first_packet_and_handshake();
 	test_reply_and_counters();
 	test_spoofed_source_dropped();
@@ -287,5 +375,6 @@ int main(void)
 	close(B.tun_peer);
 	device_close(&A.dev);
 	device_close(&B.dev);
+	test_offloads();
 	return test_finish("device");
 }
