@@ -7,6 +7,7 @@
 #   4. end-to-end in network namespaces: lanwired<->lanwired,
 #      lanwired<->wireguard-go and wireguard-go<->lanwired (so each
 #      implementation initiates against the other)
+#      and the data-path scenarios with LANWIRE_OFFLOAD=0
 #   5. the end-to-end suite again with the ASan + UBSan build of lanwired
 #   6. the rekey soak (SOAK_SECONDS, default 210) lanwired<->wireguard-go
 # The closing line is "check: N passed, N failed"; the exit status is
@@ -53,6 +54,9 @@ step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 step e2e-lanwired-lanwired bash tests/e2e/run.sh "$LW" "$LW"
 step e2e-lanwired-wggo bash tests/e2e/run.sh "$LW" "$WGGO"
 step e2e-wggo-lanwired bash tests/e2e/run.sh "$WGGO" "$LW"
+# The data-path scenarios again with every offload off (plain syscalls).
+LANWIRE_OFFLOAD=0 step e2e-nooffload-lanwired-wggo \
+	bash tests/e2e/run.sh "$LW" "$WGGO" basic tcp counters spoof badinput
 if [ "${QUICK:-0}" != 1 ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 	step e2e-san-lanwired-wggo bash tests/e2e/run.sh "$LWSAN" "$WGGO"
