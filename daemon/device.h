@@ -135,6 +135,7 @@ struct device {
 	uint8_t *tx_bufs;
 	uint8_t *tun_read_buf;
 	size_t tun_read_pending; /* bytes in tun_read_buf not yet split */
+	unsigned tun_read_next;  /* its first segment not yet split */
 	uint8_t *gro_bufs;
 
 	uint64_t drops[DROP_COUNT];

@@ -53,14 +53,14 @@ static inline uint32_t get32(const uint8_t *p)
 
 static inline void put16(uint8_t *p, uint16_t v)
 {
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
 }
 
 static inline void put32(uint8_t *p, uint32_t v)
 {
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
 }
 
 /* ---- checksums ---- */
@@ -215,7 +215,7 @@ struct gso_pkt {
 
 /* GSO_NONE: copies the packet, completing a partial checksum on the way. */
 static int split_none(const struct vnet_hdr *h, const uint8_t *pkt,
-		      size_t len, uint8_t *dst, size_t room)
+		      size_t len, uint8_t *dst, size_t room, size_t *out_len)
 {
 	size_t iphlen, start = h->csum_start, at;
 	unsigned version;
@@ -228,6 +228,7 @@ static int split_none(const struct vnet_hdr *h, const uint8_t *pkt,
 		if (len > room)
 			return -ENOSPC;
 		memcpy(dst, pkt, len);
+		*out_len = len;
 		return 1;
 	}
 	if (start < iphlen || start > len || len - start < 2 ||
@@ -241,15 +242,20 @@ static int split_none(const struct vnet_hdr *h, const uint8_t *pkt,
 							  pkt + start,
 							  len - start)));
 	put16(dst + at, csum ? csum : 0xffff);
+	*out_len = len;
 	return 1;
 }
 
-/* Checks the IP header against the GSO type and measures the headers. */
+/* Checks the GSO type and the IP header against it; measures the
+ * headers. */
 static int gso_measure(const struct vnet_hdr *h, struct gso_pkt *g)
 {
 	uint8_t type = h->gso_type & ~VNET_HDR_GSO_ECN;
 	size_t l4hlen;
 
+	if (type != VNET_HDR_GSO_TCPV4 && type != VNET_HDR_GSO_TCPV6 &&
+	    type != VNET_HDR_GSO_UDP_L4)
+		return -EINVAL;
 	if (parse_ip(g->pkt, g->len, &g->version, &g->iphlen, &g->proto))
 		return -EINVAL;
 	if ((type == VNET_HDR_GSO_TCPV4 && g->version != 4) ||
@@ -280,7 +286,7 @@ static int gso_measure(const struct vnet_hdr *h, struct gso_pkt *g)
 }
 
 /* Counts segments and checks each fits its length fields and its slot. */
-static int gso_count(struct gso_pkt *g, size_t room, unsigned max_out)
+static int gso_count(struct gso_pkt *g, size_t room)
 {
 	size_t first = g->payload < g->gso_size ? g->payload : g->gso_size;
 	size_t nseg = g->payload ? (g->payload - 1) / g->gso_size + 1 : 1;
@@ -288,7 +294,7 @@ static int gso_count(struct gso_pkt *g, size_t room, unsigned max_out)
 	/* The first segment is the longest. */
 	if (g->hdrlen + first > IP_LEN_MAX + (g->version == 6 ? 40 : 0))
 		return -EINVAL;
-	if (nseg > max_out || g->hdrlen + first > room)
+	if (g->hdrlen + first > room)
 		return -ENOSPC;
 	g->nseg = (unsigned)nseg;
 	g->psum = pseudo_sum(g->pkt, g->version, g->proto);
@@ -357,14 +363,16 @@ static size_t gso_write_segment(const struct gso_pkt *g, uint8_t *dst,
 	return g->hdrlen + pay;
 }
 
-int offload_split(const uint8_t *in, size_t len, uint8_t *const out[],
-		  size_t out_cap, size_t headroom, size_t out_len[],
-		  unsigned max_out)
+/* Writes packets first .. first + max_out - 1 of the split; with whole,
+ * all of them or none (-ENOSPC). */
+static int split_read(const uint8_t *in, size_t len, unsigned first,
+		      uint8_t *const out[], size_t out_cap, size_t headroom,
+		      size_t out_len[], unsigned max_out, bool whole)
 {
 	struct gso_pkt g = { 0 };
 	struct vnet_hdr h;
+	unsigned i, n;
 	size_t room;
-	unsigned i;
 	int ret;
 
 	if (len < VNET_HDR_LEN)
@@ -377,27 +385,39 @@ int offload_split(const uint8_t *in, size_t len, uint8_t *const out[],
 	if (max_out > INT_MAX)
 		max_out = INT_MAX;
 	room = out_cap - headroom;
-	switch (h.gso_type & ~VNET_HDR_GSO_ECN) {
-	case VNET_HDR_GSO_NONE:
-		ret = split_none(&h, g.pkt, g.len, out[0] + headroom, room);
-		if (ret == 1)
-			out_len[0] = g.len;
-		return ret;
-	case VNET_HDR_GSO_TCPV4:
-	case VNET_HDR_GSO_TCPV6:
-	case VNET_HDR_GSO_UDP_L4:
-		break;
-	default:
-		return -EINVAL;
-	}
+	if ((h.gso_type & ~VNET_HDR_GSO_ECN) == VNET_HDR_GSO_NONE)
+		return first ? 0 : split_none(&h, g.pkt, g.len,
+					      out[0] + headroom, room, out_len);
 	ret = gso_measure(&h, &g);
 	if (!ret)
-		ret = gso_count(&g, room, max_out);
+		ret = gso_count(&g, room);
 	if (ret)
 		return ret;
-	for (i = 0; i < g.nseg; i++)
-		out_len[i] = gso_write_segment(&g, out[i] + headroom, i);
-	return (int)g.nseg;
+	if (whole && g.nseg > max_out)
+		return -ENOSPC;
+	if (first >= g.nseg)
+		return 0;
+	n = g.nseg - first < max_out ? g.nseg - first : max_out;
+	for (i = 0; i < n; i++)
+		out_len[i] = gso_write_segment(&g, out[i] + headroom,
+					       first + i);
+	return (int)n;
+}
+
+int offload_split(const uint8_t *in, size_t len, uint8_t *const out[],
+		  size_t out_cap, size_t headroom, size_t out_len[],
+		  unsigned max_out)
+{
+	return split_read(in, len, 0, out, out_cap, headroom, out_len,
+			  max_out, true);
+}
+
+int offload_split_at(const uint8_t *in, size_t len, unsigned first,
+		     uint8_t *const out[], size_t out_cap, size_t headroom,
+		     size_t out_len[], unsigned max_out)
+{
+	return split_read(in, len, first, out, out_cap, headroom, out_len,
+			  max_out, false);
 }
 
 /* ---- coalescing ---- */
@@ -525,8 +545,9 @@ static bool can_append(const struct gro_item *it, const uint8_t *pkt,
 	       it->len + seg->payload <= it->cap;
 }
 
-/* Host-order sum of pkt's TCP segment including pseudo-header, payload
- * summed from src (which may be a copy of it). */
+/* The folded sum over pkt's pseudo-header and TCP header plus
+ * payload_acc, the host-order sum of its payload (taken while copying it):
+ * 0xffff when the TCP checksum is valid. */
 static uint16_t tcp_seg_sum(const uint8_t *pkt, const struct tcp_seg *seg,
 			    uint64_t payload_acc)
 {

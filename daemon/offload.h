@@ -66,17 +66,34 @@ struct vnet_hdr {
  * and checksum (0 sent as 0xffff). GSO_ECN is accepted. hdr_len from the
  * kernel is ignored: headers are measured from the packet itself.
  *
+ * IPv4 options are copied into every segment; GSO packets with IPv6
+ * extension headers are refused (csum_start must be the IP header length).
+ *
  * Returns the number of packets (>= 1); -EINVAL for a malformed header or
- * packet (csum_start or offsets out of range, gso_size 0 with GSO, IP
- * version not matching gso_type, IPv4 options are fine but IPv6 extension
- * headers are not, truncated headers, a segment longer than 65535); or
- * -ENOSPC when more than max_out packets would be needed or one does not
- * fit in out_cap - headroom. On error out[] may hold partial data. Never
- * reads in[] past len or writes past out[i] + out_cap.
+ * packet (not IPv4/IPv6, IP version or protocol not matching gso_type,
+ * csum_start or csum_offset out of range, gso_size 0 with GSO, an IPv4
+ * fragment, truncated headers, a segment longer than its length field
+ * allows, an unknown gso_type or legacy UFO); or -ENOSPC when more than
+ * max_out packets would be needed or one does not fit in out_cap -
+ * headroom. Everything is checked before anything is written, so on
+ * error out[] is untouched. Never reads in[] past len or writes past
+ * out[i] + out_cap.
  */
 int offload_split(const uint8_t *in, size_t len, uint8_t *const out[],
 		  size_t out_cap, size_t headroom, size_t out_len[],
 		  unsigned max_out);
+/*
+ * The same split, a window at a time, for super-packets of more segments
+ * than the caller has slots (a small gso_size gives up to 64 KiB / MSS):
+ * writes packets first .. first + max_out - 1 of the split (fewer at the
+ * end) to out[0..] and returns how many, 0 once first is past the last.
+ * Call with first = 0, then first += n while n == max_out; segment numbers
+ * (IPv4 id + i, seq offsets, flags) are those of the whole split. Errors
+ * as offload_split() except that too many segments is not one.
+ */
+int offload_split_at(const uint8_t *in, size_t len, unsigned first,
+		     uint8_t *const out[], size_t out_cap, size_t headroom,
+		     size_t out_len[], unsigned max_out);
 
 /* ---- coalescing (decrypt -> TUN write) ---- */
 
@@ -122,7 +139,8 @@ void gro_init(struct gro_table *t);
  * extension headers; same TCP header length and identical options, ack
  * and window; seq == the item's next seq; flags ACK or ACK|PSH (PSH ends
  * the item); payload 1..gso_size bytes and the item's last segment not
- * shorter than gso_size; total <= 65535 and <= the item's cap; and pkt's
+ * shorter than gso_size; total <= 65535 and <= the item's cap; pkt's IP
+ * length field equal to len (trim WireGuard padding first); and pkt's
  * IPv4 header and TCP checksums valid. Then returns GRO_MERGED.
  * Otherwise pkt becomes a new item (GRO_HELD), or, when the table already
  * holds GRO_MAX_FLOWS items, nothing happens (GRO_FULL): call gro_flush()

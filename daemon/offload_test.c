@@ -352,35 +352,43 @@ static void test_csum(void)
 
 /* ---- segmentation ---- */
 
-/* Checks n split segments in slot_pkt[] against super-packet s. */
-static void check_segments(const struct pkt_spec *s, size_t paylen,
-			   size_t gso_size, int n)
+static int nsegs(size_t paylen, size_t gso_size)
+{
+	return paylen ? (int)((paylen + gso_size - 1) / gso_size) : 1;
+}
+
+/* Checks slot_pkt[0..n) as segments first.. of super-packet s. */
+static void check_window(const struct pkt_spec *s, size_t paylen,
+			 size_t gso_size, int first, int n)
 {
 	size_t iphlen = s->version == 4 ? 20 + s->ip_opts : 40;
 	size_t l4hlen = s->proto == IPPROTO_TCP ? 20 + s->tcp_opts : 8;
-	size_t hdrlen = iphlen + l4hlen, off = 0, pay, want;
+	size_t hdrlen = iphlen + l4hlen, off, pay, want;
 	const uint8_t *super = in_buf + VNET_HDR_LEN;
 	unsigned bad = 0;
-	int i;
+	int j, i;
 
-	CHECK_EQ(n, paylen ? (int)((paylen + gso_size - 1) / gso_size) : 1);
-	for (i = 0; i < n && i < NSLOTS; i++, off += pay) {
-		const uint8_t *p = slot_pkt[i], *l4 = p + iphlen;
-		bool last = i == n - 1;
+	for (j = 0; j < n && j < NSLOTS; j++) {
+		const uint8_t *p = slot_pkt[j], *l4 = p + iphlen;
+		bool last;
 
+		i = first + j;
+		off = (size_t)i * gso_size;
 		pay = paylen - off < gso_size ? paylen - off : gso_size;
-		bad += slot_len[i] != hdrlen + pay;
+		last = i == nsegs(paylen, gso_size) - 1;
+
+		bad += slot_len[j] != hdrlen + pay;
 		bad += memcmp(l4 + l4hlen, payload + off, pay) != 0;
-		bad += !ref_l4_ok(p, slot_len[i]);
+		bad += !ref_l4_ok(p, slot_len[j]);
 		if (s->version == 4) {
-			bad += rd16(p + 2) != slot_len[i];
+			bad += rd16(p + 2) != slot_len[j];
 			bad += rd16(p + 4) != (uint16_t)(s->id + i);
 			bad += rd16(p + 6) != (s->df ? 0x4000 : 0);
 			bad += !ref_ip4_ok(p);
 			bad += memcmp(p + 8, super + 8, 2) != 0;
 			bad += memcmp(p + 12, super + 12, iphlen - 12) != 0;
 		} else {
-			bad += rd16(p + 4) != slot_len[i] - 40;
+			bad += rd16(p + 4) != slot_len[j] - 40;
 			bad += memcmp(p, super, 4) != 0;
 			bad += memcmp(p + 6, super + 6, 34) != 0;
 		}
@@ -398,6 +406,14 @@ static void check_segments(const struct pkt_spec *s, size_t paylen,
 		bad += memcmp(l4 + 18, super + iphlen + 18, l4hlen - 18) != 0;
 	}
 	CHECK_EQ(bad, 0);
+}
+
+/* Checks the n segments of a whole split against super-packet s. */
+static void check_segments(const struct pkt_spec *s, size_t paylen,
+			   size_t gso_size, int n)
+{
+	CHECK_EQ(n, nsegs(paylen, gso_size));
+	check_window(s, paylen, gso_size, 0, n);
 }
 
 static void test_split_tcp4(void)
@@ -504,6 +520,33 @@ static void test_split_edges(void)
 		 -ENOSPC);
 	CHECK_EQ(offload_split(in_buf, len, slot, SLOT, 0, slot_len, 0),
 		 -ENOSPC);
+
+	/* 110 segments through a window of 64, then 50, then none */
+	s = spec_tcp(4);
+	s.flags = 0x98;
+	fill_random(payload, 109 * 536 + 100);
+	len = make_super(s, 109 * 536 + 100, 536, VNET_HDR_GSO_TCPV4);
+	CHECK_EQ(split(len, 64), -ENOSPC);
+	n = offload_split_at(in_buf, len, 0, slot, SLOT, HEADROOM, slot_len,
+			     64);
+	CHECK_EQ(n, 64);
+	check_window(&s, 109 * 536 + 100, 536, 0, n);
+	n = offload_split_at(in_buf, len, 64, slot, SLOT, HEADROOM, slot_len,
+			     64);
+	CHECK_EQ(n, 46);
+	check_window(&s, 109 * 536 + 100, 536, 64, n);
+	CHECK_EQ(slot_len[45], 52 + 100);
+	CHECK_EQ(offload_split_at(in_buf, len, 110, slot, SLOT, HEADROOM,
+				  slot_len, 64), 0);
+	CHECK_EQ(offload_split_at(in_buf, len, ~0u, slot, SLOT, HEADROOM,
+				  slot_len, 64), 0);
+	CHECK_EQ(offload_split_at(in_buf, 12, 0, slot, SLOT, HEADROOM,
+				  slot_len, 64), -EINVAL);
+	len = make_super(s, 1000, 0, VNET_HDR_GSO_NONE);
+	CHECK_EQ(offload_split_at(in_buf, len, 0, slot, SLOT, HEADROOM,
+				  slot_len, 64), 1);
+	CHECK_EQ(offload_split_at(in_buf, len, 1, slot, SLOT, HEADROOM,
+				  slot_len, 64), 0);
 }
 
 /* Sets the last two payload bytes so that the datagram's checksum comes
@@ -569,7 +612,9 @@ static void test_split_none(void)
 	h = get_vnet(in_buf);
 	h.flags = 0;
 	set_vnet(h);
+	slot_len[0] = 0;
 	CHECK_EQ(split(len, 1), 1);
+	CHECK_EQ(slot_len[0], len - VNET_HDR_LEN);
 	CHECK(!memcmp(slot_pkt[0], in_buf + VNET_HDR_LEN, len - VNET_HDR_LEN));
 
 	/* IPv4 options: csum_start 28 */
@@ -594,15 +639,24 @@ static void test_split_none(void)
 
 /* ---- malformed input ---- */
 
-/* Splits a heap copy of exactly in_buf[0..len) into exact-size slots. */
+/* Splits a heap copy of exactly in_buf[0..len) into exact-size slots;
+ * counts in untouched_errors how often an error left out[] unwritten. */
+static unsigned untouched_errors;
+
 static int split_exact(size_t len, unsigned max_out)
 {
 	uint8_t *copy = malloc(len ? len : 1);
+	unsigned i, dirty = 0;
 	int ret;
 
 	memcpy(copy, in_buf, len);
+	for (i = 0; i < 2; i++)
+		memset(slot[i], 0xa5, 256);
 	ret = offload_split(copy, len, slot, SLOT, HEADROOM, slot_len,
 			    max_out);
+	for (i = 0; i < 256; i++)
+		dirty += slot[0][i] != 0xa5 || slot[1][i] != 0xa5;
+	untouched_errors += ret < 0 && !dirty;
 	free(copy);
 	return ret;
 }
@@ -696,6 +750,7 @@ static void apply_bad_case(const struct bad_case *c, size_t *len)
 static void test_malformed_table(void)
 {
 	size_t i, len;
+	unsigned nerr = 0;
 	int ret;
 
 	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
@@ -719,12 +774,19 @@ static void test_malformed_table(void)
 	/* short reads */
 	for (len = 0; len <= VNET_HDR_LEN; len++)
 		CHECK_EQ(split_exact(len, 64), -EINVAL);
+	/* too many segments for max_out */
+	len = make_super(spec_tcp(6), 3000, 1000, TCP6);
+	CHECK_EQ(split_exact(len, 2), -ENOSPC);
+	nerr = (unsigned)(sizeof(bad_cases) / sizeof(bad_cases[0])) +
+	       VNET_HDR_LEN + 2;
 	/* an IPv4 segment that cannot be longer than 65535 */
 	fill_random(payload, 65535);
 	len = make_super(spec_tcp(4), 65535 - 32, 65535, VNET_HDR_GSO_TCPV4);
 	CHECK_EQ(split_exact(len, 64), -EINVAL);
 	len = make_super(spec_tcp(4), 65535 - 52, 65535, VNET_HDR_GSO_TCPV4);
 	CHECK_EQ(split_exact(len, 64), -ENOSPC); /* 65535 > SLOT - HEADROOM */
+	/* no error wrote anything */
+	CHECK_EQ(untouched_errors, nerr + 2);
 }
 
 /* Every prefix and random header damage: never a crash or an overrun. */

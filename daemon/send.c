@@ -438,13 +438,39 @@ static void send_one_packet(struct device *dev, struct send_batch *b,
 #define SLOT_PLAIN_MAX \
 	(PKT_MAX - PKT_HEADROOM - NOISE_AUTHTAG_LEN - MESSAGE_PADDING_MULTIPLE)
 
-/* One TUN read into slots [used, ...); returns the packets it gave, 0 when
- * the TUN is empty, or -ENOSPC when they do not fit after used. */
-static int read_tun(struct device *dev, unsigned used, size_t lens[])
+/* Splits the pending TUN read into slots [used, DEVICE_TX_BATCH): a
+ * super-packet with more segments than free slots is split a window at a
+ * time, the read kept pending until its last segment is out. Returns the
+ * packets written, or -EAGAIN when the read gave nothing (more). */
+static int split_pending(struct device *dev, unsigned used, size_t lens[])
 {
 	uint8_t *slots[DEVICE_TX_BATCH];
-	ssize_t r;
+	unsigned room = DEVICE_TX_BATCH - used;
 	int n;
+
+	for (unsigned i = 0; i < room; i++)
+		slots[i] = tx_slot(dev, used + i);
+	n = offload_split_at(dev->tun_read_buf, dev->tun_read_pending,
+			     dev->tun_read_next, slots,
+			     PKT_MAX - NOISE_AUTHTAG_LEN -
+				     MESSAGE_PADDING_MULTIPLE,
+			     PKT_HEADROOM, lens + used, room);
+	if (n < 0)
+		device_count_drop(dev, DROP_BAD_INNER_PACKET);
+	if (n > 0 && (unsigned)n == room) {
+		dev->tun_read_next += (unsigned)n;
+		return n;
+	}
+	dev->tun_read_pending = 0;
+	dev->tun_read_next = 0;
+	return n > 0 ? n : -EAGAIN;
+}
+
+/* Fills slots from used on with the next packets from the TUN; returns
+ * how many, 0 when the TUN is empty, -EAGAIN when a read gave nothing. */
+static int read_tun(struct device *dev, unsigned used, size_t lens[])
+{
+	ssize_t r;
 
 	if (!dev->tun_offloads.vnet_hdr) {
 		r = read(dev->tun_fd, tx_slot(dev, used) + PKT_HEADROOM,
@@ -457,46 +483,18 @@ static int read_tun(struct device *dev, unsigned used, size_t lens[])
 		lens[used] = (size_t)r;
 		return 1;
 	}
-	r = read(dev->tun_fd, dev->tun_read_buf, PKT_MAX + VNET_HDR_LEN);
-	if (r < 0) {
-		if (tun_error_is_fatal(errno))
-			dev->should_exit = true;
-		return 0;
-	}
-	for (unsigned i = used; i < DEVICE_TX_BATCH; i++)
-		slots[i - used] = tx_slot(dev, i);
-	n = offload_split(dev->tun_read_buf, (size_t)r, slots,
-			  PKT_MAX - NOISE_AUTHTAG_LEN - MESSAGE_PADDING_MULTIPLE,
-			  PKT_HEADROOM, lens + used, DEVICE_TX_BATCH - used);
-	if (n == -ENOSPC && used > 0) {
-		/* Keep the read: the caller flushes and we split again. */
+	if (!dev->tun_read_pending) {
+		r = read(dev->tun_fd, dev->tun_read_buf,
+			 PKT_MAX + VNET_HDR_LEN);
+		if (r < 0) {
+			if (tun_error_is_fatal(errno))
+				dev->should_exit = true;
+			return 0;
+		}
 		dev->tun_read_pending = (size_t)r;
-		return -ENOSPC;
+		dev->tun_read_next = 0;
 	}
-	if (n < 0) {
-		device_count_drop(dev, DROP_BAD_INNER_PACKET);
-		return -EAGAIN; /* nothing from this read; try the next */
-	}
-	return n;
-}
-
-static int split_pending(struct device *dev, size_t lens[])
-{
-	uint8_t *slots[DEVICE_TX_BATCH];
-	size_t r = dev->tun_read_pending;
-	int n;
-
-	dev->tun_read_pending = 0;
-	for (unsigned i = 0; i < DEVICE_TX_BATCH; i++)
-		slots[i] = tx_slot(dev, i);
-	n = offload_split(dev->tun_read_buf, r, slots,
-			  PKT_MAX - NOISE_AUTHTAG_LEN - MESSAGE_PADDING_MULTIPLE,
-			  PKT_HEADROOM, lens, DEVICE_TX_BATCH);
-	if (n < 0) {
-		device_count_drop(dev, DROP_BAD_INNER_PACKET);
-		return 0;
-	}
-	return n;
+	return split_pending(dev, used, lens);
 }
 
 static void send_slots(struct device *dev, struct send_batch *b,
@@ -518,22 +516,17 @@ void send_packets_from_tun(struct device *dev)
 	/* A bounded number of reads per wake-up, so the UDP side gets its
 	 * turn; each batch is encrypted and sent when the slots run out. */
 	for (int reads = 0; reads < 4 * DEVICE_BATCH; reads++) {
-		int n = read_tun(dev, used, lens);
+		int n;
 
-		if (n == -EAGAIN)
-			continue;
-		if (n == -ENOSPC) {
-			send_slots(dev, &b, used, lens, now);
-			used = (unsigned)split_pending(dev, lens);
-			continue;
-		}
-		if (n == 0)
-			break;
-		used += (unsigned)n;
 		if (used == DEVICE_TX_BATCH) {
 			send_slots(dev, &b, used, lens, now);
 			used = 0;
 		}
+		n = read_tun(dev, used, lens);
+		if (n == 0)
+			break;
+		if (n > 0)
+			used += (unsigned)n;
 	}
 	if (used)
 		send_slots(dev, &b, used, lens, now);
