@@ -18,19 +18,23 @@
 #include "crypto.h"
 #include "device.h"
 #include "log.h"
+#include "privdrop.h"
 #include "tun.h"
 #include "uapi.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: lanwired [-f/--foreground] INTERFACE-NAME\n"
+	fprintf(f, "Usage: lanwired [-f/--foreground] [-u/--user USER] "
+		   "INTERFACE-NAME\n"
 		   "       lanwired --version | --help\n\n"
 		   "A userspace WireGuard daemon, driven by wg(8) and "
 		   "wg-quick(8) like wireguard-go.\n"
 		   "Environment: WG_PROCESS_FOREGROUND=1, LOG_LEVEL="
 		   "silent|error|verbose,\n"
 		   "             WG_TUN_FD, WG_UAPI_FD, LANWIRE_OFFLOAD=0 "
-		   "(no TUN/UDP offloads).\n");
+		   "(no TUN/UDP offloads),\n"
+		   "             LANWIRE_USER=NAME (as -u/--user NAME: run as "
+		   "NAME after start-up).\n");
 }
 
 static bool ifname_is_valid(const char *name)
@@ -151,16 +155,28 @@ static int daemonize(void)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, bool *foreground,
-		      const char **ifname)
+struct options {
+	bool foreground;
+	const char *ifname;
+	const char *user; /* drop to this user after start-up, or NULL */
+};
+
+static int parse_args(int argc, char **argv, struct options *o)
 {
 	const char *fg = getenv("WG_PROCESS_FOREGROUND");
 
-	*foreground = fg && !strcmp(fg, "1");
-	*ifname = NULL;
+	o->foreground = fg && !strcmp(fg, "1");
+	o->ifname = NULL;
+	o->user = getenv("LANWIRE_USER");
+	if (o->user && !*o->user)
+		o->user = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--foreground")) {
-			*foreground = true;
+			o->foreground = true;
+		} else if (!strcmp(argv[i], "-u") || !strcmp(argv[i], "--user")) {
+			if (++i == argc)
+				return -EINVAL;
+			o->user = argv[i];
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("lanwired %s (userspace WireGuard)\n",
 			       LW_VERSION);
@@ -169,26 +185,29 @@ static int parse_args(int argc, char **argv, bool *foreground,
 			   !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			exit(0);
-		} else if (argv[i][0] == '-' || *ifname) {
+		} else if (argv[i][0] == '-' || o->ifname) {
 			return -EINVAL;
 		} else {
-			*ifname = argv[i];
+			o->ifname = argv[i];
 		}
 	}
-	return *ifname ? 0 : -EINVAL;
+	return o->ifname ? 0 : -EINVAL;
 }
 
 int main(int argc, char **argv)
 {
 	static struct device dev;
+	struct options opt;
 	const char *ifname;
-	bool foreground, uapi_created = false;
+	bool uapi_created = false;
+	char sock[sizeof(UAPI_DIR) + IFNAMSIZ + 8];
 	int ret;
 
-	if (parse_args(argc, argv, &foreground, &ifname) < 0) {
+	if (parse_args(argc, argv, &opt) < 0) {
 		usage(stderr);
 		return 2;
 	}
+	ifname = opt.ifname;
 	if (!ifname_is_valid(ifname)) {
 		fprintf(stderr, "lanwired: invalid interface name '%s'\n",
 			ifname);
@@ -218,8 +237,15 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	setup_signals();
-	if (!foreground && (ret = daemonize()) < 0) {
+	if (!opt.foreground && (ret = daemonize()) < 0) {
 		log_error("cannot daemonise: %s", strerror(-ret));
+		goto out;
+	}
+	snprintf(sock, sizeof(sock), "%s/%s.sock", UAPI_DIR, dev.ifname);
+	if (opt.user && (ret = privdrop_to_user(opt.user,
+						uapi_created ? sock : NULL)) < 0) {
+		log_error("cannot drop privileges to user %s: %s", opt.user,
+			  ret == -ENOENT ? "no such user" : strerror(-ret));
 		goto out;
 	}
 	log_verbose("device started (lanwired %s)", LW_VERSION);

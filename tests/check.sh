@@ -9,7 +9,8 @@
 #      implementation initiates against the other)
 #      and the data-path scenarios with LANWIRE_OFFLOAD=0
 #   5. the end-to-end suite again with the ASan + UBSan build of lanwired
-#   6. the rekey soak (SOAK_SECONDS, default 210) lanwired<->wireguard-go
+#   6. the rekey soak (SOAK_SECONDS, default 210) lanwired<->wireguard-go,
+#      lanwired running as user nobody
 # The closing line is "check: N passed, N failed"; the exit status is
 # non-zero if any step failed. QUICK=1 skips steps 5 and 6.
 set -u
@@ -60,7 +61,8 @@ LANWIRE_OFFLOAD=0 step e2e-nooffload-lanwired-wggo \
 if [ "${QUICK:-0}" != 1 ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 	step e2e-san-lanwired-wggo bash tests/e2e/run.sh "$LWSAN" "$WGGO"
-	step soak bash tests/e2e/run.sh "$LW" "$WGGO" soak
+	# lanwired runs the soak as user nobody: it must rekey unprivileged.
+	LANWIRE_USER=nobody step soak bash tests/e2e/run.sh "$LW" "$WGGO" soak
 fi
 
 echo
