@@ -27,6 +27,16 @@ DAEMON_TESTS := $(filter %_test.c,$(DAEMON_ALL))
 DAEMON_LIB := $(filter-out %_test.c daemon/main.c,$(DAEMON_ALL))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_LIB))
 TEST_BINS := $(patsubst daemon/%_test.c,$(BUILD)/tests/%_test,$(DAEMON_TESTS))
+# The planner, lanwire: planner/*.c and daemon/crypto.c (X25519, random);
+# its tests run with the daemon's.
+PLANNER_ALL := $(wildcard planner/*.c)
+PLANNER_TESTS := $(filter %_test.c,$(PLANNER_ALL))
+PLANNER_CLI := $(wildcard planner/cli*.c)
+PLANNER_LIB := $(filter-out %_test.c $(PLANNER_CLI),$(PLANNER_ALL))
+PLANNER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_LIB))
+PLANNER_LDLIBS := -linih -lqrencode
+TEST_BINS += $(patsubst planner/%_test.c,$(BUILD)/tests/planner_%_test,\
+	$(PLANNER_TESTS))
 MICROBENCH := $(BUILD)/bench/microbench
 
 ifneq ($(V),1)
@@ -38,7 +48,7 @@ endif
 
 .PHONY: all deps unit check e2e fuzz fuzz-build demo bench clean
 
-all: $(BUILD)/lanwired
+all: $(BUILD)/lanwired $(BUILD)/lanwire
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,6 +68,17 @@ $(BUILD)/tests/%_test: $(BUILD)/daemon/%_test.o $(BUILD)/liblw.a
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/lanwire: $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_CLI)) \
+		$(PLANNER_OBJS) $(BUILD)/daemon/crypto.o
+	$(call qecho,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PLANNER_LDLIBS) $(LDLIBS)
+
+$(BUILD)/tests/planner_%_test: $(BUILD)/planner/%_test.o $(PLANNER_OBJS) \
+		$(BUILD)/daemon/crypto.o
+	@mkdir -p $(dir $@)
+	$(call qecho,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PLANNER_LDLIBS) $(LDLIBS)
+
 $(MICROBENCH): $(BUILD)/bench/microbench.o $(BUILD)/liblw.a
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -73,11 +94,18 @@ FUZZ_SECONDS ?= 30
 build-fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call qecho,FUZZCC,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c -o $@ $<
 
 build-fuzz/fuzz_%: fuzz/%.c $(FUZZ_LIB_OBJS)
 	$(call qecho,FUZZLD,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto -lpthread
+
+# The description parser's target also needs the planner and its libraries.
+FUZZ_PLANNER_OBJS := $(patsubst %.c,build-fuzz/%.o,$(PLANNER_LIB))
+build-fuzz/fuzz_desc: fuzz/desc.c $(FUZZ_LIB_OBJS) $(FUZZ_PLANNER_OBJS)
+	$(call qecho,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Iplanner -fsanitize=fuzzer -o $@ \
+		$(filter %.c %.o,$^) $(PLANNER_LDLIBS) -lcrypto -lpthread
 
 .SECONDARY:
 
@@ -107,4 +135,4 @@ bench: deps all $(MICROBENCH)
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) build-fuzz -name '*.d' 2>/dev/null)

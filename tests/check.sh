@@ -3,16 +3,18 @@
 # build/logs/STEP.log with its PASS/FAIL lines shown here:
 #   1. unit tests, plain build
 #   2. unit tests under ASan + UBSan (build-san/)
-#   3. libFuzzer targets, FUZZ_SECONDS each (default 30)
-#   4. end-to-end in network namespaces: lanwired<->lanwired,
+#   3. the planner's command-line tests (golden renders of the seed
+#      networks, bad descriptions), plain and under ASan + UBSan
+#   4. libFuzzer targets, FUZZ_SECONDS each (default 30)
+#   5. end-to-end in network namespaces: lanwired<->lanwired,
 #      lanwired<->wireguard-go and wireguard-go<->lanwired (so each
 #      implementation initiates against the other)
 #      and the data-path scenarios with LANWIRE_OFFLOAD=0
-#   5. the end-to-end suite again with the ASan + UBSan build of lanwired
-#   6. the rekey soak (SOAK_SECONDS, default 210) lanwired<->wireguard-go,
+#   6. the end-to-end suite again with the ASan + UBSan build of lanwired
+#   7. the rekey soak (SOAK_SECONDS, default 210) lanwired<->wireguard-go,
 #      lanwired running as user nobody
 # The closing line is "check: N passed, N failed"; the exit status is
-# non-zero if any step failed. QUICK=1 skips steps 5 and 6.
+# non-zero if any step failed. QUICK=1 skips steps 6 and 7.
 set -u
 cd "$(dirname "$0")/.."
 mkdir -p build/logs
@@ -51,6 +53,8 @@ make -s -j2 SAN=1 all >build/logs/build-san.log 2>&1 || { cat build/logs/build-s
 
 step unit make -s -j2 unit
 step unit-san make -s -j2 SAN=1 unit
+step planner bash tests/planner/run.sh "$PWD/build/lanwire"
+step planner-san bash tests/planner/run.sh "$PWD/build-san/lanwire"
 step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 step e2e-lanwired-lanwired bash tests/e2e/run.sh "$LW" "$LW"
 step e2e-lanwired-wggo bash tests/e2e/run.sh "$LW" "$WGGO"

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IP prefixes, host addresses and endpoints as the planner sees them: one
+ * family-agnostic struct lw_prefix for IPv4 and IPv6 (a host address is a
+ * /32 or /128), strict parsing (no host bits under a prefix, no leading
+ * junk), canonical formatting, containment and overlap, the private blocks a
+ * client route may be summarised within, and "host:port" / "[v6]:port"
+ * endpoints. Pure functions; no allocation.
+ */
+#ifndef LW_ADDR_H
+#define LW_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest text of a prefix: an IPv6 address, "/", three digits, NUL. */
+#define LW_PREFIX_STRLEN 50
+/* Longest endpoint host we accept (a DNS name is at most 253). */
+#define LW_HOST_MAX 253
+
+struct lw_prefix {
+	uint8_t family; /* AF_INET or AF_INET6; 0 means "none" */
+	uint8_t len;	/* prefix length, 0..32 or 0..128 */
+	uint8_t addr[16];
+};
+
+/* Index 0 for IPv4, 1 for IPv6: the model keeps one slot per family. */
+#define LW_FAMILIES 2
+unsigned int family_index(uint8_t family);
+uint8_t family_of_index(unsigned int fi);
+unsigned int family_bits(uint8_t family);
+const char *family_name(uint8_t family); /* "IPv4" or "IPv6" */
+
+/*
+ * Parsing. All return 0 or -EINVAL and leave *p zeroed on error.
+ * prefix_parse accepts "a.b.c.d/n" and "x::y/n"; with host_bits_ok false a
+ * prefix with bits set past its length is refused (-EDOM, so callers can
+ * suggest the truncated prefix). A bare address is a host prefix.
+ */
+int prefix_parse(struct lw_prefix *p, const char *s, bool host_bits_ok);
+/* A single address (no "/n"): len is 32 or 128. */
+int addr_parse(struct lw_prefix *p, const char *s);
+
+/* "10.0.0.0/16"; buf holds LW_PREFIX_STRLEN bytes. */
+void prefix_format(char *buf, size_t size, const struct lw_prefix *p);
+/* The address alone, "10.0.0.1", whatever the length. */
+void addr_format(char *buf, size_t size, const struct lw_prefix *p);
+/* nft style: the address alone for a host prefix, else "a/n". */
+void prefix_format_nft(char *buf, size_t size, const struct lw_prefix *p);
+
+/* Clears the bits past len and sets p->len = len (len <= family bits). */
+void prefix_truncate(struct lw_prefix *p, unsigned int len);
+bool prefix_is_host(const struct lw_prefix *p);
+bool prefix_equal(const struct lw_prefix *a, const struct lw_prefix *b);
+/* outer covers inner: same family, outer->len <= inner->len, bits agree. */
+bool prefix_contains(const struct lw_prefix *outer,
+		     const struct lw_prefix *inner);
+bool prefix_overlaps(const struct lw_prefix *a, const struct lw_prefix *b);
+/* Orders by family, then address, then length: a stable sort key. */
+int prefix_cmp(const struct lw_prefix *a, const struct lw_prefix *b);
+
+/* The next address after p (as a host); false on wrap-around. */
+bool addr_next(struct lw_prefix *p);
+/* True if host address a is the network or (IPv4) broadcast address of
+ * pool, which allocation skips. */
+bool addr_is_reserved_in(const struct lw_prefix *a,
+			 const struct lw_prefix *pool);
+
+/*
+ * The private block (RFC 1918, RFC 6598 shared space, RFC 4193 ULA) that
+ * contains p, in *block. False if p lies outside all of them (public
+ * space, which no summary may grow into).
+ */
+bool prefix_private_block(const struct lw_prefix *p, struct lw_prefix *block);
+
+/* An endpoint as written: a DNS name or a literal address, and a port. */
+struct lw_endpoint {
+	char host[LW_HOST_MAX + 1];
+	uint16_t port;
+	bool is_literal;
+	struct lw_prefix addr; /* when is_literal, a host prefix */
+};
+
+/* "host:port", "a.b.c.d:port" or "[v6]:port". 0 or -EINVAL. */
+int lw_endpoint_parse(struct lw_endpoint *ep, const char *s);
+/* Back to text, brackets around IPv6 literals. */
+void lw_endpoint_format(char *buf, size_t size, const struct lw_endpoint *ep);
+
+#endif

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The planner's command line, in three files as wireguard-tools splits
+ * wg(8): cli.c holds the subcommand table, main() and what every command
+ * shares (options, loading and checking, key staging, commit); cli_show.c
+ * the commands that read the description (check, render, qr); cli_edit.c
+ * those that change it or the keys (keys, init, add, remove).
+ *
+ * Ownership: struct cli lives in main(); keys_dir is freed there.
+ */
+#ifndef LW_CLI_H
+#define LW_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model.h"
+#include "txn.h"
+
+#define DEFAULT_FILE	 "lanwire.conf"
+#define DEFAULT_HOOK_DIR "/etc/wireguard"
+
+struct cli {
+	const char *file;
+	const char *keys_opt;
+	char *keys_dir; /* keys_opt, or derived from file */
+};
+
+struct subcommand {
+	const char *name;
+	int (*fn)(int argc, char *argv[], struct cli *c);
+	const char *usage;
+	const char *summary;
+};
+
+/* -f FILE, -k KEYDIR and -h, in every subcommand's option table. */
+#define COMMON_OPTS                                                            \
+	{ "file", required_argument, NULL, 'f' },                              \
+		{ "keys", required_argument, NULL, 'k' },                      \
+	{                                                                      \
+		"help", no_argument, NULL, 'h'                                 \
+	}
+
+/* Messages: "lanwire CMD: ...\nusage: ..." returning 2, "lanwire: ..."
+ * returning 1. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The usage of cmd on stdout; returns 0. */
+int cli_help(const char *cmd);
+const struct subcommand *cli_find_subcommand(const char *name);
+
+/* Handles -f, -k; false for any other option character. */
+bool cli_common_opt(struct cli *c, int ch);
+const char *cli_keys_dir(struct cli *c);
+const char *cli_base_name(const char *path);
+
+/* Loads and checks c->file and its keys, printing diagnostics. 0 when
+ * usable, 1 on errors; d and kr are to be freed either way. */
+int cli_load_checked(struct cli *c, struct lw_desc *d, struct lw_keyring *kr,
+		     bool warn_missing);
+/* The errors of a description that exists only in memory. */
+void cli_print_messages(const struct lw_desc *d);
+/* Stages d's missing keys into t, making the key directory. */
+int cli_stage_keys(struct cli *c, struct lw_keyring *kr,
+		   const struct lw_desc *d, struct lw_txn *t,
+		   unsigned int *made, bool *dir_made);
+/* Commits t; on failure removes dir if dir_made and says what failed. */
+int cli_commit(struct lw_txn *t, const char *dir, bool dir_made);
+
+/* The subcommands. */
+int cmd_check(int argc, char *argv[], struct cli *c);
+int cmd_render(int argc, char *argv[], struct cli *c);
+int cmd_qr(int argc, char *argv[], struct cli *c);
+int cmd_keys(int argc, char *argv[], struct cli *c);
+int cmd_init(int argc, char *argv[], struct cli *c);
+int cmd_add(int argc, char *argv[], struct cli *c);
+int cmd_remove(int argc, char *argv[], struct cli *c);
+
+#endif

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The planner's model, in one place. A description file is parsed into
+ * struct lw_desc (desc.c), completed by name linking and address
+ * allocation, checked (check.c), joined with the key directory (struct
+ * lw_keyring, keys.c), and then turned into one struct lw_node_plan per
+ * node (plan.c): everything a renderer or a later applier (lanwire up,
+ * lanwire lab) needs for that node. Parse -> model -> check -> render ->
+ * apply is one-way: nothing after desc.c writes to struct lw_desc, and
+ * renderers only read a plan.
+ *
+ * Parties. Policy rules name sites, clients, groups and hubs; each of them
+ * is, or expands to, nodes. A site's party is its gateway node, whose
+ * addresses are the gateway's tunnel addresses plus the site's LANs. So
+ * "who may talk to whom" is one matrix over node indices (lw_desc.open).
+ */
+#ifndef LW_MODEL_H
+#define LW_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define LW_NAME_MAX 32
+#define LW_IFNAME_MAX 15
+#define LW_KEY_LEN 32
+#define LW_MAX_NODES 1024
+#define LW_DEFAULT_PORT 51820
+#define LW_DEFAULT_MTU 1420
+#define LW_DEFAULT_LINK_MTU 1500
+#define LW_DEFAULT_KEEPALIVE 25
+#define LW_DEFAULT_IFACE "wg0"
+/* WireGuard's per-packet overhead: outer IP + UDP 8 + header 16 + tag 16. */
+#define LW_OVERHEAD_V4 60
+#define LW_OVERHEAD_V6 80
+#define LW_MIN_MTU_V6 1280
+#define LW_MIN_MTU_V4 576
+/* The nft table every rendered ruleset lives in, whole. */
+#define LW_NFT_TABLE "lanwire"
+
+enum lw_role { LW_ROLE_HUB, LW_ROLE_GATEWAY, LW_ROLE_CLIENT };
+
+/* How traffic from the tunnel finds its way back out of a site's LAN. */
+enum lw_return {
+	LW_RETURN_MASQUERADE, /* the gateway rewrites sources to itself */
+	LW_RETURN_ROUTE,      /* the LAN router routes tunnel prefixes to it */
+};
+
+enum lw_severity { LW_ERROR, LW_WARNING };
+
+/* A value and the description line it came from; line 0: not written
+ * there (a default, or derived). family 0 in p: not set. */
+struct lw_lprefix {
+	struct lw_prefix p;
+	int line;
+};
+
+/* One diagnostic. Owned by lw_desc.diags; file NULL means the description
+ * itself (otherwise e.g. a key file), line 0 means the file as a whole. */
+struct lw_diag {
+	enum lw_severity severity;
+	char *file;
+	int line;
+	char *msg;
+};
+
+/* [network]. Owned by lw_desc; strings freed by desc_free(). Pools
+ * default to the tunnel prefix of their family (line 0). */
+struct lw_net {
+	int line; /* of the [network] header; 0 if there is none */
+	char *name;
+	int name_line;
+	struct lw_lprefix tunnel[LW_FAMILIES];
+	struct lw_lprefix infra_pool[LW_FAMILIES];  /* hubs and gateways */
+	struct lw_lprefix client_pool[LW_FAMILIES]; /* clients */
+	unsigned int mtu, link_mtu, keepalive;
+	int mtu_line, link_mtu_line, keepalive_line;
+	char iface[LW_IFNAME_MAX + 1];
+	int iface_line;
+	bool host_addresses; /* address-prefix = host: render /32, /128 */
+	int address_prefix_line;
+};
+
+/* A policy reference by name, resolved by desc.c's link step. */
+enum lw_ref_kind {
+	LW_REF_UNKNOWN, /* no such name: check.c reports it */
+	LW_REF_NODE,	/* a hub or a client (gateways resolve to their site) */
+	LW_REF_SITE,
+	LW_REF_GROUP,
+};
+
+struct lw_ref {
+	char *name; /* owned */
+	enum lw_ref_kind kind;
+	size_t index; /* into nodes, sites or groups */
+};
+
+/* "allow = FROM -> TO" (from may open connections to to) or "A <-> B".
+ * Owned by lw_desc. */
+struct lw_rule {
+	int line;
+	bool both;
+	char *text; /* as written, for comments in rendered rulesets */
+	struct lw_ref *from, *to;
+	size_t n_from, n_to;
+};
+
+/*
+ * A node: a hub, a site's gateway, or a client. Owned by lw_desc.nodes;
+ * strings and arrays freed by desc_free(). Gateways are written in their
+ * [site] section; their line is that section's header.
+ */
+struct lw_node {
+	char *name;
+	enum lw_role role;
+	int line;
+	int name_line; /* the gateway = line for gateways; else line */
+	struct lw_lprefix addr[LW_FAMILIES]; /* tunnel addresses (hosts) */
+	bool allocated[LW_FAMILIES];	     /* chosen by alloc.c */
+	struct lw_endpoint endpoint;	     /* hubs; port 0: none */
+	int endpoint_line;
+	uint16_t listen_port; /* 0: random (spokes) */
+	int listen_port_line;
+	char iface[LW_IFNAME_MAX + 1]; /* "" : the network's */
+	int iface_line;
+	/* Spokes: the hub they connect to, by name (NULL: the first hub). */
+	char *hub_name;
+	int hub_line;
+	bool has_hub;
+	size_t hub;
+	/* A public key written in the description means the private key is
+	 * made on the device and never leaves it. */
+	bool has_public_key;
+	uint8_t public_key[LW_KEY_LEN];
+	int public_key_line;
+	size_t site; /* gateways: index into lw_desc.sites */
+	/* Clients. */
+	char *group;
+	int group_line;
+	size_t group_index;
+	struct lw_ref *visits; /* sites the client may sit in */
+	size_t n_visits, cap_visits;
+	bool visits_given, visits_none;
+	int visits_line;
+	struct lw_lprefix *routes; /* hand-written routes, else summarised */
+	size_t n_routes, cap_routes;
+	int routes_line;
+};
+
+/* A site: LAN prefixes behind one gateway node. Owned by lw_desc.sites. */
+struct lw_site {
+	char *name;
+	int line;
+	size_t gateway; /* index into lw_desc.nodes */
+	int gateway_line;
+	struct lw_lprefix *lans;
+	size_t n_lans, cap_lans;
+	char lan_iface[LW_IFNAME_MAX + 1];
+	int lan_iface_line;
+	struct lw_lprefix lan_address; /* the gateway's address on the LAN */
+	enum lw_return ret;
+	int return_line;
+};
+
+/* A group of clients, made by their "group =" lines. Owned by lw_desc. */
+struct lw_group {
+	char *name;
+	int line; /* first client line naming it */
+	size_t *members;
+	size_t n_members, cap_members;
+};
+
+/*
+ * The whole description. Caller-owned (usually on the stack); desc_free()
+ * releases everything in it. After desc_parse() every pointer inside stays
+ * valid until desc_free(); plans and keyrings point into it.
+ */
+struct lw_desc {
+	char *path; /* for diagnostics */
+	struct lw_net net;
+	struct lw_node *nodes;
+	size_t n_nodes, cap_nodes;
+	struct lw_site *sites;
+	size_t n_sites, cap_sites;
+	struct lw_group *groups;
+	size_t n_groups, cap_groups;
+	struct lw_rule *rules;
+	size_t n_rules, cap_rules;
+	int policy_line;
+	/* open[a * n_nodes + b]: party a may open connections to party b. */
+	uint8_t *open;
+	struct lw_diag *diags;
+	size_t n_diags, cap_diags;
+	unsigned int n_errors, n_warnings;
+	bool syntax_failed; /* errors while parsing: semantics unchecked */
+};
+
+/*
+ * Keys of one node as found in the key directory or the description.
+ * private_key is a secret: keyring_free() wipes it.
+ */
+struct lw_node_keys {
+	bool has_private;
+	uint8_t private_key[LW_KEY_LEN];
+	bool has_public;
+	uint8_t public_key[LW_KEY_LEN];
+	bool on_device; /* public key from the description */
+	char *private_path; /* keys dir file, or NULL when on the device */
+};
+
+/* The preshared key of one pair of peers (a < b as node indices). */
+struct lw_psk {
+	size_t a, b;
+	bool present;
+	uint8_t key[LW_KEY_LEN];
+	char *path;
+};
+
+/* Keys for one description. Caller-owned; keyring_free() wipes and frees.
+ * nodes[] is indexed like lw_desc.nodes. */
+struct lw_keyring {
+	char *dir;
+	struct lw_node_keys *nodes;
+	size_t n_nodes;
+	struct lw_psk *psks;
+	size_t n_psks, cap_psks;
+};
+
+/* One [Peer] of a node's configuration. Owned by its lw_node_plan. */
+struct lw_peer_plan {
+	size_t node; /* the peer, index into lw_desc.nodes */
+	uint8_t public_key[LW_KEY_LEN];
+	bool has_psk;
+	uint8_t psk[LW_KEY_LEN];
+	char *psk_path; /* its file in the key directory */
+	bool has_endpoint;
+	struct lw_endpoint endpoint;
+	struct lw_prefix *allowed_ips;
+	size_t n_allowed_ips;
+	unsigned int keepalive; /* 0: off */
+};
+
+/* "ip route add dst via via" on a site's LAN router. */
+struct lw_lan_route {
+	struct lw_prefix dst;
+	struct lw_prefix via;
+};
+
+/*
+ * Everything about one node that renderers and appliers need. Made by
+ * plan_node(); owned by the caller, released by plan_free() (which wipes
+ * the keys). Points into the lw_desc it was made from, which must outlive
+ * it.
+ */
+struct lw_node_plan {
+	const struct lw_desc *desc;
+	size_t node;
+	const struct lw_node *self;
+	const struct lw_site *site; /* gateways only */
+	char iface[LW_IFNAME_MAX + 1];
+	struct lw_prefix addrs[LW_FAMILIES]; /* with interface prefix length */
+	size_t n_addrs;
+	uint16_t listen_port; /* 0: none */
+	unsigned int mtu;
+	bool has_private_key; /* false: the key stays on the device */
+	uint8_t private_key[LW_KEY_LEN];
+	char *private_key_path; /* key directory file, or the device's */
+	struct lw_peer_plan *peers;
+	size_t n_peers;
+	/* Routes into the interface that its addresses do not already make
+	 * connected (networkd [Route]; wg-quick makes them from AllowedIPs). */
+	struct lw_prefix *routes;
+	size_t n_routes;
+	bool forwards; /* hubs and gateways relay: forwarding and nft */
+	bool masquerade;
+	const char *sysctls[LW_FAMILIES]; /* "net.ipv4.ip_forward=1", ... */
+	size_t n_sysctls;
+	struct lw_lan_route *lan_routes; /* for the site's LAN router */
+	size_t n_lan_routes;
+};
+
+#endif

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Which prefixes each WireGuard peer entry carries (AllowedIPs: routing
+ * table outbound, source filter inbound) and which routes a client gets.
+ *
+ * - A hub routes to each of its spokes that spoke's tunnel addresses and,
+ *   for a gateway, its site's LANs; to another hub, that hub's addresses
+ *   and everything of its spokes. This is what makes it the relay.
+ * - A gateway routes to its hub the pools of the tunnel addresses it may
+ *   talk with (policy, either direction) and the LANs of the sites it may
+ *   talk with.
+ * - A client routes the tunnel prefixes and the LANs it may reach, each
+ *   LAN of a site the client may sit in (visits, default all) summarised
+ *   to a prefix strictly less specific than the LAN, so that on site the
+ *   on-link route wins (seed 001): the widest prefix inside the LAN's
+ *   private block that covers no hub endpoint and no LAN the client may
+ *   not reach. 192.168.200.0/24 and 192.168.201.0/24 become 192.168.0.0/16.
+ *
+ * Ownership: struct lw_plist is the caller's; plist_free() releases it.
+ */
+#ifndef LW_ROUTES_H
+#define LW_ROUTES_H
+
+#include "model.h"
+
+struct lw_plist {
+	struct lw_prefix *v;
+	size_t n, cap;
+};
+
+/* Appends p unless an equal prefix is in l already. 0 or -ENOMEM. */
+int plist_add(struct lw_plist *l, const struct lw_prefix *p);
+/* Drops every prefix another one in l covers; keeps the order. */
+void plist_prune_covered(struct lw_plist *l);
+void plist_sort(struct lw_plist *l);
+void plist_free(struct lw_plist *l);
+
+/* Party n's addresses: its tunnel addresses and, for a gateway, its
+ * site's LANs. */
+int routes_party(const struct lw_desc *d, size_t n, struct lw_plist *out);
+/* The smallest pool (or tunnel prefix) holding tunnel address a; a itself
+ * if none does. */
+void routes_pool_of(const struct lw_desc *d, const struct lw_prefix *a,
+		    struct lw_prefix *out);
+
+/* Which parties a gateway-side set is made of, relative to node self. */
+enum lw_relation {
+	LW_REL_TALKS,	 /* either may open connections to the other */
+	LW_REL_OPENS_TO, /* self may open connections to them */
+	LW_REL_OPENS_IN, /* they may open connections to self */
+};
+
+/* Pools of the related parties' tunnel addresses, then their LANs. */
+int routes_related(const struct lw_desc *d, size_t self, enum lw_relation rel,
+		   struct lw_plist *out);
+
+/* Why a client's LAN route could not be made less specific. */
+struct lw_conflict {
+	size_t site, lan; /* the LAN, by site and index in it */
+	bool public_space; /* the LAN is not inside a private block */
+	struct lw_prefix block;
+	bool has_blocker;
+	struct lw_prefix blocker; /* what a summary would have swallowed */
+};
+
+/* Summarised routes of client n. 0, 1 with *c describing a conflict (out
+ * then holds the LAN itself in its place), or -ENOMEM. */
+int routes_client_summary(const struct lw_desc *d, size_t n,
+			  struct lw_plist *out, struct lw_conflict *c);
+/* Whether client n may sit in site s (its visits). */
+bool routes_client_visits(const struct lw_desc *d, size_t n, size_t s);
+
+/* AllowedIPs of node self's peer entry for node peer. 0 or -errno. */
+int routes_allowed_ips(const struct lw_desc *d, size_t self, size_t peer,
+		       struct lw_plist *out);
+
+#endif

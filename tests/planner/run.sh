@@ -1,0 +1,422 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Shell tests of lanwire, the planner, run on the binary given (default
+# build/lanwire):
+#
+#   two hubs  a dual-stack network with two hubs (two-hubs.conf)
+#   golden    every node of the three seed networks (examples/*.conf),
+#             rendered in both formats with the committed throwaway keys of
+#             tests/planner/keys/, equals tests/planner/golden/
+#   seeds     the AllowedIPs, addresses, routes, LAN-router routes and
+#             firewall rules the seed posts give are in those files
+#   bad       each tests/planner/bad/NAME.conf makes lanwire check print
+#             exactly NAME.expect on stderr, and fail unless only warnings
+#   secrets   no private key appears in any rendered file but its node's
+#             own configuration
+#   commands  init, add, remove, keys, render, qr on a network built from
+#             scratch, including device-held keys
+#   atomic    a failing command leaves description, keys and outputs as
+#             they were
+#   tools     rendered files load: nft -c (in a scratch netns) and
+#             wg-quick strip, when those tools are present
+#
+# UPDATE=1 rewrites the golden files instead of comparing them. Prints
+# "planner: N passed, N failed" last; exits non-zero on any failure.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+LANWIRE=$(realpath "${1:-$ROOT/build/lanwire}")
+EXAMPLES=(leased-line remote-dev star)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+check() { # check NAME COMMAND...: passes when the command succeeds
+	local name=$1; shift
+	if "$@" >/dev/null 2>&1; then ok "$name"; else bad "$name"; fi
+}
+lw() { "$LANWIRE" "$@"; }
+
+# A private copy of an example's test keys, with the modes lanwire wants.
+keys_of() {
+	local dir=$WORK/keys-$1
+	if [ ! -d "$dir" ]; then
+		cp -r "$HERE/keys/$1" "$dir"
+		chmod 700 "$dir"
+		chmod 600 "$dir"/*
+	fi
+	echo "$dir"
+}
+
+# ---- golden ----
+
+render_example() { # EXAMPLE FORMAT OUTDIR
+	lw -f "$ROOT/examples/$1.conf" -k "$(keys_of "$1")" render --all \
+		--format "$2" -o "$3" >/dev/null
+}
+
+test_golden() {
+	local ex fmt out gold
+	for ex in "${EXAMPLES[@]}"; do
+		for fmt in wg-quick networkd; do
+			out=$WORK/out/$ex/$fmt
+			gold=$HERE/golden/$ex/$fmt
+			if ! render_example "$ex" "$fmt" "$out"; then
+				bad "golden $ex $fmt: render failed"
+				continue
+			fi
+			if [ "${UPDATE:-0}" = 1 ]; then
+				rm -rf "$gold" && mkdir -p "$gold"
+				cp -r "$out/." "$gold/"
+				ok "golden $ex $fmt (updated)"
+			elif diff -r "$gold" "$out" >"$WORK/diff" 2>&1; then
+				ok "golden $ex $fmt"
+			else
+				head -40 "$WORK/diff"
+				bad "golden $ex $fmt"
+			fi
+		done
+	done
+}
+
+# ---- seeds: what the posts give, in the rendered files ----
+
+# The AllowedIPs of a file, in order, space separated.
+allowed() {
+	sed -n 's/^AllowedIPs *= *//p' "$1" | tr -d ',' | tr '\n' ' ' |
+		sed 's/ *$//'
+}
+routes() { sed -n 's/^Destination=//p' "$1" | tr '\n' ' ' | sed 's/ *$//'; }
+
+expect_eq() { # NAME GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', want '$3'"; fi
+}
+expect_line() { # NAME FILE LINE: FILE has exactly that line
+	if grep -qxF -- "$3" "$2"; then ok "$1"; else bad "$1: no '$3' in $2"; fi
+}
+
+test_seed_000() {
+	local n=$WORK/out/leased-line/networkd w=$WORK/out/leased-line/wg-quick
+	expect_eq "seed 000: z's peers" "$(allowed "$n/z/wg0.netdev")" \
+		"10.70.0.2/32 192.168.201.0/24 10.70.0.3/32 192.168.200.0/24"
+	expect_eq "seed 000: a's peer z" "$(allowed "$n/a/wg0.netdev")" \
+		"10.70.0.0/16 192.168.200.0/24"
+	expect_eq "seed 000: c's peer z" "$(allowed "$n/c/wg0.netdev")" \
+		"10.70.0.0/16 192.168.201.0/24"
+	expect_eq "seed 000: z's routes" "$(routes "$n/z/wg0.network")" \
+		"192.168.200.0/24 192.168.201.0/24"
+	expect_eq "seed 000: a's routes" "$(routes "$n/a/wg0.network")" \
+		"192.168.200.0/24"
+	expect_eq "seed 000: c's routes" "$(routes "$n/c/wg0.network")" \
+		"192.168.201.0/24"
+	expect_line "seed 000: z's address" "$n/z/wg0.network" "Address=10.70.0.1/16"
+	expect_line "seed 000: a's address" "$n/a/wg0.network" "Address=10.70.0.2/16"
+	expect_line "seed 000: c's address" "$n/c/wg0.network" "Address=10.70.0.3/16"
+	expect_line "seed 000: MTU" "$n/a/wg0.netdev" "MTUBytes=1280"
+	expect_line "seed 000: endpoint" "$n/c/wg0.netdev" \
+		"Endpoint=39.101.166.124:51820"
+	expect_line "seed 000: keepalive" "$n/z/wg0.netdev" "PersistentKeepalive=15"
+	expect_line "seed 000: LAN1 router" "$n/a/lan-router.txt" \
+		"ip route add 192.168.200.0/24 via 192.168.201.247"
+	expect_line "seed 000: LAN2 router" "$n/c/lan-router.txt" \
+		"ip route add 192.168.201.0/24 via 192.168.200.248"
+	expect_line "seed 000: forwarding" "$n/z/wg0.sysctl" "net.ipv4.ip_forward = 1"
+	check "seed 000: the two formats agree" \
+		diff "$n/a/wg0.nft" "$w/a/wg0.nft"
+}
+
+test_seed_001() {
+	local n=$WORK/out/remote-dev/networkd w=$WORK/out/remote-dev/wg-quick
+	expect_eq "seed 001: z's peers" "$(allowed "$n/z/wg0.netdev")" \
+		"10.70.0.2/32 192.168.201.0/24 10.70.0.3/32 192.168.200.0/24 10.70.0.4/32 10.70.0.5/32"
+	expect_eq "seed 001: a's peer z" "$(allowed "$n/a/wg0.netdev")" "10.70.0.0/16"
+	expect_eq "seed 001: c's routes" "$(routes "$n/c/wg0.network")" ""
+	expect_eq "seed 001: e, route conflict fixed" \
+		"$(allowed "$w/e/wg0.conf")" "10.70.0.0/16 192.168.0.0/16"
+	expect_eq "seed 001: f, route conflict fixed" \
+		"$(allowed "$w/f/wg0.conf")" "10.70.0.0/16 192.168.0.0/16"
+	expect_line "seed 001: e's address" "$w/e/wg0.conf" "Address = 10.70.0.4/16"
+	expect_line "seed 001: f's address" "$w/f/wg0.conf" "Address = 10.70.0.5/16"
+	expect_line "seed 001: e's MTU" "$w/e/wg0.conf" "MTU = 1280"
+	expect_line "seed 001: LAN1 router" "$n/a/lan-router.txt" \
+		"ip route add 10.70.0.0/16 via 192.168.201.247"
+	expect_line "seed 001: hardening on a" "$n/a/wg0.nft" \
+		$'\t\tiifname "wg0" ip saddr { 10.70.0.4, 10.70.0.5 } ip daddr 192.168.201.0/24 ct state new accept'
+	expect_line "seed 001: the rest dropped on a" "$n/a/wg0.nft" \
+		$'\t\tiifname "wg0" drop'
+	expect_line "seed 001: masquerade on c" "$n/c/wg0.nft" \
+		$'\t\toifname "eth2" ip saddr 10.70.0.0/16 ip daddr 192.168.200.0/24 masquerade'
+	check "seed 001: no route file for a masquerading site" \
+		test ! -e "$n/c/lan-router.txt"
+}
+
+test_seed_002() {
+	local w=$WORK/out/star/wg-quick v=$WORK/star-visits
+	expect_eq "seed 002: router's peers" "$(allowed "$w/router/wg0.conf")" \
+		"10.9.0.2/32 192.168.1.0/24 10.9.0.3/32 172.19.50.0/24 10.9.9.1/32 10.9.9.2/32"
+	expect_eq "seed 002: home-gw's peer" "$(allowed "$w/home-gw/wg0.conf")" \
+		"10.9.9.0/24"
+	expect_eq "seed 002: office-gw's peer" \
+		"$(allowed "$w/office-gw/wg0.conf")" "10.9.9.0/24"
+	expect_line "seed 002: router" "$w/router/wg0.conf" "Address = 10.9.0.1/32"
+	expect_line "seed 002: home-gw" "$w/home-gw/wg0.conf" "Address = 10.9.0.2/32"
+	expect_line "seed 002: office-gw" "$w/office-gw/wg0.conf" "Address = 10.9.0.3/32"
+	expect_line "seed 002: macbook" "$w/macbook/wg0.conf" "Address = 10.9.9.1/32"
+	expect_line "seed 002: cellphone" "$w/cellphone/wg0.conf" "Address = 10.9.9.2/32"
+	expect_eq "seed 002: mobile routes, summarised" \
+		"$(allowed "$w/macbook/wg0.conf")" \
+		"10.9.0.0/16 192.168.0.0/16 172.16.0.0/12"
+	expect_line "seed 002: home-gw masquerades" "$w/home-gw/wg0.nft" \
+		$'\t\toifname "eth0" ip saddr 10.9.9.0/24 ip daddr 192.168.1.0/24 masquerade'
+	if grep 'accept' "$w/router/wg0.nft" | grep -q 'saddr.*192\.168\.1\.0/24.*daddr.*172\.19'; then
+		bad "seed 002: homelab and office isolated"
+	else
+		ok "seed 002: homelab and office isolated"
+	fi
+	# The post's exact /24s, for clients that never sit in either LAN.
+	sed 's/^group = mobile$/group = mobile\nvisits = none/' \
+		"$ROOT/examples/star.conf" >"$WORK/star-visits.conf"
+	lw -f "$WORK/star-visits.conf" -k "$(keys_of star)" render --all \
+		-o "$v" >/dev/null 2>&1
+	expect_eq "seed 002: visits = none gives the post's routes" \
+		"$(allowed "$v/macbook/wg0.conf" 2>/dev/null)" \
+		"10.9.0.0/16 192.168.1.0/24 172.19.50.0/24"
+}
+
+# Two hubs, IPv4 and IPv6: keys made fresh, every node rendered.
+test_two_hubs() {
+	local f=$WORK/two-hubs.conf o=$WORK/out/two-hubs
+	cp "$HERE/two-hubs.conf" "$f"
+	check "two hubs: keys" lw -f "$f" keys
+	check "two hubs: wg-quick" lw -f "$f" render --all -o "$o/wg-quick"
+	check "two hubs: networkd" lw -f "$f" render --all --format networkd \
+		-o "$o/networkd"
+	expect_eq "two hubs: east relays to west's spokes" \
+		"$(allowed "$o/networkd/east/lw0.netdev" | cut -d' ' -f7-)" \
+		"10.9.0.2/32 fd00:9::2/128 10.9.0.4/32 fd00:9::4/128 172.19.50.0/24 10.9.9.2/32 fd00:9::6/128"
+	expect_line "two hubs: east dials west over IPv6" \
+		"$o/networkd/east/lw0.netdev" "Endpoint=[2001:db8::2]:51821"
+	expect_line "two hubs: west listens where told" \
+		"$o/networkd/west/lw0.netdev" "ListenPort=4000"
+	expect_eq "two hubs: phone summarised in both families" \
+		"$(allowed "$o/wg-quick/phone/lw0.conf")" \
+		"10.9.0.0/16 192.168.0.0/16 fc00::/7 172.19.50.0/24"
+	expect_eq "two hubs: laptop's routes as written" \
+		"$(allowed "$o/wg-quick/laptop/lw0.conf")" "10.9.0.0/16 172.16.0.0/12"
+	expect_line "two hubs: IPv6 forwarding" "$o/wg-quick/home/lw0.sysctl" \
+		"net.ipv6.conf.all.forwarding = 1"
+	expect_line "two hubs: IPv6 policy on the gateway" "$o/wg-quick/home/lw0.nft" \
+		$'\t\tiifname "lw0" ip6 saddr { fd00:9::5, fd00:9::6 } ip6 daddr fd12:3456::/64 ct state new accept'
+}
+
+# ---- bad descriptions ----
+
+test_bad() {
+	local conf name rc
+	for conf in "$HERE"/bad/*.conf; do
+		name=$(basename "$conf" .conf)
+		(cd "$HERE/bad" && "$LANWIRE" -f "$name.conf" -k none.keys \
+			check >/dev/null 2>"$WORK/$name.err")
+		rc=$?
+		if ! diff "$HERE/bad/$name.expect" "$WORK/$name.err" >"$WORK/diff"; then
+			cat "$WORK/diff"
+			bad "check $name: messages differ"
+		elif grep -q ': error: ' "$HERE/bad/$name.expect" && [ $rc -ne 1 ]; then
+			bad "check $name: exit $rc, want 1"
+		elif ! grep -q ': error: ' "$HERE/bad/$name.expect" && [ $rc -ne 0 ]; then
+			bad "check $name: exit $rc with only warnings"
+		else
+			ok "check $name"
+		fi
+	done
+	check "bad: no file" bash -c "! '$LANWIRE' -f '$WORK/none.conf' check"
+	check "bad: a directory" bash -c "! '$LANWIRE' -f '$WORK' check"
+	check "bad: binary junk" bash -c \
+		"head -c 4096 /dev/urandom > '$WORK/junk.conf'; ! '$LANWIRE' -f '$WORK/junk.conf' check"
+	check "bad: usage" bash -c "'$LANWIRE' frobnicate; [ \$? = 2 ]"
+}
+
+# ---- secrets ----
+
+test_secrets() {
+	local ex fmt key node f leaks=0 own=0
+	for ex in "${EXAMPLES[@]}"; do
+		lw -f "$ROOT/examples/$ex.conf" -k "$(keys_of "$ex")" keys \
+			>"$WORK/keys-$ex.out" 2>&1
+		lw -f "$ROOT/examples/$ex.conf" -k "$(keys_of "$ex")" check \
+			>>"$WORK/keys-$ex.out" 2>&1
+		for key in "$(keys_of "$ex")"/*.key; do
+			node=$(basename "$key" .key)
+			for fmt in wg-quick networkd; do
+				while IFS= read -r -d '' f; do
+					case $f in
+					*/"$fmt"/"$node"/wg0.conf | */"$fmt"/"$node"/wg0.netdev)
+						grep -qF "$(cat "$key")" "$f" && own=$((own + 1)) ;;
+					*)
+						if grep -qF "$(cat "$key")" "$f"; then
+							echo "  $node's private key in $f"
+							leaks=$((leaks + 1))
+						fi ;;
+					esac
+				done < <(find "$WORK/out/$ex/$fmt" -type f -print0)
+			done
+			grep -qF "$(cat "$key")" "$ROOT/examples/$ex.conf" \
+				"$WORK/keys-$ex.out" && leaks=$((leaks + 1))
+		done
+	done
+	expect_eq "secrets: private keys only in their own configs" "$leaks" 0
+	expect_eq "secrets: each node's config holds its key" "$own" 26
+}
+
+# ---- commands ----
+
+snap() { # a fingerprint of a directory tree: names, modes, contents
+	(cd "$1" 2>/dev/null && find . -printf '%p %m\n' | sort &&
+		find . -type f -exec md5sum {} + | sort) || echo none
+}
+
+test_commands() {
+	local d=$WORK/net f=$WORK/net/lanwire.conf k=$WORK/net/lanwire.keys
+	mkdir -p "$d"
+	check "init" lw -f "$f" init office --tunnel 10.9.0.0/16 \
+		--infra-pool 10.9.0.0/24 --client-pool 10.9.9.0/24 --mtu 1380
+	check "init refuses an existing file" bash -c \
+		"! '$LANWIRE' -f '$f' init other --tunnel 10.8.0.0/16"
+	check "add hub" lw -f "$f" add hub z --endpoint 198.51.100.1:51820
+	check "add site" lw -f "$f" add site home --lan 192.168.1.0/24 \
+		--lan-interface eth0 --gateway home-gw
+	check "add site with route" lw -f "$f" add site office \
+		--lan 172.19.50.0/24 --return route --lan-address 172.19.50.2
+	check "add client" lw -f "$f" add client laptop --group staff
+	check "add client with its own key" lw -f "$f" add client phone \
+		--group staff --public-key hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=
+	expect_line "add writes the allocated address" "$f" "address = 10.9.9.2"
+	expect_line "add keeps the options" "$f" "lan-interface = eth0"
+	check "add refuses a taken name" bash -c \
+		"! '$LANWIRE' -f '$f' add client home"
+	check "add refuses an option of another kind" bash -c \
+		"! '$LANWIRE' -f '$f' add client x --lan 10.1.0.0/24"
+	printf '\n[policy]\nallow = staff -> home, office\n' >>"$f"
+	check "check passes" lw -f "$f" check
+	expect_eq "key directory is 0700" "$(stat -c %a "$k")" 700
+	expect_eq "key files are 0600" "$(stat -c %a "$k"/*.key "$k"/*.psk | sort -u)" 600
+	check "no private key made for the phone" test ! -e "$k/phone.key"
+	expect_eq "preshared keys per pair" "$(ls "$k" | grep -c psk)" 4
+	lw -f "$f" render phone >"$WORK/phone.conf" 2>&1
+	expect_line "device key loaded by PostUp" "$WORK/phone.conf" \
+		"PostUp = wg set %i private-key /etc/wireguard/wg0.key"
+	check "device config holds no PrivateKey" bash -c \
+		"! grep -q '^PrivateKey' '$WORK/phone.conf'"
+	check "qr refuses a device-held key" bash -c "! '$LANWIRE' -f '$f' qr phone"
+	check "qr refuses a gateway" bash -c "! '$LANWIRE' -f '$f' qr home"
+	lw -f "$f" qr laptop >"$WORK/qr.txt" 2>&1
+	check "qr prints a code" grep -q $'\u2580' "$WORK/qr.txt"
+	check "qr is square" bash -c "[ \$(wc -l < '$WORK/qr.txt') -ge 15 ]"
+	check "qr holds no comment" bash -c "! grep -q lanwire '$WORK/qr.txt'"
+	check "render -o" lw -f "$f" render office -o "$WORK/office"
+	expect_line "LAN route of a routed site" "$WORK/office/lan-router.txt" \
+		"ip route add 10.9.9.0/24 via 172.19.50.2"
+	expect_eq "rendered config is 0600" "$(stat -c %a "$WORK/office/wg0.conf")" 600
+	lw -f "$f" remove home >"$WORK/remove.out" 2>&1
+	expect_eq "remove refuses a site the policy names" \
+		"$(cat "$WORK/remove.out")" \
+		"lanwire: $f:35: the policy names home; edit that rule first"
+	check "remove refuses a hub with spokes" bash -c "! '$LANWIRE' -f '$f' remove z"
+	check "remove client" lw -f "$f" remove laptop
+	check "its keys are gone" bash -c "! ls '$k' | grep -q laptop"
+	check "its section is gone" bash -c "! grep -q laptop '$f'"
+	check "still consistent" lw -f "$f" check
+	check "keys makes nothing new" bash -c \
+		"'$LANWIRE' -f '$f' keys | grep -q '^keys: 0 keys made'"
+}
+
+# ---- atomic ----
+
+test_atomic() {
+	local d=$WORK/atomic f=$WORK/atomic/lanwire.conf k=$WORK/atomic/lanwire.keys
+	local before
+	mkdir -p "$d"
+	lw -f "$f" init a --tunnel 10.9.0.0/16 >/dev/null
+	lw -f "$f" add hub z --endpoint 198.51.100.1:51820 >/dev/null
+	before=$(snap "$d")
+	check "add with a bad address fails" bash -c \
+		"! '$LANWIRE' -f '$f' add client e --address 10.8.0.1"
+	expect_eq "...and changes nothing" "$(snap "$d")" "$before"
+	check "add with an overlapping LAN fails" bash -c \
+		"! '$LANWIRE' -f '$f' add site s --lan 10.9.1.0/24"
+	expect_eq "...and changes nothing" "$(snap "$d")" "$before"
+	mkdir "$k/e.key"
+	before=$(snap "$d")
+	check "add whose key cannot be written fails" bash -c \
+		"! '$LANWIRE' -f '$f' add client e"
+	expect_eq "...and writes neither keys nor description" "$(snap "$d")" "$before"
+	rmdir "$k/e.key"
+	mv "$k" "$k.away" && touch "$k"
+	before=$(snap "$d")
+	check "add with a file for a key directory fails" bash -c \
+		"! '$LANWIRE' -f '$f' add client e"
+	expect_eq "...and changes nothing" "$(snap "$d")" "$before"
+	rm "$k" && mv "$k.away" "$k"
+	mkdir -p "$WORK/ro/router/wg0.conf"
+	before=$(snap "$WORK/ro")
+	check "render whose output cannot be written fails" bash -c \
+		"! '$LANWIRE' -f '$ROOT/examples/star.conf' -k '$(keys_of star)' render --all -o '$WORK/ro'"
+	expect_eq "...and writes no file" "$(snap "$WORK/ro")" "$before"
+	before=$(snap "$d")
+	check "render of a node without keys fails" bash -c \
+		"! '$LANWIRE' -f '$f' -k '$WORK/nokeys' render z -o '$WORK/nokeys-out'"
+	check "...and makes nothing" test ! -e "$WORK/nokeys-out" -a ! -e "$WORK/nokeys"
+	lw -f "$f" add client e >/dev/null
+	printf '[policy]\nallow = e -> z\n' >>"$f"
+	before=$(snap "$d")
+	check "remove of a named client fails" bash -c "! '$LANWIRE' -f '$f' remove e"
+	expect_eq "...and changes nothing" "$(snap "$d")" "$before"
+}
+
+# ---- tools ----
+
+test_tools() {
+	local f n=0 bad_files=0
+	if command -v nft >/dev/null && unshare -n true 2>/dev/null; then
+		for f in $(find "$WORK/out" -name '*.nft'); do
+			n=$((n + 1))
+			unshare -n nft -c -f "$f" >/dev/null 2>&1 || {
+				echo "  nft refuses $f"
+				bad_files=$((bad_files + 1))
+			}
+		done
+		expect_eq "nft -c accepts all $n rulesets" "$bad_files" 0
+	else
+		echo "skip nft -c (no nft or no network namespaces)"
+	fi
+	if command -v wg-quick >/dev/null; then
+		n=0 bad_files=0
+		for f in $(find "$WORK/out" -path '*wg-quick*' -name wg0.conf); do
+			n=$((n + 1))
+			wg-quick strip "$f" >/dev/null 2>&1 || {
+				echo "  wg-quick refuses $f"
+				bad_files=$((bad_files + 1))
+			}
+		done
+		expect_eq "wg-quick strip accepts all $n configs" "$bad_files" 0
+	else
+		echo "skip wg-quick strip (no wg-quick)"
+	fi
+}
+
+cd "$WORK" || exit 1
+test_golden
+test_seed_000
+test_seed_001
+test_seed_002
+test_two_hubs
+test_bad
+test_secrets
+test_commands
+test_atomic
+test_tools
+echo "planner: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
