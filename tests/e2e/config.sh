@@ -19,17 +19,9 @@
 . "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 
-pair_topology
-genkey a
+pair_daemons
 genkey a2
-genkey b
 genkey c
-IFA=$(ifname a)
-IFB=$(ifname b)
-PA=$(pub a)
-PB=$(pub b)
-daemon_start A "$DAEMON_A" "$IFA" || exit 1
-daemon_start B "$DAEMON_B" "$IFB" || exit 1
 n A wg set "$IFA" listen-port $PORT_A private-key "$(key a)" \
 	peer "$PB" allowed-ips $IN4_B/32 endpoint $OUT4_B:$PORT_B
 n B wg set "$IFB" listen-port $PORT_B private-key "$(key b)" \

@@ -30,15 +30,7 @@ e2e_init "$@"
 
 : "${COUNT_N:=10}"
 
-pair_topology
-genkey a
-genkey b
-IFA=$(ifname a)
-IFB=$(ifname b)
-PA=$(pub a)
-PB=$(pub b)
-daemon_start A "$DAEMON_A" "$IFA" || exit 1
-daemon_start B "$DAEMON_B" "$IFB" || exit 1
+pair_daemons
 n A wg set "$IFA" listen-port $PORT_A private-key "$(key a)" \
 	peer "$PB" allowed-ips $IN4_B/32,$IN6_B/128 endpoint $OUT4_B:$PORT_B
 n B wg set "$IFB" listen-port $PORT_B private-key "$(key b)" \

@@ -476,6 +476,21 @@ pair_topology()
 	addr B "$VETH_B" "$OUT4_B/24" "$OUT6_B/64"
 }
 
+# pair_daemons: pair_topology, keys a and b, and DAEMON_A / DAEMON_B started
+# in A and B.  Sets IFA, IFB (interface names) and PA, PB (public keys).
+pair_daemons()
+{
+	pair_topology
+	genkey a
+	genkey b
+	IFA=$(ifname a)
+	IFB=$(ifname b)
+	PA=$(pub a)
+	PB=$(pub b)
+	daemon_start A "$DAEMON_A" "$IFA" || exit 1
+	daemon_start B "$DAEMON_B" "$IFB" || exit 1
+}
+
 # wg_addr_up ROLE IFACE ADDR...: inner addresses, link up.
 wg_addr_up()
 {

@@ -35,15 +35,7 @@ LOW_ORDER=(
 	7v///////////////////////////////////////38=
 )
 
-pair_topology
-genkey a
-genkey b
-IFA=$(ifname a)
-IFB=$(ifname b)
-PA=$(pub a)
-PB=$(pub b)
-daemon_start A "$DAEMON_A" "$IFA" || exit 1
-daemon_start B "$DAEMON_B" "$IFB" || exit 1
+pair_daemons
 n A wg set "$IFA" listen-port $PORT_A private-key "$(key a)" \
 	peer "$PB" allowed-ips $IN4_B/32 endpoint $OUT4_B:$PORT_B
 n B wg set "$IFB" listen-port $PORT_B private-key "$(key b)" \

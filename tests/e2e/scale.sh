@@ -25,15 +25,7 @@
 e2e_init "$@"
 export LC_ALL=C
 
-pair_topology
-genkey a
-genkey b
-IFA=$(ifname a)
-IFB=$(ifname b)
-PA=$(pub a)
-PB=$(pub b)
-daemon_start A "$DAEMON_A" "$IFA" || exit 1
-daemon_start B "$DAEMON_B" "$IFB" || exit 1
+pair_daemons
 n B wg set "$IFB" listen-port $PORT_B private-key "$(key b)" \
 	peer "$PA" allowed-ips $IN4_A/32,$IN6_A/128 endpoint $OUT4_A:$PORT_A
 wg_addr_up A "$IFA" "$IN4_A/24" "$IN6_A/64"

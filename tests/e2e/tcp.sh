@@ -21,13 +21,7 @@ e2e_init "$@"
 : "${TCP_MB:=50}"
 TCP_PORT=5001
 
-pair_topology
-genkey a
-genkey b
-IFA=$(ifname a)
-IFB=$(ifname b)
-daemon_start A "$DAEMON_A" "$IFA" || exit 1
-daemon_start B "$DAEMON_B" "$IFB" || exit 1
+pair_daemons
 n A wg set "$IFA" listen-port $PORT_A private-key "$(key a)" \
 	peer "$(pub b)" allowed-ips $IN4_B/32,$IN6_B/128 endpoint $OUT4_B:$PORT_B
 n B wg set "$IFB" listen-port $PORT_B private-key "$(key b)" \

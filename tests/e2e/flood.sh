@@ -1,0 +1,390 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# shellcheck source-path=SCRIPTDIR
+#
+# tests/e2e/flood.sh -- the hub under a handshake flood (whitepaper 5.3,
+# 5.4.7: mac1, cookie replies, mac2, per-source rate limit).  Hub A (the
+# daemon under test) has an established tunnel to B; an attacker X floods A
+# from spoofed sources with tests/tools/hsflood (built here with cc), and A
+# routes the spoofed prefixes back to X, where the cookie replies are
+# counted and dropped.  Phases:
+#   1. baseline: iperf3 B->A through the tunnel, A's CPU and memory;
+#   2. $FLOOD_RATE valid-mac1 initiations/s for $FLOOD_SECONDS s from
+#      10.200.0.0/16 (random address and port each): iperf3 B->A during
+#      the flood (throughput ratio reported, must stay above
+#      $MIN_TPUT_RATIO), a NEW peer C is added to A and must complete its
+#      handshake within $LEGIT_BOUND s while the flood runs (A answers
+#      C's first initiation with a cookie reply, C's retry after
+#      REKEY_TIMEOUT carries mac2), A answered with cookie replies, A's RSS
+#      grew by less than $RSS_BOUND_MIB MiB, B's session survived (same
+#      handshake, ping works);
+#   3. bad-mac1 initiations, data messages with unknown receiver indexes
+#      and random bytes, each as fast as X can for $JUNK_SECONDS s: A's
+#      CPU time per datagram sent is reported; A's configuration (wg
+#      showconf), the handshakes of B and C and the tunnel are unchanged;
+#   4. valid-mac1 initiations over IPv6 from fd99:1::/48 (a new /64 for
+#      almost every datagram) for $V6_SECONDS s: cookie replies, B's
+#      session unchanged, RSS bounded.
+# Every figure is printed as INFO and as a "flood.<figure>=<value>" line.
+#
+#	bash tests/e2e/flood.sh DAEMON_A DAEMON_B
+#
+#                         ┌──────────── lwt-<tag>-a (hub) ────────────┐
+#  ┌─ lwt-<tag>-b ─────┐  │ lw<tag>a 192.168.4.1/24, DAEMON_A, :51820 │  ┌─ lwt-<tag>-x (attacker) ───┐
+#  │ lw<tag>b          │  │ iperf3 -s                                 │  │ hsflood: raw IP, spoofed   │
+#  │  192.168.4.2/24   │  │ route 10.200.0.0/16 via 192.168.243.9     │  │  src 10.200.0.0/16,        │
+#  │ DAEMON_B :51821   │  │ route fd99:1::/48   via fd00:3::9         │  │      fd99:1::/48           │
+#  │ iperf3 -c         │  │ rp_filter 0                               │  │ nft: count + drop what A   │
+#  │ lv<tag>ba         ├──┤ lv<tag>ab 192.168.241.1  lv<tag>ax        ├──┤  sends to those prefixes   │
+#  │  192.168.241.2/24 │  │                          192.168.243.1/24 │  │ lv<tag>xa 192.168.243.9/24 │
+#  └───────────────────┘  │ lv<tag>ac 192.168.242.1/24 fd00:3::1/64   │  │           fd00:3::9/64     │
+#                         └──────┬────────────────────────────────────┘  └────────────────────────────┘
+#                         ┌──────┴─ lwt-<tag>-c (new peer) ─┐
+#                         │ lv<tag>ca 192.168.242.3/24      │
+#                         │ lw<tag>c 192.168.4.3/24         │
+#                         │ DAEMON_B :51822, fresh keys     │
+#                         └─────────────────────────────────┘
+
+: "${E2E_DEADLINE:=200}"
+. "$(dirname "$0")/lib.sh"
+e2e_init "$@"
+
+: "${FLOOD_RATE:=50000}"	# valid-mac1 initiations per second
+: "${FLOOD_SECONDS:=10}"
+: "${JUNK_SECONDS:=5}"
+: "${V6_SECONDS:=3}"
+: "${BASE_SECONDS:=5}"		# baseline iperf3
+: "${LEGIT_BOUND:=9}"		# s for C's handshake: cookie reply, then the
+				# retry after REKEY_TIMEOUT + jitter (5.33 s)
+: "${RSS_BOUND_MIB:=64}"
+: "${MIN_TPUT_RATIO:=0.05}"	# throughput during / before the flood
+: "${MIN_RATE_FRACTION:=0.9}"	# of FLOOD_RATE hsflood must reach
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+X_OUT4=192.168.243.9
+A_XOUT4=192.168.243.1
+A_XOUT6=fd00:3::1
+X_OUT6=fd00:3::9
+A_COUT4=192.168.242.1
+C_OUT4=192.168.242.3
+SPOOF4=10.200.0.0/16
+SPOOF6=fd99:1::/48
+IPERF_PORT=5201
+CLK_TCK=$(getconf CLK_TCK)
+
+# figure NAME VALUE [TEXT]: "flood.NAME=VALUE" and, with TEXT, an INFO line.
+figure()
+{
+	say "flood.$1=$2"
+	[[ -n ${3:-} ]] && info "$3"
+	return 0
+}
+
+# ---------------------------------------------------------------- probes
+
+# cpu_ns PID: user + system CPU time of the whole process, in ns.
+cpu_ns()
+{
+	local s
+	s=$(<"/proc/$1/stat") || return 1
+	s=${s##*) }
+	# shellcheck disable=SC2086 # split the fields after "(comm) "
+	set -- $s
+	echo $(((${12} + ${13}) * 1000000000 / CLK_TCK))
+}
+
+# mem_kib PID FIELD: VmRSS or VmHWM in KiB.
+mem_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+
+# snmp ROLE FILE PROTO FIELD: a counter of /proc/net/snmp (Udp: ...) or
+# /proc/net/snmp6 (Udp6InDatagrams ...) in ROLE's namespace.
+snmp()
+{
+	if [[ $2 == snmp6 ]]; then
+		nq "$1" cat /proc/net/snmp6 | awk -v f="$3$4" '$1 == f { print $2 }'
+	else
+		nq "$1" cat /proc/net/snmp | awk -v p="$3:" -v f="$4" '
+			$1 == p && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
+			$1 == p && hdr { print $col[f] }'
+	fi
+}
+
+# cookie_count FAMILY: datagrams A sent to the spoofed prefix of FAMILY
+# (ip / ip6), counted and dropped in X.
+cookie_count()
+{
+	nq X nft list counter inet lwflood "back_$1" | awk '/packets/ { print $2 }'
+}
+
+# hs_of IFACE PUB: latest-handshake of that peer (0 if none).
+hs_of() { peer_field "$1" "$2" handshake; }
+
+# sent_of FILE / rate_of FILE: from hsflood's closing line.
+sent_of() { sed -n 's/^hsflood:.* sent=\([0-9]*\) .*/\1/p' "$1"; }
+rate_of() { sed -n 's/^hsflood:.* rate=\([0-9]*\)$/\1/p' "$1"; }
+
+# iperf_mbps FILE: receiver rate of an iperf3 -f m run.
+iperf_mbps() { awk '/receiver/ { print $(NF-2) }' "$1" | tail -n1; }
+
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+
+# ---------------------------------------------------------------- setup
+
+HSFLOOD=$E2E_TMP/hsflood
+pp cc -O2 -Wall -I"$ROOT/daemon" "$ROOT/tests/tools/hsflood.c" "$ROOT/daemon/crypto.c" \
+	-lcrypto -o "$HSFLOOD" || e2e_die "cannot build hsflood"
+command -v iperf3 >/dev/null || e2e_die "missing tool: iperf3"
+
+ns_add A B C X
+link_veth A B
+link_veth A C
+link_veth A X
+VAX=$(veth_name A X)
+VXA=$(veth_name X A)
+addr A "$(veth_name A B)" "$OUT4_A/24"
+addr B "$(veth_name B A)" "$OUT4_B/24"
+addr A "$(veth_name A C)" "$A_COUT4/24"
+addr C "$(veth_name C A)" "$C_OUT4/24"
+addr A "$VAX" "$A_XOUT4/24" "$A_XOUT6/64"
+addr X "$VXA" "$X_OUT4/24" "$X_OUT6/64"
+# The spoofed sources must pass A's reverse-path check and A's answers
+# (cookie replies) must go back to X, where they die.
+for s in all default "$VAX"; do
+	n A sysctl -qw "net.ipv4.conf.$s.rp_filter=0"
+done
+n A ip route add $SPOOF4 via $X_OUT4
+n A ip -6 route add $SPOOF6 via $X_OUT6
+cat >"$E2E_TMP/x.nft" <<EOF
+table inet lwflood {
+	counter back_ip { }
+	counter back_ip6 { }
+	chain pre {
+		type filter hook prerouting priority raw; policy accept;
+		ip daddr $SPOOF4 counter name back_ip drop
+		ip6 daddr $SPOOF6 counter name back_ip6 drop
+	}
+}
+EOF
+n X nft -f "$E2E_TMP/x.nft" || e2e_die "cannot load nft rules in X"
+
+genkey a
+genkey b
+genkey c
+IFA=$(ifname a)
+IFB=$(ifname b)
+IFC=$(ifname c)
+PA=$(pub a)
+PB=$(pub b)
+PC=$(pub c)
+daemon_start A "$DAEMON_A" "$IFA" || exit 1
+daemon_start B "$DAEMON_B" "$IFB" || exit 1
+daemon_start C "$DAEMON_B" "$IFC" || exit 1
+APID=$(daemon_pid "$IFA")
+# A is a hub: no endpoint for its peers, it learns them.
+n A wg set "$IFA" listen-port $PORT_A private-key "$(key a)" peer "$PB" allowed-ips $IN4_B/32
+n B wg set "$IFB" listen-port $PORT_B private-key "$(key b)" \
+	peer "$PA" allowed-ips $IN4_A/32 endpoint $OUT4_A:$PORT_A
+n C wg set "$IFC" listen-port $PORT_C private-key "$(key c)"
+wg_addr_up A "$IFA" "$IN4_A/24"
+wg_addr_up B "$IFB" "$IN4_B/24"
+wg_addr_up C "$IFC" "$IN4_C/24"
+check "tunnel up: ping B->A" ping_ok B $IN4_A
+check "ping A->B" ping_ok A $IN4_B
+bg A "$E2E_TMP/iperf3-server.log" iperf3 -s -B $IN4_A -p $IPERF_PORT
+wait_until 5 eval 'nq A ss -Hltn "sport = :$IPERF_PORT" | grep -q LISTEN' ||
+	e2e_die "iperf3 server not listening on A"
+
+# ---------------------------------------------------------------- 1
+
+# Scenario: the undisturbed tunnel, for comparison.
+section "baseline: iperf3 B->A, A's CPU and memory"
+T=$((BASE_SECONDS + 15)) n B iperf3 -c $IN4_A -p $IPERF_PORT -t "$BASE_SECONDS" -f m \
+	>"$E2E_TMP/iperf-base" 2>&1
+base_mbps=$(iperf_mbps "$E2E_TMP/iperf-base")
+check_match "baseline iperf3 B->A rate > 0" '^[0-9.]*[1-9][0-9.]*$' "$base_mbps"
+figure base_mbps "${base_mbps:-0}" "baseline throughput B->A: ${base_mbps:-?} Mbit/s"
+sleep 1
+cpu0=$(cpu_ns "$APID")
+rss0=$(mem_kib "$APID" VmRSS)
+hwm0=$(mem_kib "$APID" VmHWM)
+hs_b0=$(hs_of "$IFA" "$PB")
+figure rss_before_kib "$rss0" "A before the flood: VmRSS $rss0 KiB, VmHWM $hwm0 KiB"
+figure hwm_before_kib "$hwm0"
+
+# ---------------------------------------------------------------- 2
+
+# Scenario: valid-mac1 initiations from 65536 spoofed addresses at
+# FLOOD_RATE/s.  A must go "under load" and answer with cookie replies,
+# keep serving its established peer, and let a genuine new peer in.
+section "valid-mac1 initiation flood: $FLOOD_RATE/s for ${FLOOD_SECONDS}s from $SPOOF4"
+c4_0=$(cookie_count ip)
+udp_in0=$(snmp A snmp Udp InDatagrams)
+udp_buf0=$(snmp A snmp Udp RcvbufErrors)
+# nice -10: a real attacker has its own CPU; here it shares the machine's
+# cores with A, B and iperf3, and paced at FLOOD_RATE it takes only what
+# it needs to keep that rate.
+bg X "$E2E_TMP/flood-init.out" nice -n -10 "$HSFLOOD" -m init -k "$PA" -s $SPOOF4 \
+	-r "$FLOOD_RATE" -d "$FLOOD_SECONDS" $A_XOUT4 $PORT_A
+fpid=$BG_PID
+tf0=$(date +%s.%N)
+sleep 1
+bg B "$E2E_TMP/iperf-flood" timeout 30 iperf3 -c $IN4_A -p $IPERF_PORT \
+	-t $((FLOOD_SECONDS - 4)) -f m
+ipid=$BG_PID
+
+# The new peer: configured on both sides while the flood runs, then C
+# sends (ping), which starts its handshake.
+t_set0=$(date +%s.%N)
+n A wg set "$IFA" peer "$PC" allowed-ips $IN4_C/32
+t_set1=$(date +%s.%N)
+figure uapi_set_s "$(calc %.2f "$t_set1 - $t_set0")" \
+	"wg set on A during the flood took $(calc %.2f "$t_set1 - $t_set0") s"
+n C wg set "$IFC" peer "$PA" allowed-ips $IN4_A/32 endpoint $A_COUT4:$PORT_A
+tc0=$(date +%s.%N)
+bg C "$E2E_TMP/ping-c" ping -n -i 0.5 -w $((LEGIT_BOUND + 2)) $IN4_A
+if wait_until "$LEGIT_BOUND" handshake_done "$IFC" "$PA"; then
+	tc1=$(date +%s.%N)
+	legit=$(calc %.1f "$tc1 - $tc0")
+	pass "new peer C completed its handshake with A during the flood within ${LEGIT_BOUND}s"
+else
+	tc1=$(date +%s.%N)
+	legit=timeout
+	fail "new peer C completed its handshake with A during the flood within ${LEGIT_BOUND}s" \
+		"no handshake after $(calc %.1f "$tc1 - $tc0") s"
+fi
+figure legit_handshake_s "$legit" "C's handshake took $legit s after its first packet"
+flood_running=0
+pid_alive "$fpid" && flood_running=1
+check "C's handshake finished while the flood was still running" test "$flood_running" = 1
+
+# Midway figures, then wait for the flood and iperf3 to end.
+cpu_mid=$(cpu_ns "$APID")
+rss_mid=$(mem_kib "$APID" VmRSS)
+wait_until $((FLOOD_SECONDS + 10)) eval '! pid_alive '"$fpid"
+wait "$fpid" 2>/dev/null
+tf1=$(date +%s.%N)
+wait_until 25 eval '! pid_alive '"$ipid"
+wait "$ipid" 2>/dev/null
+cpu1=$(cpu_ns "$APID")
+rss1=$(mem_kib "$APID" VmRSS)
+hwm1=$(mem_kib "$APID" VmHWM)
+c4_1=$(cookie_count ip)
+udp_in1=$(snmp A snmp Udp InDatagrams)
+udp_buf1=$(snmp A snmp Udp RcvbufErrors)
+
+sent=$(sent_of "$E2E_TMP/flood-init.out")
+rate=$(rate_of "$E2E_TMP/flood-init.out")
+info "hsflood: $(cat "$E2E_TMP/flood-init.out")"
+figure init_sent "${sent:-0}"
+figure init_rate "${rate:-0}" "valid-mac1 initiations: ${sent:-?} sent, ${rate:-?}/s"
+check "hsflood reached >= ${MIN_RATE_FRACTION} x $FLOOD_RATE initiations/s (got ${rate:-?})" \
+	awk -v r="${rate:-0}" -v w="$FLOOD_RATE" -v f="$MIN_RATE_FRACTION" 'BEGIN { exit !(r >= w * f) }'
+cookies=$((c4_1 - c4_0))
+figure cookie_replies "$cookies" \
+	"A sent $cookies datagrams back to the spoofed sources ($(calc %.0f "$cookies / $FLOOD_SECONDS")/s: cookie replies)"
+check "A answered the flood with cookie replies" test "$cookies" -gt 0
+figure udp_delivered $((udp_in1 - udp_in0)) \
+	"A's UDP layer delivered $((udp_in1 - udp_in0)) datagrams to sockets, $((udp_buf1 - udp_buf0)) dropped on a full receive buffer"
+figure udp_rcvbuf_drops $((udp_buf1 - udp_buf0))
+
+flood_mbps=$(iperf_mbps "$E2E_TMP/iperf-flood")
+check_match "iperf3 B->A during the flood rate > 0" '^[0-9.]*[1-9][0-9.]*$' "$flood_mbps"
+ratio=$(calc %.3f "${flood_mbps:-0} / ${base_mbps:-1}")
+figure flood_mbps "${flood_mbps:-0}" "throughput B->A during the flood: ${flood_mbps:-?} Mbit/s (ratio $ratio)"
+figure tput_ratio "$ratio"
+check "throughput during the flood >= $MIN_TPUT_RATIO x baseline" \
+	awk -v r="$ratio" -v m="$MIN_TPUT_RATIO" 'BEGIN { exit !(r >= m) }'
+
+fsecs=$(calc %.3f "$tf1 - $tf0")
+figure cpu_flood_s "$(calc %.2f "($cpu1 - $cpu0) / 1e9")" \
+	"A's CPU during the flood (with iperf3): $(calc %.2f "($cpu1 - $cpu0) / 1e9") s in $fsecs s ($(calc %.0f "($cpu1 - $cpu0) / 1e7 / $fsecs")% of a core)"
+figure cpu_flood_mid_s "$(calc %.2f "($cpu_mid - $cpu0) / 1e9")"
+figure rss_during_kib "$rss_mid" "A during the flood: VmRSS $rss_mid KiB; at its end VmRSS $rss1 KiB, VmHWM $hwm1 KiB"
+figure rss_end_kib "$rss1"
+figure hwm_end_kib "$hwm1"
+growth=$(((hwm1 > rss1 ? hwm1 : rss1) - rss0))
+figure rss_growth_kib "$growth"
+check "A's memory grew by < $RSS_BOUND_MIB MiB (peak $growth KiB over VmRSS before)" \
+	test "$growth" -lt $((RSS_BOUND_MIB * 1024))
+
+check "daemon A still running after the flood" daemon_alive "$IFA"
+check "B's session survived: ping A->B right after the flood" ping_ok A $IN4_B
+hs_b1=$(hs_of "$IFA" "$PB")
+check_eq "B's session survived: same handshake as before the flood" "$hs_b0" "$hs_b1"
+check "C's tunnel works: ping C->A" ping_ok C $IN4_A
+sleep 2
+cpu2=$(cpu_ns "$APID")
+rss2=$(mem_kib "$APID" VmRSS)
+figure rss_after_kib "$rss2" "A 2 s after the flood: VmRSS $rss2 KiB, CPU $(calc %.2f "($cpu2 - $cpu1) / 1e9") s in those 2 s"
+figure cpu_after_2s_s "$(calc %.2f "($cpu2 - $cpu1) / 1e9")"
+
+# ---------------------------------------------------------------- 3
+
+# junk_phase MODE LABEL: X sends MODE datagrams as fast as it can for
+# JUNK_SECONDS s; A must drop them all without any state change.
+junk_phase()
+{
+	local mode=$1 label=$2 out=$E2E_TMP/flood-$1.out conf0 conf1 hb hc c0 c1 in0 in1 b0 b1 sent rate ns
+	section "$label: as fast as possible for ${JUNK_SECONDS}s from $SPOOF4"
+	conf0=$(wgq showconf "$IFA")
+	hb=$(hs_of "$IFA" "$PB")
+	hc=$(hs_of "$IFA" "$PC")
+	in0=$(snmp A snmp Udp InDatagrams)
+	b0=$(snmp A snmp Udp RcvbufErrors)
+	c0=$(cpu_ns "$APID")
+	T=$((JUNK_SECONDS + 15)) n X "$HSFLOOD" -m "$mode" -s $SPOOF4 -r 0 -d "$JUNK_SECONDS" \
+		$A_XOUT4 $PORT_A >"$out" 2>&1
+	sleep 0.5	# let A drain its socket
+	c1=$(cpu_ns "$APID")
+	in1=$(snmp A snmp Udp InDatagrams)
+	b1=$(snmp A snmp Udp RcvbufErrors)
+	sent=$(sent_of "$out")
+	rate=$(rate_of "$out")
+	info "hsflood: $(cat "$out")"
+	check "hsflood -m $mode sent datagrams" test "${sent:-0}" -gt 0
+	ns=$(calc %.0f "($c1 - $c0) / ${sent:-1}")
+	figure "${mode}_sent" "${sent:-0}"
+	figure "${mode}_rate" "${rate:-0}"
+	figure "${mode}_cpu_s" "$(calc %.2f "($c1 - $c0) / 1e9")"
+	figure "${mode}_ns_per_pkt" "$ns" \
+		"$label: ${sent:-?} sent (${rate:-?}/s), A's CPU $(calc %.2f "($c1 - $c0) / 1e9") s = $ns ns per datagram sent; A's sockets got $((in1 - in0)), $((b1 - b0)) dropped on a full buffer"
+	figure "${mode}_delivered" $((in1 - in0))
+	figure "${mode}_rcvbuf_drops" $((b1 - b0))
+	check "daemon A still running after $label" daemon_alive "$IFA"
+	conf1=$(wgq showconf "$IFA")
+	check_eq "A's configuration (wg showconf) unchanged by $label" "$conf0" "$conf1"
+	check_eq "B's handshake unchanged by $label" "$hb" "$(hs_of "$IFA" "$PB")"
+	check_eq "C's handshake unchanged by $label" "$hc" "$(hs_of "$IFA" "$PC")"
+	check "ping A->B after $label" ping_ok A $IN4_B
+}
+
+# Scenario: initiations with a wrong mac1 cost only one BLAKE2s each.
+junk_phase badmac "bad-mac1 initiations"
+# Scenario: data messages whose receiver index A never gave out.
+junk_phase data "unknown-index data messages"
+# Scenario: random bytes of random length.
+junk_phase random "random datagrams"
+
+# ---------------------------------------------------------------- 4
+
+# Scenario: the valid-mac1 flood over IPv6, sources all over a /48.
+section "valid-mac1 initiation flood over IPv6: $FLOOD_RATE/s for ${V6_SECONDS}s from $SPOOF6"
+c6_0=$(cookie_count ip6)
+hb=$(hs_of "$IFA" "$PB")
+T=$((V6_SECONDS + 15)) n X nice -n -10 "$HSFLOOD" -m init -k "$PA" -s $SPOOF6 -r "$FLOOD_RATE" \
+	-d "$V6_SECONDS" $A_XOUT6 $PORT_A >"$E2E_TMP/flood-v6.out" 2>&1
+info "hsflood: $(cat "$E2E_TMP/flood-v6.out")"
+sleep 0.5
+c6_1=$(cookie_count ip6)
+figure v6_init_rate "$(rate_of "$E2E_TMP/flood-v6.out")"
+figure v6_cookie_replies $((c6_1 - c6_0)) "A sent $((c6_1 - c6_0)) datagrams back to $SPOOF6"
+check "A answered the IPv6 flood with cookie replies" test $((c6_1 - c6_0)) -gt 0
+check "daemon A still running after the IPv6 flood" daemon_alive "$IFA"
+check_eq "B's handshake unchanged by the IPv6 flood" "$hb" "$(hs_of "$IFA" "$PB")"
+check "ping A->B after the IPv6 flood" ping_ok A $IN4_B
+hwm3=$(mem_kib "$APID" VmHWM)
+rss3=$(mem_kib "$APID" VmRSS)
+figure rss_final_kib "$rss3" "A at the end: VmRSS $rss3 KiB, VmHWM $hwm3 KiB"
+figure hwm_final_kib "$hwm3"
+check "A's peak memory at the end < baseline + $RSS_BOUND_MIB MiB" \
+	test $((hwm3 - rss0)) -lt $((RSS_BOUND_MIB * 1024))
