@@ -184,14 +184,16 @@ void device_write_tun(struct device *dev, uint8_t *buf, size_t len)
 		write_tun_cb(dev, buf, len);
 		return;
 	}
-	for (int attempt = 0; attempt < 2; attempt++) {
-		slot = dev->gro_bufs + (size_t)dev->gro.count * PKT_MAX +
-		       VNET_HDR_LEN;
-		memcpy(slot, buf, len);
-		if (gro_add(&dev->gro, slot, len, PKT_MAX - VNET_HDR_LEN) !=
-		    GRO_FULL)
-			return;
+	/* Every GRO buffer holds an item: write them out before reusing. */
+	if (dev->gro.count == GRO_MAX_FLOWS)
 		device_flush_tun(dev);
+	slot = dev->gro_bufs + (size_t)dev->gro.count * PKT_MAX + VNET_HDR_LEN;
+	memcpy(slot, buf, len);
+	if (gro_add(&dev->gro, slot, len, PKT_MAX - VNET_HDR_LEN) == GRO_FULL) {
+		/* Not reached while count < GRO_MAX_FLOWS; kept as a guard. */
+		device_flush_tun(dev);
+		memset(slot - VNET_HDR_LEN, 0, VNET_HDR_LEN);
+		write_tun_cb(dev, slot - VNET_HDR_LEN, len + VNET_HDR_LEN);
 	}
 }
 

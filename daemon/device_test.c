@@ -349,6 +349,18 @@ static void test_offloads(void)
 		      20 * 1000));
 	CHECK_EQ(D.peer->rx_bytes - 0 > 20 * 1000, 1);
 
+	/* More packets that cannot merge than GRO holds items: 100 UDP
+	 * packets in one go, all delivered (the table is flushed when full). */
+	for (int i = 0; i < 100; i++) {
+		n = make_packet(in + VNET_HDR_LEN, "10.0.0.1", "10.0.0.2",
+				(uint8_t)i);
+		memset(in, 0, VNET_HDR_LEN);
+		CHECK_EQ(write(C.tun_peer, in, n + VNET_HDR_LEN),
+			 (ssize_t)(n + VNET_HDR_LEN));
+	}
+	pump_pair(&C, &D);
+	CHECK_EQ(drain_tun(&D, out, sizeof(out), &len), 100);
+
 	/* A small MSS: 200 segments, more than one send batch holds. */
 	n = make_tso_packet(in, 200, 300);
 	CHECK_EQ(write(C.tun_peer, in, n), (ssize_t)n);
