@@ -32,7 +32,14 @@ TEST_BINS := $(patsubst daemon/%_test.c,$(BUILD)/tests/%_test,$(DAEMON_TESTS))
 PLANNER_ALL := $(wildcard planner/*.c)
 PLANNER_TESTS := $(filter %_test.c,$(PLANNER_ALL))
 PLANNER_CLI := $(wildcard planner/cli*.c)
-PLANNER_LIB := $(filter-out %_test.c $(PLANNER_CLI),$(PLANNER_ALL))
+# Host side (up, down, lab): linked into lanwire only, with the examples
+# embedded for the lab.
+PLANNER_HOST := $(filter-out %_test.c,$(wildcard planner/lab*.c \
+	planner/apply.c planner/proc.c))
+PLANNER_LIB := $(filter-out %_test.c $(PLANNER_CLI) $(PLANNER_HOST),\
+	$(PLANNER_ALL))
+PLANNER_HOST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_HOST)) \
+	$(BUILD)/planner/lab_examples.o
 PLANNER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_LIB))
 PLANNER_LDLIBS := -linih -lqrencode
 TEST_BINS += $(patsubst planner/%_test.c,$(BUILD)/tests/planner_%_test,\
@@ -46,7 +53,8 @@ else
 qecho =
 endif
 
-.PHONY: all deps unit check e2e fuzz fuzz-build demo bench clean
+.PHONY: all deps unit check e2e fuzz fuzz-build demo demo-tunnel lab bench \
+	clean
 
 all: $(BUILD)/lanwired $(BUILD)/lanwire
 
@@ -68,8 +76,19 @@ $(BUILD)/tests/%_test: $(BUILD)/daemon/%_test.o $(BUILD)/liblw.a
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/planner/lab_examples.c: $(wildcard examples/*.conf) \
+		scripts/embed-examples.sh
+	@mkdir -p $(dir $@)
+	$(call qecho,GEN,$@)
+	$(Q)sh scripts/embed-examples.sh $(wildcard examples/*.conf) >$@.tmp && \
+		mv $@.tmp $@
+
+$(BUILD)/planner/lab_examples.o: $(BUILD)/planner/lab_examples.c
+	$(call qecho,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
 $(BUILD)/lanwire: $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_CLI)) \
-		$(PLANNER_OBJS) $(BUILD)/daemon/crypto.o
+		$(PLANNER_OBJS) $(PLANNER_HOST_OBJS) $(BUILD)/daemon/crypto.o
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PLANNER_LDLIBS) $(LDLIBS)
 
@@ -124,8 +143,18 @@ unit: $(TEST_BINS)
 check: deps
 	@bash tests/check.sh
 
+# The main job: seed 000's leased line built in namespaces on this machine,
+# configured by lanwire, run by lanwired, probed (lanwire lab).
 demo: deps all
+	@$(BUILD)/lanwire lab leased-line
+
+# The two-namespace tunnel of seed 004 with wg-quick alone.
+demo-tunnel: deps all
 	@bash scripts/demo.sh $(BUILD)/lanwired
+
+# Every lab scenario and lanwire up/down as tests (tests/lab/run.sh).
+lab: deps all
+	@bash tests/lab/run.sh $(BUILD)/lanwire
 
 # lanwired against Debian's wireguard-go, side by side (bench/bench.sh; set
 # BENCH_IMPLS to other daemon paths, RUNS and DURATION to taste).

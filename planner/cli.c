@@ -174,6 +174,15 @@ static const struct subcommand subcommands[] = {
 	  "write a node's configuration" },
 	{ "qr", cmd_qr, "qr CLIENT",
 	  "show a client's configuration as a QR code" },
+	{ "up", cmd_up, "up NODE [--daemon PATH] [--run-dir DIR]",
+	  "bring a node up here: lanwired, forwarding, nft policy" },
+	{ "down", cmd_down, "down NODE [--daemon PATH] [--run-dir DIR]",
+	  "undo exactly what up did" },
+	{ "status", cmd_status, "status [NODE]",
+	  "the local interface's peers by node name" },
+	{ "lab", cmd_lab, "lab [leased-line|remote-dev|star] [--json] "
+	  "[--daemon PATH] [-v]",
+	  "build a seed network in namespaces and probe it" },
 	{ "help", cmd_help, "help", "show this help" },
 };
 

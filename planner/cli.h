@@ -77,5 +77,9 @@ int cmd_keys(int argc, char *argv[], struct cli *c);
 int cmd_init(int argc, char *argv[], struct cli *c);
 int cmd_add(int argc, char *argv[], struct cli *c);
 int cmd_remove(int argc, char *argv[], struct cli *c);
+int cmd_up(int argc, char *argv[], struct cli *c);
+int cmd_down(int argc, char *argv[], struct cli *c);
+int cmd_status(int argc, char *argv[], struct cli *c);
+int cmd_lab(int argc, char *argv[], struct cli *c);
 
 #endif

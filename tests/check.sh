@@ -4,7 +4,9 @@
 #   1. unit tests, plain build
 #   2. unit tests under ASan + UBSan (build-san/)
 #   3. the planner's command-line tests (golden renders of the seed
-#      networks, bad descriptions), plain and under ASan + UBSan
+#      networks, bad descriptions), plain and under ASan + UBSan; then
+#      the lab (tests/lab/run.sh: every seed network in namespaces, and
+#      lanwire up/down), plain and under ASan + UBSan
 #   4. libFuzzer targets, FUZZ_SECONDS each (default 30)
 #   5. end-to-end in network namespaces: lanwired<->lanwired,
 #      lanwired<->wireguard-go and wireguard-go<->lanwired (so each
@@ -55,6 +57,9 @@ step unit make -s -j2 unit
 step unit-san make -s -j2 SAN=1 unit
 step planner bash tests/planner/run.sh "$PWD/build/lanwire"
 step planner-san bash tests/planner/run.sh "$PWD/build-san/lanwire"
+# The seed networks built in namespaces (lanwire lab) and lanwire up/down.
+step lab bash tests/lab/run.sh "$PWD/build/lanwire"
+step lab-san bash tests/lab/run.sh "$PWD/build-san/lanwire"
 step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 step e2e-lanwired-lanwired bash tests/e2e/run.sh "$LW" "$LW"
 step e2e-lanwired-wggo bash tests/e2e/run.sh "$LW" "$WGGO"
