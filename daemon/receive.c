@@ -410,7 +410,7 @@ void receive_packets_from_udp(struct device *dev, int fd)
 		struct cmsghdr align;
 	} ctrl[DEVICE_BATCH];
 
-	for (int round = 0; round < 4; round++) {
+	for (int round = 0; round < DEVICE_RX_ROUNDS; round++) {
 		int n;
 
 		for (unsigned i = 0; i < DEVICE_BATCH; i++) {

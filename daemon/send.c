@@ -515,7 +515,7 @@ void send_packets_from_tun(struct device *dev)
 	refresh_mtu(dev, now);
 	/* A bounded number of reads per wake-up, so the UDP side gets its
 	 * turn; each batch is encrypted and sent when the slots run out. */
-	for (int reads = 0; reads < 4 * DEVICE_BATCH; reads++) {
+	for (int reads = 0; reads < DEVICE_TUN_READS; reads++) {
 		int n;
 
 		if (used == DEVICE_TX_BATCH) {
