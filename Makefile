@@ -53,7 +53,7 @@ else
 qecho =
 endif
 
-.PHONY: all deps unit check e2e fuzz fuzz-build demo demo-tunnel lab bench \
+.PHONY: all deps unit valgrind check e2e fuzz fuzz-build demo demo-tunnel lab bench \
 	clean
 
 all: $(BUILD)/lanwired $(BUILD)/lanwire
@@ -139,6 +139,11 @@ deps:
 
 unit: $(TEST_BINS)
 	@bash tests/run-unit.sh $(TEST_BINS)
+
+# The plain unit tests again under valgrind memcheck (leaks are errors).
+valgrind: $(TEST_BINS)
+	@UNIT_WRAPPER="valgrind -q --error-exitcode=9 --leak-check=full \
+		--errors-for-leak-kinds=definite" bash tests/run-unit.sh $(TEST_BINS)
 
 check: deps
 	@bash tests/check.sh

@@ -2,7 +2,7 @@
 # make check: every test, in this order, each step's output kept in
 # build/logs/STEP.log with its PASS/FAIL lines shown here:
 #   1. unit tests, plain build
-#   2. unit tests under ASan + UBSan (build-san/)
+#   2. unit tests under ASan + UBSan (build-san/), and under valgrind
 #   3. the planner's command-line tests (golden renders of the seed
 #      networks, bad descriptions), plain and under ASan + UBSan; then
 #      the lab (tests/lab/run.sh: every seed network in namespaces, and
@@ -55,6 +55,7 @@ make -s -j2 SAN=1 all >build/logs/build-san.log 2>&1 || { cat build/logs/build-s
 
 step unit make -s -j2 unit
 step unit-san make -s -j2 SAN=1 unit
+step unit-valgrind make -s valgrind
 step planner bash tests/planner/run.sh "$PWD/build/lanwire"
 step planner-san bash tests/planner/run.sh "$PWD/build-san/lanwire"
 # The seed networks built in namespaces (lanwire lab) and lanwire up/down.

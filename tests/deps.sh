@@ -7,6 +7,7 @@ PKGS=(
 	gcc make pkg-config libssl-dev         # build: libcrypto for the primitives
 	libinih-dev libqrencode-dev            # planner: description parser, QR codes
 	clang libclang-rt-14-dev llvm          # libFuzzer targets and sanitizers
+	valgrind                               # unit tests under memcheck
 	wireguard-tools wireguard-go           # wg, wg-quick; interop peer
 	iproute2 iputils-ping iperf3 nftables  # namespaces, ping, throughput, NAT
 	tcpdump netcat-openbsd procps kmod     # captures, UAPI by hand, ps

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs each unit-test binary given; prints the summed closing line.
+# UNIT_WRAPPER, if set, runs before each binary (e.g. valgrind).
 set -u
 passed=0 failed=0 bins_failed=0
 for t in "$@"; do
-	out=$("$t" 2>&1); rc=$?
+	# shellcheck disable=SC2086
+	out=$(${UNIT_WRAPPER:-} "$t" 2>&1); rc=$?
 	line=$(printf '%s\n' "$out" | grep -E '^[a-z_0-9]+: [0-9]+ passed, [0-9]+ failed' | tail -n 1)
 	if [ $rc -ne 0 ] || [ -z "$line" ]; then
 		printf '%s\n' "$out" | tail -n 30
