@@ -182,7 +182,8 @@ void send_packets_from_tun(struct device *dev);
 void send_handshake_initiation(struct peer *peer, bool is_retry);
 void send_keepalive(struct peer *peer);
 void send_staged_packets(struct peer *peer);
-/* Encrypts and sends one plaintext (data at buf+PKT_HEADROOM). */
+/* Sends one finished message (handshake or transport) to the peer's
+ * endpoint and counts it in tx_bytes. 0 or -errno. */
 int send_buffer_to_peer(struct peer *peer, const uint8_t *msg, size_t len);
 void receive_packets_from_udp(struct device *dev, int fd);
 /* One datagram; exposed for tests and the fuzzer. */

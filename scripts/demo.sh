@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job until the planner lands: seed 004's two-node tunnel, built in
-# two network namespaces on this machine. Node "office" runs lanwired, node
+# make demo-tunnel: seed 004's two-node tunnel (the main job is now `make demo`,
+# the lab), built in two network namespaces on this machine. Node "office" runs lanwired, node
 # "laptop" runs lanwired too (set PEER_DAEMON=/usr/bin/wireguard-go to meet
 # Debian's wireguard-go instead). Both are configured with the real wg-quick.
 #
