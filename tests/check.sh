@@ -11,7 +11,8 @@
 #   5. end-to-end in network namespaces: lanwired<->lanwired,
 #      lanwired<->wireguard-go and wireguard-go<->lanwired (so each
 #      implementation initiates against the other)
-#      and the data-path scenarios with LANWIRE_OFFLOAD=0
+#      and the data-path scenarios with LANWIRE_OFFLOAD=0, then floods
+#      and bad links (flood.sh, netem.sh) with lanwired as the target
 #   6. the end-to-end suite again with the ASan + UBSan build of lanwired
 #   7. the rekey soak (SOAK_SECONDS, default 210) lanwired<->wireguard-go,
 #      lanwired running as user nobody
@@ -68,6 +69,10 @@ step e2e-wggo-lanwired bash tests/e2e/run.sh "$WGGO" "$LW"
 # The data-path scenarios again with every offload off (plain syscalls).
 LANWIRE_OFFLOAD=0 step e2e-nooffload-lanwired-wggo \
 	bash tests/e2e/run.sh "$LW" "$WGGO" basic tcp counters spoof badinput
+# Under attack and on bad links (issue 5): handshake floods from spoofed
+# sources, cheap drops, a lossy/reordering/duplicating path, an outage, a
+# hub restart; lanwired as the target, wireguard-go as its peer.
+step e2e-adverse bash tests/e2e/run.sh "$LW" "$WGGO" flood netem
 if [ "${QUICK:-0}" != 1 ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 	step e2e-san-lanwired-wggo bash tests/e2e/run.sh "$LWSAN" "$WGGO"

@@ -1,0 +1,670 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hsflood -- a handshake flooder for tests/e2e/flood.sh: sends WireGuard
+ * datagrams at a target rate from many spoofed source addresses, to see
+ * how a daemon copes with the denial-of-service the cookie mechanism
+ * (whitepaper 5.3, 5.4.7) is there for.  It runs only inside a network
+ * namespace the test created, towards an address in another one.
+ *
+ *   hsflood [-m MODE] [-k PUBKEY] [-s PREFIX] [-r RATE] [-d SECONDS]
+ *           [-n COUNT] DST_ADDR DST_PORT
+ *
+ *   -m init    handshake initiations (148 bytes, type 1) with random
+ *              sender_index, ephemeral and encrypted fields and a VALID
+ *              mac1 for the responder key PUBKEY: mac1 = BLAKE2s-128 keyed
+ *              with HASH(LABEL_MAC1 || PUBKEY) over the first 116 bytes;
+ *              mac2 is zero, as from an initiator holding no cookie
+ *   -m badmac  the same with a random (wrong) mac1
+ *   -m data    transport data messages (type 4) with random receiver
+ *              indexes and counters, 32..160 bytes
+ *   -m random  random bytes, 1..512 bytes long
+ *   -k PUBKEY  responder public key, base64 as `wg pubkey` prints it
+ *              (needed for -m init)
+ *   -s PREFIX  spoofed sources: a random address in PREFIX and a random
+ *              port 1024..65535 for every datagram (default
+ *              10.200.0.0/16; an IPv6 prefix such as fd99:1::/48 varies
+ *              the /64 as well as the host part)
+ *   -r RATE    datagrams per second, token-bucket paced; 0 = as fast as
+ *              possible (default 50000)
+ *   -d SECONDS how long, 0 < SECONDS <= 600 (default 10)
+ *   -n COUNT   stop after COUNT datagrams
+ *   -P POOL    init/badmac: draw the initiations from a pool of POOL
+ *              distinct ones (each with its own random fields and mac1)
+ *              made before the clock starts, 0 = make every one afresh
+ *              (default 65536; blake2s() through EVP costs a few us, which
+ *              would cap the rate of one sender near 40,000/s on a busy
+ *              machine).  The IP source and port are drawn per datagram
+ *              either way, and a responder keeps no state per initiation
+ *              it answers with a cookie reply, so reuse does not matter.
+ *
+ * The datagrams are built with their IP and UDP headers (raw socket,
+ * IP_HDRINCL / IPPROTO_RAW) so the source can be anything; the kernel of
+ * the target checks the UDP checksum, so it is computed.  Sent in batches
+ * of up to BATCH with sendmmsg.  Needs CAP_NET_RAW.
+ *
+ * On exit prints one line on stdout:
+ *   hsflood: mode=init sent=N errors=N seconds=S rate=R
+ * (rate in datagrams per second) and exits 0 if anything was sent.
+ *
+ * Built by the tests with
+ *   cc -O2 -Idaemon tests/tools/hsflood.c daemon/crypto.c -lcrypto
+ * for blake2s() and blake2s_2() from the daemon's crypto.c.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/udp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "messages.h"
+
+#define BATCH 64
+#define MAX_PAYLOAD 512
+#define MAX_PACKET (sizeof(struct ip6_hdr) + sizeof(struct udphdr) + MAX_PAYLOAD)
+#define MAX_SECONDS 600
+
+enum mode { MODE_INIT, MODE_BADMAC, MODE_DATA, MODE_RANDOM };
+
+static const char *const mode_names[] = {
+	[MODE_INIT] = "init",
+	[MODE_BADMAC] = "badmac",
+	[MODE_DATA] = "data",
+	[MODE_RANDOM] = "random",
+};
+
+/* Spoofed source range and destination, one address family. */
+struct addr_plan {
+	int family;
+	uint8_t prefix[16];
+	unsigned int prefix_len;
+	uint8_t dst[16];
+	uint16_t dst_port;
+};
+
+struct options {
+	enum mode mode;
+	uint8_t mac1_key[NOISE_SYMMETRIC_KEY_LEN];
+	bool has_key;
+	double rate;
+	double seconds;
+	unsigned long long max_count;
+	struct addr_plan plan;
+	uint8_t (*pool)[MESSAGE_INITIATION_LEN];
+	size_t pool_len;
+};
+
+/* One batch of datagrams for sendmmsg. */
+struct batch {
+	uint8_t pkt[BATCH][MAX_PACKET];
+	struct iovec iov[BATCH];
+	struct mmsghdr msg[BATCH];
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
+};
+
+/* ---------------------------------------------------------- randomness */
+
+/* xoshiro256** seeded from getrandom: fast, and nothing here is secret. */
+static uint64_t rng_state[4];
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(void)
+{
+	uint64_t result = rotl(rng_state[1] * 5, 7) * 9;
+	uint64_t t = rng_state[1] << 17;
+
+	rng_state[2] ^= rng_state[0];
+	rng_state[3] ^= rng_state[1];
+	rng_state[1] ^= rng_state[2];
+	rng_state[0] ^= rng_state[3];
+	rng_state[2] ^= t;
+	rng_state[3] = rotl(rng_state[3], 45);
+	return result;
+}
+
+static int rng_seed(void)
+{
+	if (getrandom(rng_state, sizeof(rng_state), 0) != sizeof(rng_state))
+		return -1;
+	rng_state[0] |= 1;
+	return 0;
+}
+
+static void rng_fill(uint8_t *p, size_t len)
+{
+	uint64_t r;
+
+	while (len >= 8) {
+		r = rng_next();
+		memcpy(p, &r, 8);
+		p += 8;
+		len -= 8;
+	}
+	if (len) {
+		r = rng_next();
+		memcpy(p, &r, len);
+	}
+}
+
+/* Uniform enough in lo..hi for a test (hi - lo far below 2^32). */
+static uint32_t rng_range(uint32_t lo, uint32_t hi)
+{
+	return lo + (uint32_t)(rng_next() % ((uint64_t)hi - lo + 1));
+}
+
+/* -------------------------------------------------------------- parsing */
+
+static int b64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* A WireGuard key in base64: 43 characters and one '='. 0 or -1. */
+static int key_from_base64(uint8_t key[static NOISE_PUBLIC_KEY_LEN],
+			   const char *s)
+{
+	uint32_t acc = 0;
+	size_t i, out = 0;
+	int bits = 0, v;
+
+	if (strlen(s) != 44 || s[43] != '=')
+		return -1;
+	for (i = 0; i < 43; i++) {
+		v = b64_value((unsigned char)s[i]);
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (out < NOISE_PUBLIC_KEY_LEN)
+				key[out++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return out == NOISE_PUBLIC_KEY_LEN ? 0 : -1;
+}
+
+/* "ADDR/LEN" into plan->family, prefix, prefix_len. 0 or -1. */
+static int parse_prefix(struct addr_plan *plan, const char *arg)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long len;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -1;
+	strcpy(buf, arg);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	len = strtoul(slash + 1, &end, 10);
+	if (*end || end == slash + 1)
+		return -1;
+	memset(plan->prefix, 0, sizeof(plan->prefix));
+	if (inet_pton(AF_INET, buf, plan->prefix) == 1 && len <= 32)
+		plan->family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, plan->prefix) == 1 && len <= 128)
+		plan->family = AF_INET6;
+	else
+		return -1;
+	plan->prefix_len = (unsigned int)len;
+	return 0;
+}
+
+static int parse_dst(struct addr_plan *plan, const char *addr,
+		     const char *port)
+{
+	char *end;
+	unsigned long p = strtoul(port, &end, 10);
+
+	if (*end || !*port || !p || p > 65535)
+		return -1;
+	plan->dst_port = (uint16_t)p;
+	if (inet_pton(plan->family, addr, plan->dst) != 1)
+		return -1;
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: hsflood [-m init|badmac|data|random] [-k PUBKEY] "
+		"[-s PREFIX] [-r RATE] [-d SECONDS] [-n COUNT] [-P POOL] "
+		"DST_ADDR DST_PORT\n");
+	exit(2);
+}
+
+static int parse_mode(enum mode *mode, const char *arg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+		if (!strcmp(arg, mode_names[i])) {
+			*mode = (enum mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* HASH(LABEL_MAC1 || public_key), the key of every mac1 to that peer. */
+static void mac1_key_of(uint8_t key[static NOISE_SYMMETRIC_KEY_LEN],
+			const uint8_t public_key[static NOISE_PUBLIC_KEY_LEN])
+{
+	blake2s_2(key, (const uint8_t *)LABEL_MAC1, strlen(LABEL_MAC1),
+		  public_key, NOISE_PUBLIC_KEY_LEN);
+}
+
+static void parse_options(struct options *o, int argc, char **argv)
+{
+	uint8_t public_key[NOISE_PUBLIC_KEY_LEN];
+	char *end;
+	int c;
+
+	*o = (struct options){ .mode = MODE_INIT, .rate = 50000, .seconds = 10,
+			       .pool_len = 65536 };
+	if (parse_prefix(&o->plan, "10.200.0.0/16"))
+		usage();
+	while ((c = getopt(argc, argv, "m:k:s:r:d:n:P:")) != -1) {
+		switch (c) {
+		case 'm':
+			if (parse_mode(&o->mode, optarg))
+				usage();
+			break;
+		case 'k':
+			if (key_from_base64(public_key, optarg)) {
+				fprintf(stderr, "hsflood: bad public key\n");
+				exit(2);
+			}
+			mac1_key_of(o->mac1_key, public_key);
+			o->has_key = true;
+			break;
+		case 's':
+			if (parse_prefix(&o->plan, optarg)) {
+				fprintf(stderr, "hsflood: bad prefix %s\n", optarg);
+				exit(2);
+			}
+			break;
+		case 'r':
+			o->rate = strtod(optarg, &end);
+			if (*end || o->rate < 0)
+				usage();
+			break;
+		case 'd':
+			o->seconds = strtod(optarg, &end);
+			if (*end || !(o->seconds > 0 && o->seconds <= MAX_SECONDS))
+				usage();
+			break;
+		case 'n':
+			o->max_count = strtoull(optarg, &end, 10);
+			if (*end)
+				usage();
+			break;
+		case 'P':
+			o->pool_len = strtoul(optarg, &end, 10);
+			if (*end || o->pool_len > (1u << 20))
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 2 || parse_dst(&o->plan, argv[optind], argv[optind + 1]))
+		usage();
+	if (o->mode == MODE_INIT && !o->has_key) {
+		fprintf(stderr, "hsflood: -m init needs -k PUBKEY\n");
+		exit(2);
+	}
+}
+
+/* ------------------------------------------------------------- payloads */
+
+static size_t make_initiation(const struct options *o, uint8_t *p)
+{
+	struct message_handshake_initiation *msg = (void *)p;
+
+	rng_fill(p, sizeof(*msg));
+	msg->header.type = htole32(MESSAGE_HANDSHAKE_INITIATION);
+	memset(msg->macs.mac2, 0, MAC_LEN);
+	if (o->mode == MODE_INIT)
+		blake2s(msg->macs.mac1, MAC_LEN, o->mac1_key,
+			sizeof(o->mac1_key), p,
+			offsetof(struct message_handshake_initiation, macs));
+	return sizeof(*msg);
+}
+
+static size_t payload_initiation(const struct options *o, uint8_t *p)
+{
+	if (!o->pool_len)
+		return make_initiation(o, p);
+	memcpy(p, o->pool[rng_next() % o->pool_len], MESSAGE_INITIATION_LEN);
+	return MESSAGE_INITIATION_LEN;
+}
+
+/* The pool of -P, for the initiation modes. 0 or -1. */
+static int pool_fill(struct options *o)
+{
+	size_t i;
+
+	if (o->mode != MODE_INIT && o->mode != MODE_BADMAC)
+		o->pool_len = 0;
+	if (!o->pool_len)
+		return 0;
+	o->pool = calloc(o->pool_len, sizeof(*o->pool));
+	if (!o->pool)
+		return -1;
+	for (i = 0; i < o->pool_len; i++)
+		make_initiation(o, o->pool[i]);
+	return 0;
+}
+
+static size_t payload_data(uint8_t *p)
+{
+	size_t len = MESSAGE_DATA_HEADER_LEN + 16 * rng_range(0, 8) +
+		     NOISE_AUTHTAG_LEN;
+
+	rng_fill(p, len);
+	((struct message_data *)p)->header.type = htole32(MESSAGE_DATA);
+	return len;
+}
+
+static size_t payload_random(uint8_t *p)
+{
+	size_t len = rng_range(1, MAX_PAYLOAD);
+
+	rng_fill(p, len);
+	return len;
+}
+
+static size_t make_payload(const struct options *o, uint8_t *p)
+{
+	switch (o->mode) {
+	case MODE_INIT:
+	case MODE_BADMAC:
+		return payload_initiation(o, p);
+	case MODE_DATA:
+		return payload_data(p);
+	case MODE_RANDOM:
+		break;
+	}
+	return payload_random(p);
+}
+
+/* ------------------------------------------------------- IP and UDP */
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* A random address in the prefix: prefix bits kept, the rest random. */
+static void random_source(const struct addr_plan *plan, uint8_t *addr)
+{
+	size_t n = plan->family == AF_INET ? 4 : 16;
+	unsigned int i, bit;
+
+	rng_fill(addr, n);
+	for (i = 0; i < plan->prefix_len; i++) {
+		bit = 0x80 >> (i % 8);
+		addr[i / 8] = (uint8_t)((addr[i / 8] & ~bit) |
+					(plan->prefix[i / 8] & bit));
+	}
+}
+
+/* UDP header and checksum over the pseudo-header; payload follows udp. */
+static void fill_udp(struct udphdr *udp, const uint8_t *src,
+		     const uint8_t *dst, size_t addr_len, uint16_t dst_port,
+		     size_t payload_len)
+{
+	uint16_t udp_len = (uint16_t)(sizeof(*udp) + payload_len);
+	uint32_t sum = 0;
+
+	udp->source = htons((uint16_t)rng_range(1024, 65535));
+	udp->dest = htons(dst_port);
+	udp->len = htons(udp_len);
+	udp->check = 0;
+	sum = csum_add(sum, src, addr_len);
+	sum = csum_add(sum, dst, addr_len);
+	sum += IPPROTO_UDP + udp_len;
+	sum = csum_add(sum, (const uint8_t *)udp, udp_len);
+	udp->check = htons(csum_fold(sum));
+	if (!udp->check)
+		udp->check = 0xffff;
+}
+
+static size_t build_ipv4(const struct options *o, uint8_t *pkt)
+{
+	struct iphdr *ip = (void *)pkt;
+	struct udphdr *udp = (void *)(ip + 1);
+	size_t payload_len = make_payload(o, (uint8_t *)(udp + 1));
+	size_t total = sizeof(*ip) + sizeof(*udp) + payload_len;
+
+	memset(ip, 0, sizeof(*ip));
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons((uint16_t)total);
+	ip->id = (uint16_t)rng_next();
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	random_source(&o->plan, (uint8_t *)&ip->saddr);
+	memcpy(&ip->daddr, o->plan.dst, 4);
+	/* The kernel fills in the header checksum for IP_HDRINCL. */
+	fill_udp(udp, (uint8_t *)&ip->saddr, (uint8_t *)&ip->daddr, 4,
+		 o->plan.dst_port, payload_len);
+	return total;
+}
+
+static size_t build_ipv6(const struct options *o, uint8_t *pkt)
+{
+	struct ip6_hdr *ip6 = (void *)pkt;
+	struct udphdr *udp = (void *)(ip6 + 1);
+	size_t payload_len = make_payload(o, (uint8_t *)(udp + 1));
+
+	memset(ip6, 0, sizeof(*ip6));
+	ip6->ip6_flow = htonl(6u << 28);
+	ip6->ip6_plen = htons((uint16_t)(sizeof(*udp) + payload_len));
+	ip6->ip6_nxt = IPPROTO_UDP;
+	ip6->ip6_hlim = 64;
+	random_source(&o->plan, ip6->ip6_src.s6_addr);
+	memcpy(ip6->ip6_dst.s6_addr, o->plan.dst, 16);
+	fill_udp(udp, ip6->ip6_src.s6_addr, ip6->ip6_dst.s6_addr, 16,
+		 o->plan.dst_port, payload_len);
+	return sizeof(*ip6) + sizeof(*udp) + payload_len;
+}
+
+/* ------------------------------------------------------------- sending */
+
+static int open_raw(const struct addr_plan *plan, struct batch *b)
+{
+	int one = 1, sndbuf = 4 << 20;
+	int fd = socket(plan->family, SOCK_RAW, IPPROTO_RAW);
+
+	if (fd < 0) {
+		perror("hsflood: raw socket (needs CAP_NET_RAW)");
+		return -1;
+	}
+	/* IPPROTO_RAW implies the header is ours; say so for IPv4 anyway. */
+	if (plan->family == AF_INET &&
+	    setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0) {
+		perror("hsflood: IP_HDRINCL");
+		close(fd);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
+	memset(&b->dst, 0, sizeof(b->dst));
+	if (plan->family == AF_INET) {
+		struct sockaddr_in *in = (void *)&b->dst;
+
+		in->sin_family = AF_INET;
+		memcpy(&in->sin_addr, plan->dst, 4);
+		b->dst_len = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (void *)&b->dst;
+
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, plan->dst, 16);
+		b->dst_len = sizeof(*in6);
+	}
+	return fd;
+}
+
+static void batch_fill(struct batch *b, const struct options *o, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		b->iov[i].iov_base = b->pkt[i];
+		b->iov[i].iov_len = o->plan.family == AF_INET ?
+					    build_ipv4(o, b->pkt[i]) :
+					    build_ipv6(o, b->pkt[i]);
+		b->msg[i] = (struct mmsghdr){
+			.msg_hdr = { .msg_name = &b->dst,
+				     .msg_namelen = b->dst_len,
+				     .msg_iov = &b->iov[i],
+				     .msg_iovlen = 1 },
+		};
+	}
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_seconds(double s)
+{
+	struct timespec ts = { .tv_sec = (time_t)s,
+			       .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
+
+	nanosleep(&ts, NULL);
+}
+
+struct totals {
+	unsigned long long sent, errors;
+	double seconds;
+};
+
+/*
+ * Token bucket: RATE tokens a second, at most one batch (or 5 ms worth,
+ * whichever is more) saved up, so the rate is even at the scale of a
+ * few milliseconds; a datagram spends one token.
+ */
+static void flood(int fd, struct batch *b, const struct options *o,
+		  struct totals *t)
+{
+	double start = now_seconds(), last = start, now, tokens = 0;
+	double burst = o->rate * 0.005 > BATCH ? o->rate * 0.005 : BATCH;
+	unsigned long long left;
+	int n, r;
+
+	for (;;) {
+		now = now_seconds();
+		if (now - start >= o->seconds)
+			break;
+		if (o->max_count && t->sent >= o->max_count)
+			break;
+		n = BATCH;
+		if (o->rate > 0) {
+			tokens += (now - last) * o->rate;
+			if (tokens > burst)
+				tokens = burst;
+			last = now;
+			if (tokens < 1) {
+				sleep_seconds((BATCH / 4.0 - tokens) / o->rate);
+				continue;
+			}
+			if (tokens < n)
+				n = (int)tokens;
+		}
+		if (o->max_count) {
+			left = o->max_count - t->sent;
+			if (left < (unsigned long long)n)
+				n = (int)left;
+		}
+		batch_fill(b, o, n);
+		r = sendmmsg(fd, b->msg, (unsigned int)n, 0);
+		if (r < 0) {
+			if (errno != EINTR)
+				t->errors++;
+			if (errno == ENOBUFS || errno == EAGAIN)
+				sleep_seconds(0.0005);
+			continue;
+		}
+		t->sent += (unsigned long long)r;
+		tokens -= r;
+	}
+	t->seconds = now_seconds() - start;
+}
+
+int main(int argc, char **argv)
+{
+	static struct batch b;
+	struct options o;
+	struct totals t = { 0 };
+	int fd;
+
+	if (crypto_init() < 0 || rng_seed() < 0) {
+		fprintf(stderr, "hsflood: cannot initialise crypto/random\n");
+		return 1;
+	}
+	parse_options(&o, argc, argv);
+	if (pool_fill(&o) < 0) {
+		fprintf(stderr, "hsflood: out of memory for the pool\n");
+		return 1;
+	}
+	fd = open_raw(&o.plan, &b);
+	if (fd < 0)
+		return 1;
+	flood(fd, &b, &o, &t);
+	close(fd);
+	crypto_wipe(o.mac1_key, sizeof(o.mac1_key));
+	free(o.pool);
+	printf("hsflood: mode=%s sent=%llu errors=%llu seconds=%.3f rate=%.0f\n",
+	       mode_names[o.mode], t.sent, t.errors, t.seconds,
+	       t.seconds > 0 ? (double)t.sent / t.seconds : 0.0);
+	return t.sent > 0 ? 0 : 1;
+}
