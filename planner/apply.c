@@ -52,9 +52,10 @@ static int fail(const char *fmt, const char *a, const char *b)
 	return 1;
 }
 
-bool apply_iface_exists(const struct lw_apply *o, const char *iface)
+/* Runs a query command silently (not echoed, output dropped); true if it
+ * exits 0. */
+static bool query_succeeds(const struct lw_apply *o, const char *const argv[])
 {
-	const char *argv[] = { "ip", "link", "show", "dev", iface, NULL };
 	struct lw_cmd c = cmd_of(o);
 	char *out;
 	int r;
@@ -64,6 +65,13 @@ bool apply_iface_exists(const struct lw_apply *o, const char *iface)
 	r = proc_capture(&c, argv, &out);
 	free(out);
 	return r == 0;
+}
+
+bool apply_iface_exists(const struct lw_apply *o, const char *iface)
+{
+	const char *argv[] = { "ip", "link", "show", "dev", iface, NULL };
+
+	return query_succeeds(o, argv);
 }
 
 char *apply_default_daemon(const char *argv0)
@@ -278,15 +286,8 @@ static bool nft_table_exists(const struct lw_apply *o)
 {
 	const char *argv[] = { "nft", "list", "table", "inet", LW_NFT_TABLE,
 			       NULL };
-	struct lw_cmd c = cmd_of(o);
-	char *out;
-	int r;
 
-	c.echo = NULL;
-	c.out_fd = LW_CMD_QUIET;
-	r = proc_capture(&c, argv, &out);
-	free(out);
-	return r == 0;
+	return query_succeeds(o, argv);
 }
 
 static void sleep_ms(int ms)
