@@ -110,6 +110,7 @@ struct device {
 
 	int tun_fd;
 	int mtu;
+	uint64_t mtu_checked_ns; /* when mtu was last read back from the TUN */
 	bool want_offloads; /* false: LANWIRE_OFFLOAD=0, plain syscalls */
 	struct tun_offloads tun_offloads;
 	bool udp_gso; /* send batches with UDP_SEGMENT */

@@ -387,21 +387,22 @@ static void flush_batch(struct device *dev, struct send_batch *b,
 		dev->udp_gso = false;
 		flush_family(dev, b, families[f], false, now);
 	}
+	/* Once per run of one peer's packets, not once per packet. */
 	for (unsigned i = 0; i < b->n; i++)
-		keep_key_fresh_on_send(b->e[i].peer, now);
+		if (i == 0 || b->e[i].peer != b->e[i - 1].peer)
+			keep_key_fresh_on_send(b->e[i].peer, now);
 	b->n = 0;
 }
 
 static void refresh_mtu(struct device *dev, uint64_t now)
 {
-	static uint64_t last;
 	int mtu;
 
 	/* wg-quick sets the MTU with ip(8) after we start; read it back now
 	 * and then. Fails harmlessly once the interface left our netns. */
-	if (now - last < NS_PER_SEC)
+	if (dev->mtu_checked_ns && now - dev->mtu_checked_ns < NS_PER_SEC)
 		return;
-	last = now;
+	dev->mtu_checked_ns = now;
 	mtu = tun_get_mtu(dev->ifname);
 	if (mtu > 0)
 		dev->mtu = mtu;
