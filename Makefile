@@ -10,6 +10,11 @@ BUILD ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
 OPT := -O1
+else ifeq ($(SAN),thread)
+# ThreadSanitizer, for the crypto workers (make tsan).
+BUILD ?= build-tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+OPT := -O1
 else
 BUILD ?= build
 SANFLAGS :=
@@ -53,7 +58,7 @@ else
 qecho =
 endif
 
-.PHONY: all deps unit valgrind check e2e fuzz fuzz-build demo demo-tunnel lab bench \
+.PHONY: all deps unit tsan valgrind check e2e fuzz fuzz-build demo demo-tunnel lab bench \
 	clean
 
 all: $(BUILD)/lanwired $(BUILD)/lanwire
@@ -140,6 +145,13 @@ deps:
 unit: $(TEST_BINS)
 	@bash tests/run-unit.sh $(TEST_BINS)
 
+# The unit tests built with ThreadSanitizer (the crypto workers, and the
+# device tests that run them); a data race fails the run.
+tsan:
+	@$(MAKE) -s SAN=thread $(patsubst $(BUILD)/%,build-tsan/%,$(TEST_BINS))
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" bash tests/run-unit.sh \
+		$(patsubst $(BUILD)/%,build-tsan/%,$(TEST_BINS))
+
 # The plain unit tests again under valgrind memcheck (leaks are errors).
 valgrind: $(TEST_BINS)
 	@UNIT_WRAPPER="valgrind -q --error-exitcode=9 --leak-check=full \
@@ -167,6 +179,6 @@ bench: deps all $(MICROBENCH)
 	@MICROBENCH=$(MICROBENCH) bash bench/bench.sh $(BENCH_IMPLS)
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-tsan build-fuzz
 
 -include $(shell find $(BUILD) build-fuzz -name '*.d' 2>/dev/null)

@@ -127,6 +127,7 @@ void device_close(struct device *dev)
 {
 	struct pktbuf *b;
 
+	workers_stop(&dev->workers);
 	while (dev->peers_first)
 		peer_remove(dev->peers_first);
 	allowedips_free(&dev->allowedips);

@@ -5,7 +5,8 @@
  *
  * Ownership: main() owns the one device. It owns everything hanging off
  * it; device_close() releases all of it and wipes the keys. One event-loop
- * thread does all the work, so no locks.
+ * thread does all the work, so no locks; it may lend the AEAD of a batch of
+ * transport messages to crypto workers, and waits for them (workers.h).
  */
 #ifndef LW_DEVICE_H
 #define LW_DEVICE_H
@@ -23,6 +24,7 @@
 #include "offload.h"
 #include "ratelimit.h"
 #include "tun.h"
+#include "workers.h"
 
 struct peer;
 
@@ -143,6 +145,11 @@ struct device {
 	size_t tun_read_pending; /* bytes in tun_read_buf not yet split */
 	unsigned tun_read_next;  /* its first segment not yet split */
 	uint8_t *gro_bufs;
+
+	/* Helper threads for the AEAD of batches; none until main() starts
+	 * them (after dropping privileges), so tests run single-threaded
+	 * unless they ask. */
+	struct workers workers;
 
 	uint64_t drops[DROP_COUNT];
 };

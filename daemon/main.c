@@ -200,6 +200,7 @@ int main(int argc, char **argv)
 	struct options opt;
 	const char *ifname;
 	bool uapi_created = false;
+	unsigned nthreads;
 	char sock[sizeof(UAPI_DIR) + IFNAMSIZ + 8];
 	int ret;
 
@@ -248,7 +249,17 @@ int main(int argc, char **argv)
 			  ret == -ENOENT ? "no such user" : strerror(-ret));
 		goto out;
 	}
-	log_verbose("device started (lanwired %s)", LW_VERSION);
+	/* Threads only now: after fork (they would not survive it) and after
+	 * the privilege drop (capabilities are per thread). Without them the
+	 * loop does the crypto itself. */
+	nthreads = workers_threads_wanted();
+	ret = workers_start(&dev.workers, nthreads);
+	if (ret < 0)
+		log_error("cannot start crypto threads (%s): encrypting on "
+			  "one thread", strerror(-ret));
+	log_verbose("device started (lanwired %s, %u crypto thread%s)",
+		    LW_VERSION, dev.workers.nthreads + 1,
+		    dev.workers.nthreads ? "s" : "");
 	ret = device_run(&dev);
 	log_verbose("device shutting down");
 out:

@@ -22,6 +22,7 @@
 #include "peer.h"
 #include "tun.h"
 #include "udp.h"
+#include "workers.h"
 
 static struct peer *peer_of_handshake(struct noise_handshake *hs)
 {
@@ -279,36 +280,79 @@ static void deliver_to_tun(struct device *dev, struct peer *peer,
 	device_write_tun(dev, pkt, n);
 }
 
-static void receive_data(struct device *dev, uint8_t *buf, size_t len,
-			 const struct sockaddr *src, uint64_t now)
+/*
+ * A transport data message between its lookup and its delivery. The AEAD
+ * in between may run on a crypto worker (workers.h); everything before
+ * and after runs on the loop, in the order the datagrams came.
+ */
+struct rx_data {
+	uint8_t *buf;
+	size_t len;
+	const struct sockaddr *src;
+	struct noise_keypair *kp;
+	uint32_t key_idx;
+};
+
+/* Lookup and the checks that need no decryption. True if the message
+ * goes on to the AEAD, described in job. */
+static bool data_prepare(struct device *dev, uint8_t *buf, size_t len,
+			 const struct sockaddr *src, uint64_t now,
+			 struct rx_data *d, struct crypt_job *job)
 {
 	struct message_data *msg = (void *)buf;
 	uint64_t counter = le64toh(msg->counter);
-	size_t clen = len - MESSAGE_DATA_HEADER_LEN;
-	struct noise_keypair *kp;
 	struct index_entry *e;
-	struct peer *peer;
+	struct noise_keypair *kp;
 
-	e = index_table_lookup(&dev->index, le32toh(msg->key_idx),
-			       INDEX_KEYPAIR);
+	d->key_idx = le32toh(msg->key_idx);
+	e = index_table_lookup(&dev->index, d->key_idx, INDEX_KEYPAIR);
 	if (!e) {
 		device_count_drop(dev, DROP_UNKNOWN_INDEX);
-		return;
+		return false;
 	}
 	kp = e->keypair;
-	peer = e->peer;
 	if (now - kp->birthdate_ns >= REJECT_AFTER_TIME * NS_PER_SEC ||
 	    counter >= REJECT_AFTER_MESSAGES) {
 		device_count_drop(dev, DROP_EXPIRED_KEYPAIR);
-		return;
+		return false;
 	}
-	if (!chacha20poly1305_decrypt(msg->encrypted_data, msg->encrypted_data,
-				      clen, NULL, 0, counter,
-				      kp->receiving_key)) {
+	d->buf = buf;
+	d->len = len;
+	d->src = src;
+	d->kp = kp;
+	job->data = msg->encrypted_data;
+	job->len = len - MESSAGE_DATA_HEADER_LEN;
+	job->counter = counter;
+	job->key = kp->receiving_key;
+	job->ok = false;
+	return true;
+}
+
+/* After the AEAD: replay window, key confirmation, roaming, timers and
+ * the TUN. */
+static void data_complete(struct device *dev, const struct rx_data *d,
+			  const struct crypt_job *job, uint64_t now)
+{
+	size_t clen = job->len;
+	struct index_entry *e;
+	struct noise_keypair *kp = d->kp;
+	struct peer *peer;
+
+	if (!job->ok) {
 		device_count_drop(dev, DROP_DECRYPT_FAILED);
 		return;
 	}
-	if (!replay_check(&kp->receiving_counter, counter)) {
+	/* An earlier message of the same batch may have confirmed a newer
+	 * keypair and so freed this one: only a live keypair counts. (No
+	 * keypair is created while a batch completes, so the pointer cannot
+	 * have been reused.) */
+	e = index_table_lookup(&dev->index, d->key_idx, INDEX_KEYPAIR);
+	if (!e || e->keypair != kp) {
+		device_count_drop(dev, DROP_EXPIRED_KEYPAIR);
+		return;
+	}
+	peer = e->peer;
+	if (!replay_check(&kp->receiving_counter, job->counter)) {
 		device_count_drop(dev, DROP_REPLAYED);
 		return;
 	}
@@ -316,16 +360,28 @@ static void receive_data(struct device *dev, uint8_t *buf, size_t len,
 		handshake_completed(peer, now);
 		send_staged_packets(peer);
 	}
-	update_endpoint(peer, src);
-	peer->rx_bytes += len;
+	update_endpoint(peer, d->src);
+	peer->rx_bytes += d->len;
 	timers_any_authenticated_packet_received(&peer->timers, now);
 	timers_any_authenticated_packet_traversal(&peer->timers, now);
 	keep_key_fresh_on_receive(peer, now);
 	if (clen == NOISE_AUTHTAG_LEN)
 		return; /* keepalive */
 	timers_data_received(&peer->timers, now);
-	deliver_to_tun(dev, peer, msg->encrypted_data,
-		       clen - NOISE_AUTHTAG_LEN);
+	deliver_to_tun(dev, peer, job->data, clen - NOISE_AUTHTAG_LEN);
+}
+
+static void receive_data(struct device *dev, uint8_t *buf, size_t len,
+			 const struct sockaddr *src, uint64_t now)
+{
+	struct rx_data d;
+	struct crypt_job job;
+
+	if (!data_prepare(dev, buf, len, src, now, &d, &job))
+		return;
+	job.ok = chacha20poly1305_decrypt(job.data, job.data, job.len, NULL, 0,
+					  job.counter, job.key);
+	data_complete(dev, &d, &job, now);
 }
 
 void receive_datagram(struct device *dev, uint8_t *buf, size_t len,
@@ -383,10 +439,61 @@ static size_t gro_segment_size(struct msghdr *mh)
 	return 0;
 }
 
+/* Transport data messages of one recvmmsg round waiting for their AEAD;
+ * a round brings at most DEVICE_BATCH buffers, but with UDP_GRO each may
+ * hold many datagrams, so a full batch is finished early. */
+#define RX_DATA_BATCH 256
+
+struct rx_batch {
+	struct rx_data d[RX_DATA_BATCH];
+	struct crypt_job jobs[RX_DATA_BATCH];
+	unsigned n;
+	uint64_t now;
+};
+
+static void rx_batch_finish(struct device *dev, struct rx_batch *b)
+{
+	workers_run(&dev->workers, b->jobs, b->n, CRYPT_DECRYPT);
+	for (unsigned i = 0; i < b->n && !dev->should_exit; i++)
+		data_complete(dev, &b->d[i], &b->jobs[i], b->now);
+	b->n = 0;
+}
+
+static bool is_data_message(const uint8_t *buf, size_t len)
+{
+	uint32_t type;
+
+	if (len < MESSAGE_DATA_MIN_LEN)
+		return false;
+	memcpy(&type, buf, sizeof(type));
+	return le32toh(type) == MESSAGE_DATA;
+}
+
+/* One datagram of a round. Data messages wait in b to share one batch of
+ * AEAD work; any other message first lets the waiting ones finish, so
+ * messages take effect in the order they arrived. */
+static void receive_into_batch(struct device *dev, struct rx_batch *b,
+			       uint8_t *buf, size_t len,
+			       const struct sockaddr *src)
+{
+	if (!is_data_message(buf, len)) {
+		if (b->n)
+			rx_batch_finish(dev, b);
+		receive_datagram(dev, buf, len, src);
+		return;
+	}
+	if (b->n == RX_DATA_BATCH)
+		rx_batch_finish(dev, b);
+	if (data_prepare(dev, buf, len, src, b->now, &b->d[b->n],
+			 &b->jobs[b->n]))
+		b->n++;
+}
+
 /* One received buffer: a datagram, or with UDP_GRO several of gso bytes
  * each (the last may be shorter), handled one by one. */
-static void receive_buffer(struct device *dev, uint8_t *buf, size_t len,
-			   size_t gso, const struct sockaddr *src)
+static void receive_buffer(struct device *dev, struct rx_batch *b,
+			   uint8_t *buf, size_t len, size_t gso,
+			   const struct sockaddr *src)
 {
 	size_t off = 0;
 
@@ -395,13 +502,16 @@ static void receive_buffer(struct device *dev, uint8_t *buf, size_t len,
 	while (off < len && !dev->should_exit) {
 		size_t n = len - off < gso ? len - off : gso;
 
-		receive_datagram(dev, buf + off, n, src);
+		receive_into_batch(dev, b, buf + off, n, src);
 		off += n;
 	}
 }
 
 void receive_packets_from_udp(struct device *dev, int fd)
 {
+	/* static: 20 KiB; the loop finishes it before returning, so devices
+	 * sharing a process (the tests) never see each other's entries. */
+	static struct rx_batch b;
 	struct mmsghdr msgs[DEVICE_BATCH];
 	struct iovec iov[DEVICE_BATCH];
 	struct sockaddr_in6 addrs[DEVICE_BATCH];
@@ -427,15 +537,19 @@ void receive_packets_from_udp(struct device *dev, int fd)
 		n = recvmmsg(fd, msgs, DEVICE_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
+		b.now = device_now();
 		for (int i = 0; i < n && !dev->should_exit; i++) {
 			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				device_count_drop(dev, DROP_BAD_SIZE);
 				continue;
 			}
-			receive_buffer(dev, iov[i].iov_base, msgs[i].msg_len,
+			receive_buffer(dev, &b, iov[i].iov_base,
+				       msgs[i].msg_len,
 				       gro_segment_size(&msgs[i].msg_hdr),
 				       (struct sockaddr *)&addrs[i]);
 		}
+		/* The round's buffers are reused by the next one. */
+		rx_batch_finish(dev, &b);
 		/* GRO holds pointers into its own buffers only, but flush
 		 * per round so packets are not held back. */
 		device_flush_tun(dev);

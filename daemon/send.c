@@ -21,6 +21,7 @@
 #include "peer.h"
 #include "tun.h"
 #include "udp.h"
+#include "workers.h"
 
 static uint8_t *tx_slot(struct device *dev, unsigned i)
 {
@@ -59,9 +60,12 @@ static size_t padded_len(size_t len, int mtu)
 }
 
 /* slot holds PKT_HEADROOM free bytes then len bytes of plaintext and room
- * for padding and tag. Encrypts in place; returns the datagram length. */
-static size_t encrypt_in_slot(struct peer *peer, struct noise_keypair *kp,
-			      uint8_t *slot, size_t len)
+ * for padding and tag. Writes the header and the padding, takes the next
+ * counter and describes the AEAD still to do in job; returns the datagram
+ * length. The loop assigns counters, so they follow the order of packets
+ * whoever encrypts them. */
+static size_t prepare_slot(struct peer *peer, struct noise_keypair *kp,
+			   uint8_t *slot, size_t len, struct crypt_job *job)
 {
 	struct message_data *m = (void *)slot;
 	size_t plen = padded_len(len, peer->device->mtu);
@@ -71,9 +75,23 @@ static size_t encrypt_in_slot(struct peer *peer, struct noise_keypair *kp,
 	m->header.type = htole32(MESSAGE_DATA);
 	m->key_idx = htole32(kp->remote_index);
 	m->counter = htole64(counter);
-	chacha20poly1305_encrypt(m->encrypted_data, m->encrypted_data, plen,
-				 NULL, 0, counter, kp->sending_key);
+	job->data = m->encrypted_data;
+	job->len = plen;
+	job->counter = counter;
+	job->key = kp->sending_key;
 	return PKT_HEADROOM + plen + NOISE_AUTHTAG_LEN;
+}
+
+/* Encrypts in place now, on this thread. */
+static size_t encrypt_in_slot(struct peer *peer, struct noise_keypair *kp,
+			      uint8_t *slot, size_t len)
+{
+	struct crypt_job job;
+	size_t n = prepare_slot(peer, kp, slot, len, &job);
+
+	chacha20poly1305_encrypt(job.data, job.data, job.len, NULL, 0,
+				 job.counter, job.key);
+	return n;
 }
 
 static void timers_after_data_sent(struct peer *peer, size_t plain_len,
@@ -248,6 +266,7 @@ struct send_entry {
 
 struct send_batch {
 	struct send_entry e[DEVICE_TX_BATCH];
+	struct crypt_job jobs[DEVICE_TX_BATCH]; /* e[i]'s AEAD */
 	unsigned n;
 	/* sendmmsg arguments, per family */
 	struct mmsghdr msgs[DEVICE_TX_BATCH];
@@ -428,11 +447,12 @@ static void send_one_packet(struct device *dev, struct send_batch *b,
 		device_count_drop(dev, DROP_NO_ENDPOINT);
 		return;
 	}
-	e = &b->e[b->n++];
+	e = &b->e[b->n];
 	e->peer = peer;
 	e->slot = slot;
 	e->plain_len = len;
-	e->len = encrypt_in_slot(peer, kp, slot, len);
+	e->len = prepare_slot(peer, kp, slot, len, &b->jobs[b->n]);
+	b->n++;
 }
 
 /* Largest plain packet a slot takes: room for padding and the tag. */
@@ -503,6 +523,9 @@ static void send_slots(struct device *dev, struct send_batch *b,
 {
 	for (unsigned i = 0; i < count; i++)
 		send_one_packet(dev, b, tx_slot(dev, i), lens[i], now);
+	/* Nothing frees a keypair between preparing and here: the keys the
+	 * jobs point to are alive until workers_run returns. */
+	workers_run(&dev->workers, b->jobs, b->n, CRYPT_ENCRYPT);
 	flush_batch(dev, b, now);
 }
 

@@ -2,7 +2,8 @@
 # make check: every test, in this order, each step's output kept in
 # build/logs/STEP.log with its PASS/FAIL lines shown here:
 #   1. unit tests, plain build
-#   2. unit tests under ASan + UBSan (build-san/), and under valgrind
+#   2. unit tests under ASan + UBSan (build-san/), ThreadSanitizer
+#      (build-tsan/, for the crypto threads) and valgrind
 #   3. the planner's command-line tests (golden renders of the seed
 #      networks, bad descriptions), plain and under ASan + UBSan; then
 #      the lab (tests/lab/run.sh: every seed network in namespaces, and
@@ -56,6 +57,7 @@ make -s -j2 SAN=1 all >build/logs/build-san.log 2>&1 || { cat build/logs/build-s
 
 step unit make -s -j2 unit
 step unit-san make -s -j2 SAN=1 unit
+step unit-tsan make -s tsan
 step unit-valgrind make -s valgrind
 step planner bash tests/planner/run.sh "$PWD/build/lanwire"
 step planner-san bash tests/planner/run.sh "$PWD/build-san/lanwire"
@@ -66,8 +68,9 @@ step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 step e2e-lanwired-lanwired bash tests/e2e/run.sh "$LW" "$LW"
 step e2e-lanwired-wggo bash tests/e2e/run.sh "$LW" "$WGGO"
 step e2e-wggo-lanwired bash tests/e2e/run.sh "$WGGO" "$LW"
-# The data-path scenarios again with every offload off (plain syscalls).
-LANWIRE_OFFLOAD=0 step e2e-nooffload-lanwired-wggo \
+# The data-path scenarios again with every offload off (plain syscalls)
+# and no crypto helper threads.
+LANWIRE_OFFLOAD=0 LANWIRE_THREADS=1 step e2e-nooffload-lanwired-wggo \
 	bash tests/e2e/run.sh "$LW" "$WGGO" basic tcp counters spoof badinput
 # Under attack and on bad links (issue 5): handshake floods from spoofed
 # sources, cheap drops, a lossy/reordering/duplicating path, an outage, a

@@ -374,6 +374,10 @@ daemon_ready()
 
 daemon_pid() { printf '%s' "${E2E_DPID[$1]}"; }
 
+# is_lanwired DAEMON: asks --version (wireguard-go would take --help for an
+# interface name).
+is_lanwired() { timeout 5 "$1" --version 2>&1 | grep -q '^lanwired'; }
+
 daemon_alive() { pid_alive "${E2E_DPID[$1]}"; }
 
 # daemon_wait_exit IFACE SECONDS: 0 when the daemon has exited (reaped);

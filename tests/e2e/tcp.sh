@@ -67,6 +67,45 @@ transfer A B $IN4_B "nc A->B IPv4"
 section "nc B->A over inner IPv6"
 transfer B A $IN6_A "nc B->A IPv6"
 
+# Scenario: lanwired's crypto threads (README "Crypto threads"): as many
+# as LANWIRE_THREADS says or one per online CPU (at most 9), and after
+# 100 MiB of bulk TCP the helpers have done some of the AEAD (their CPU
+# time is not zero), while the data above arrived intact and in order.
+threads_expected()
+{
+	local n=${LANWIRE_THREADS:-}
+	[[ $n =~ ^[1-9]$ ]] || n=$(nproc)
+	((n > 9)) && n=9
+	printf '%s' "$n"
+}
+
+# helper_ticks PID: utime+stime of every thread but the first (the loop).
+helper_ticks()
+{
+	local t sum=0
+	for t in /proc/"$1"/task/*; do
+		[[ ${t##*/} == "$1" ]] && continue
+		sum=$((sum + $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null || echo 0)))
+	done
+	printf '%s' "$sum"
+}
+
+for role in A B; do
+	d=DAEMON_$role ifc=$IFA
+	[[ $role == B ]] && ifc=$IFB
+	is_lanwired "${!d}" || continue
+	section "crypto threads of lanwired in $role"
+	pid=$(daemon_pid "$ifc")
+	want=$(threads_expected)
+	check_eq "$role: $want crypto thread(s) (tasks of PID $pid)" "$want" \
+		"$(find /proc/"$pid"/task -mindepth 1 -maxdepth 1 | wc -l)"
+	if ((want > 1)); then
+		ticks=$(helper_ticks "$pid")
+		info "$role: helper threads used $ticks clock ticks"
+		check "$role: helper threads did some of the crypto" test "$ticks" -gt 0
+	fi
+done
+
 # Scenario: iperf3 for 3 s each way, throughput reported.
 section "iperf3 A->B and B->A (reverse)"
 if command -v iperf3 >/dev/null; then
