@@ -8,7 +8,9 @@
 #	bash bench/bench.sh [IMPL...]		(as root; `make bench` runs it)
 #
 # IMPL is a daemon with wireguard-go's command line (`IMPL -f IFACE`,
-# UAPI socket in /var/run/wireguard); default build/lanwired and
+# UAPI socket in /var/run/wireguard), or PATH@VAR=VALUE for one run with
+# that environment setting; default build/lanwired (crypto threads, one
+# per CPU), build/lanwired@LANWIRE_THREADS=1 (the loop alone) and
 # /usr/bin/wireguard-go.  The first IMPL is the one under test; BASELINE
 # (default /usr/bin/wireguard-go) is added when not listed, and every ratio
 # is first / baseline.  Both ends of the tunnel run the same IMPL.
@@ -192,14 +194,37 @@ resolve_impl()
 	[[ -x $p ]] && printf '%s' "$p"
 }
 
+# variant_wrapper PATH VAR=VALUE: a script in $TMP that runs PATH with
+# VAR=VALUE in its environment (exec, so the PID is the daemon's); prints
+# its path, named after PATH and the setting so the label says both.
+variant_wrapper()
+{
+	local path=$1 setting=$2 name w
+	name=$(basename "$path")-$(tr 'A-Z=' 'a-z_' <<<"${setting#LANWIRE_}")
+	w=$TMP/variants/$name
+	mkdir -p "$TMP/variants"
+	printf '#!/bin/sh\nexec env %q %q "$@"\n' "$setting" "$path" >"$w"
+	chmod 0755 "$w"
+	printf '%s' "$w"
+}
+
 # parse_impls IMPL...: fills IMPLS, LABELS (unique, key-safe) and BASE.
+# IMPL is a path, or PATH@VAR=VALUE for that daemon run with VAR=VALUE
+# (say build/lanwired@LANWIRE_THREADS=1).
 parse_impls()
 {
 	local arg p label base base_path i n
-	(($#)) || set -- "$top/build/lanwired" "$BASELINE"
+	(($#)) || set -- "$top/build/lanwired" \
+		"$top/build/lanwired@LANWIRE_THREADS=1" "$BASELINE"
 	base_path=$(resolve_impl "$BASELINE") || base_path=
 	for arg; do
-		p=$(resolve_impl "$arg") || die "'$arg' is not an executable (run make?)"
+		if [[ $arg =~ ^(.+)@([A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_.-]*)$ ]]; then
+			p=$(resolve_impl "${BASH_REMATCH[1]}") ||
+				die "'${BASH_REMATCH[1]}' is not an executable (run make?)"
+			p=$(variant_wrapper "$p" "${BASH_REMATCH[2]}")
+		else
+			p=$(resolve_impl "$arg") || die "'$arg' is not an executable (run make?)"
+		fi
 		IMPLS+=("$p")
 	done
 	if [[ -n $base_path ]]; then
@@ -617,21 +642,21 @@ fmt()
 report()
 {
 	local spec key label f i r t name text
-	local w=$(( ${#IMPLS[@]} * 16 + 58 ))
+	local w=$(( ${#IMPLS[@]} * 20 + 58 ))
 	say ""
 	say "== lanwire bench: ${#IMPLS[@]} implementations, RUNS=$RUNS, DURATION=${DURATION}s, medians; ratio = ${LABELS[0]} / $BASE_LABEL"
 	for i in "${!IMPLS[@]}"; do
 		say "   ${LABELS[i]} = ${IMPLS[i]}"
 	done
 	printf '%-34s' "figure"
-	for i in "${!IMPLS[@]}"; do printf '%16s' "${LABELS[i]:0:15}"; done
+	for i in "${!IMPLS[@]}"; do printf '%20s' "${LABELS[i]:0:19}"; done
 	printf '%9s  %s\n' "ratio" "target"
 	printf '%*s\n' "$w" '' | tr ' ' -
 	for spec in "${FIGURES[@]}"; do
 		IFS='|' read -r key label f <<<"$spec"
 		printf '%-34s' "$label"
 		for i in "${!IMPLS[@]}"; do
-			printf '%16s' "$(fmt "$f" "$(med "$i" "$key")")"
+			printf '%20s' "$(fmt "$f" "$(med "$i" "$key")")"
 		done
 		r=$(ratio "$key")
 		printf '%9s' "$([[ $r == n/a ]] && echo - || echo "${r}x")"
@@ -681,10 +706,10 @@ main()
 {
 	local run i deadline
 	preflight
-	parse_impls "$@"
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM HUP
 	TMP=$(mktemp -d /tmp/lwb-bench.XXXXXX) || die "mktemp failed"
+	parse_impls "$@"
 	pick_tag
 	deadline=${BENCH_DEADLINE:-$((600 + RUNS * ${#IMPLS[@]} * (4 * (DURATION + 30) + PINGS / 50 + 200)))}
 	watchdog_start "$deadline"
