@@ -7,8 +7,14 @@
  *   microbench [PREFIXES]   AllowedIPs (whitepaper section 2): PREFIXES
  *                           random IPv4 prefixes, then as many IPv6 ones,
  *                           spread over 1,000 owners, then random lookups;
- *                           and full Noise_IKpsk2 handshakes (section 5.4)
- *                           between two in-process peers on one core.
+ *                           and the handshake figures below.
+ *   microbench handshake    the handshake figures alone: full
+ *                           Noise_IKpsk2 handshakes (section 5.4) between
+ *                           two in-process peers on one core; what one
+ *                           valid-mac1 initiation costs the responder's
+ *                           admission check (mac1, and under load mac2
+ *                           and a cookie reply, 5.4.7), as the receive
+ *                           path runs it; and the primitives behind them.
  *   microbench conf N       a `wg setconf` file for N peers with fresh
  *                           public keys, one IPv4 /32 and one IPv6 /128
  *                           each, on stdout.
@@ -19,7 +25,9 @@
  * spent on each timed loop.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +300,174 @@ static int bench_handshakes(void)
 	return 0;
 }
 
+/* ------------------------------------------------------------ admission */
+
+/*
+ * What the receive path's handshake_admitted() spends on one handshake
+ * message with a valid mac1, before any Diffie-Hellman: the cookie checks,
+ * and under load (no valid mac2: the message comes from a spoofed source
+ * or from an initiator without a cookie) the cookie reply. The sources
+ * change with every message, as in a flood from spoofed addresses. The
+ * rate limiter, device_is_under_load() and sendmmsg are left out.
+ */
+struct admission {
+	struct cookie_checker checker;
+	struct message_handshake_initiation init;
+	struct sockaddr_in src;
+	bool under_load;
+	uint64_t mono;
+	unsigned long cookie_replies;
+};
+
+static void admit_once(void *ctx)
+{
+	struct admission *a = ctx;
+	struct message_handshake_cookie reply;
+	enum cookie_mac_state state;
+
+	a->src.sin_addr.s_addr = htonl(0x0ac80000 | (uint32_t)(rng() & 0xffff));
+	a->src.sin_port = htons(1024 + (uint16_t)(rng() % 64512));
+	state = cookie_checker_validate(&a->checker, (uint8_t *)&a->init,
+					sizeof(a->init),
+					(const struct sockaddr *)&a->src,
+					a->mono);
+	if (state == INVALID_MAC || !a->under_load)
+		return;
+	if (state != VALID_MAC_WITH_COOKIE &&
+	    cookie_checker_create_reply(&a->checker, &reply,
+					(uint8_t *)&a->init, sizeof(a->init),
+					a->init.sender_index,
+					(const struct sockaddr *)&a->src,
+					a->mono) == 0)
+		a->cookie_replies++;
+}
+
+/* ns of CPU per call of fn(ctx), over budget() / 4 seconds of CPU. */
+static double ns_per_call(void (*fn)(void *), void *ctx)
+{
+	double limit = budget() / 4, t0 = cpu_seconds(), t;
+	unsigned long n = 0, i;
+
+	do {
+		for (i = 0; i < 256; i++)
+			fn(ctx);
+		n += 256;
+		t = cpu_seconds() - t0;
+	} while (t < limit);
+	return t * 1e9 / n;
+}
+
+static int bench_admission(void)
+{
+	static struct admission a;
+	struct cookie_maker maker;
+	uint8_t priv[NOISE_PUBLIC_KEY_LEN], pub[NOISE_PUBLIC_KEY_LEN];
+	double idle, load;
+
+	if (x25519_generate_private(priv) < 0)
+		return -EIO;
+	x25519_public_from_private(pub, priv);
+	crypto_wipe(priv, sizeof(priv));
+	cookie_checker_init(&a.checker, pub);
+	cookie_maker_init(&maker, pub);
+	rng_fill((uint8_t *)&a.init, sizeof(a.init));
+	a.init.header.type = htole32(MESSAGE_HANDSHAKE_INITIATION);
+	cookie_maker_add_macs(&maker, (uint8_t *)&a.init, sizeof(a.init), 0);
+	a.src.sin_family = AF_INET;
+	a.mono = 1000 * NS_PER_SEC;
+	a.under_load = false;
+	idle = ns_per_call(admit_once, &a);
+	a.under_load = true;
+	load = ns_per_call(admit_once, &a);
+	if (!a.cookie_replies) {
+		fprintf(stderr, "microbench: no cookie reply made\n");
+		return -EINVAL;
+	}
+	printf("admit_valid_mac1_idle_ns=%.0f\n", idle);
+	printf("admit_valid_mac1_under_load_ns=%.0f\n", load);
+	return 0;
+}
+
+/* ------------------------------------------------------------ primitives */
+
+struct primitive_input {
+	uint8_t key[32], priv[32], pub[32], out[64];
+	uint8_t msg[MESSAGE_INITIATION_LEN];
+};
+
+static void do_mac1(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	blake2s(p->out, MAC_LEN, p->key, 32, p->msg,
+		offsetof(struct message_handshake_initiation, macs));
+}
+
+static void do_hmac(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	/* The shape of one KDF step: a 32-byte key over 33 bytes. */
+	hmac_blake2s(p->out, p->key, 32, p->msg, 33);
+}
+
+static void do_x25519(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	x25519(p->out, p->priv, p->pub);
+}
+
+static void do_x25519_public(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	x25519_public_from_private(p->out, p->priv);
+}
+
+static void do_random24(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	crypto_random(p->out, COOKIE_NONCE_LEN);
+}
+
+static void do_xchacha_cookie(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	xchacha20poly1305_encrypt(p->out + 24, p->out + 24, COOKIE_LEN, p->msg,
+				  MAC_LEN, p->msg + 32, p->key);
+}
+
+static int bench_primitives(void)
+{
+	static struct primitive_input p;
+	static const struct {
+		const char *name;
+		void (*fn)(void *);
+	} prims[] = {
+		{ "blake2s_mac1_ns", do_mac1 },
+		{ "hmac_blake2s_ns", do_hmac },
+		{ "x25519_ns", do_x25519 },
+		{ "x25519_public_ns", do_x25519_public },
+		{ "random_nonce24_ns", do_random24 },
+		{ "xchacha20poly1305_cookie_ns", do_xchacha_cookie },
+	};
+
+	rng_fill(p.key, sizeof(p.key));
+	rng_fill(p.msg, sizeof(p.msg));
+	if (x25519_generate_private(p.priv) < 0 ||
+	    x25519_generate_private(p.out) < 0)
+		return -EIO;
+	x25519_public_from_private(p.pub, p.out);
+	for (size_t i = 0; i < sizeof(prims) / sizeof(prims[0]); i++)
+		printf("%s=%.0f\n", prims[i].name,
+		       ns_per_call(prims[i].fn, &p));
+	crypto_wipe(&p, sizeof(p));
+	return 0;
+}
+
 /* ------------------------------------------------------------ setconf file */
 
 static void print_key(const char *name, const uint8_t key[static 32])
@@ -329,6 +505,17 @@ static int print_conf(long npeers)
 	return 0;
 }
 
+static int bench_handshake_figures(void)
+{
+	int ret = bench_handshakes();
+
+	if (!ret)
+		ret = bench_admission();
+	if (!ret)
+		ret = bench_primitives();
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	long nprefix = 1000000;
@@ -338,13 +525,17 @@ int main(int argc, char **argv)
 		return 1;
 	if (argc == 3 && !strcmp(argv[1], "conf"))
 		return print_conf(atol(argv[2])) < 0;
-	if (argc > 2 || (argc == 2 && (nprefix = atol(argv[1])) < 1)) {
-		fprintf(stderr, "usage: %s [PREFIXES] | %s conf NPEERS\n",
-			argv[0], argv[0]);
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "handshake") &&
+			  (nprefix = atol(argv[1])) < 1)) {
+		fprintf(stderr,
+			"usage: %s [PREFIXES] | %s handshake | %s conf NPEERS\n",
+			argv[0], argv[0], argv[0]);
 		return 2;
 	}
+	if (argc == 2 && !strcmp(argv[1], "handshake"))
+		return bench_handshake_figures() < 0;
 	ret = bench_allowedips(nprefix);
 	if (!ret)
-		ret = bench_handshakes();
+		ret = bench_handshake_figures();
 	return ret < 0;
 }
