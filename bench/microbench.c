@@ -237,7 +237,6 @@ static int side_pair_init(struct side *a, struct side *b)
 static int handshake_once(struct side *a, struct side *b, uint64_t n,
 			  double *responder_s)
 {
-	static const struct sockaddr_in src = { .sin_family = AF_INET };
 	uint64_t wall = (1700000000ULL + n) * NS_PER_SEC;
 	uint64_t mono = (1000ULL + n) * NS_PER_SEC;
 	struct message_handshake_initiation init;
@@ -251,9 +250,8 @@ static int handshake_once(struct side *a, struct side *b, uint64_t n,
 		return -EINVAL;
 	cookie_maker_add_macs(&a->maker, (uint8_t *)&init, sizeof(init), mono);
 	t0 = cpu_seconds();
-	if (cookie_checker_validate(&b->checker, (uint8_t *)&init, sizeof(init),
-				    (const struct sockaddr *)&src,
-				    mono) == INVALID_MAC ||
+	if (!cookie_checker_check_mac1(&b->checker, (uint8_t *)&init,
+				       sizeof(init)) ||
 	    noise_handshake_consume_initiation(&init, &b->local, lookup_other,
 					       b, mono, &found) != NOISE_OK ||
 	    noise_handshake_create_response(&resp, found, &b->local, 2) < 0)
@@ -261,10 +259,8 @@ static int handshake_once(struct side *a, struct side *b, uint64_t n,
 	cookie_maker_add_macs(&b->maker, (uint8_t *)&resp, sizeof(resp), mono);
 	kb = noise_handshake_begin_session(found, mono);
 	*responder_s += cpu_seconds() - t0;
-	if (!kb || cookie_checker_validate(&a->checker, (uint8_t *)&resp,
-					   sizeof(resp),
-					   (const struct sockaddr *)&src,
-					   mono) == INVALID_MAC ||
+	if (!kb || !cookie_checker_check_mac1(&a->checker, (uint8_t *)&resp,
+					      sizeof(resp)) ||
 	    noise_handshake_consume_response(&resp, &a->hs, &a->local) !=
 		    NOISE_OK) {
 		noise_keypair_free(kb);
@@ -323,23 +319,23 @@ static void admit_once(void *ctx)
 {
 	struct admission *a = ctx;
 	struct message_handshake_cookie reply;
-	enum cookie_mac_state state;
+	uint8_t cookie[COOKIE_LEN];
 
 	a->src.sin_addr.s_addr = htonl(0x0ac80000 | (uint32_t)(rng() & 0xffff));
 	a->src.sin_port = htons(1024 + (uint16_t)(rng() % 64512));
-	state = cookie_checker_validate(&a->checker, (uint8_t *)&a->init,
-					sizeof(a->init),
-					(const struct sockaddr *)&a->src,
-					a->mono);
-	if (state == INVALID_MAC || !a->under_load)
+	if (!cookie_checker_check_mac1(&a->checker, (uint8_t *)&a->init,
+				       sizeof(a->init)) ||
+	    !a->under_load)
 		return;
-	if (state != VALID_MAC_WITH_COOKIE &&
+	if (!cookie_checker_check_mac2(&a->checker, (uint8_t *)&a->init,
+				       sizeof(a->init),
+				       (const struct sockaddr *)&a->src,
+				       a->mono, cookie) &&
 	    cookie_checker_create_reply(&a->checker, &reply,
 					(uint8_t *)&a->init, sizeof(a->init),
-					a->init.sender_index,
-					(const struct sockaddr *)&a->src,
-					a->mono) == 0)
+					a->init.sender_index, cookie) == 0)
 		a->cookie_replies++;
+	crypto_wipe(cookie, sizeof(cookie));
 }
 
 /* ns of CPU per call of fn(ctx), over budget() / 4 seconds of CPU. */
