@@ -6,9 +6,10 @@
  * BLAKE2s-256; the RFC 8439 AEAD with WireGuard's nonce of 32 zero bits and a
  * little-endian 64-bit counter; and HChaCha20, which libcrypto lacks, written
  * here after draft-irtf-cfrg-xchacha-03 section 2.2 for XChaCha20-Poly1305.
- * Algorithms are fetched once in crypto_init(). The data-plane AEAD reuses
- * one cipher context per thread, so a packet costs no allocation; keyed
- * hashes take a fresh MAC context per call, so that freeing it wipes the key.
+ * Algorithms are fetched once in crypto_init(). The data-plane AEAD and
+ * keyed BLAKE2s reuse one context each per thread, so a packet or a mac1
+ * costs no allocation; HMAC takes a fresh MAC context per call, so that
+ * freeing it wipes the key.
  * The void functions have no error path, and carrying on would hand out
  * unhashed or unencrypted bytes, so a libcrypto failure there (in practice
  * only out of memory) or a caller breaking a documented limit aborts.
@@ -43,6 +44,7 @@
 struct crypto_thread {
 	EVP_CIPHER_CTX *aead;
 	EVP_MD_CTX *hash;
+	EVP_MAC_CTX *keyed_hash; /* BLAKE2SMAC, re-keyed by every call */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -87,6 +89,7 @@ static void crypto_thread_free(void *p)
 		return;
 	EVP_CIPHER_CTX_free(t->aead);
 	EVP_MD_CTX_free(t->hash);
+	EVP_MAC_CTX_free(t->keyed_hash);
 	free(t);
 	if (thread_ctx == t)
 		thread_ctx = NULL;
@@ -142,7 +145,8 @@ static struct crypto_thread *crypto_thread_get(void)
 		return NULL;
 	t->aead = EVP_CIPHER_CTX_new();
 	t->hash = EVP_MD_CTX_new();
-	if (!t->aead || !t->hash ||
+	t->keyed_hash = EVP_MAC_CTX_new(blake2s_mac);
+	if (!t->aead || !t->hash || !t->keyed_hash ||
 	    !EVP_CipherInit_ex(t->aead, chacha20poly1305_cipher, NULL, NULL,
 			       NULL, 1) ||
 	    pthread_setspecific(thread_key, t))
@@ -174,19 +178,44 @@ static bool mac_oneshot(EVP_MAC *mac, const OSSL_PARAM *params,
  * Keyed BLAKE2s. BLAKE2SMAC takes keys of 1..32 bytes and an output size of
  * 1..32 bytes, which it writes into the parameter block, so a short output is
  * real BLAKE2s of that length and not a truncation.
+ *
+ * It runs on this thread's MAC context, re-keyed by each call: making a
+ * context per call cost about 40% more (mac1 over an initiation: 1,031 ns
+ * fresh, 935 ns duplicated from a pre-keyed one, 874 ns re-initialised
+ * with the key it holds, 613 ns re-keyed; OpenSSL 3.0.19, one core). The
+ * final step wipes the hash state; the context's copy of the key is then
+ * overwritten with zeros, which costs a copy and no compression.
  */
-static void blake2s_keyed(uint8_t *out, size_t outlen, const uint8_t *key,
-			  size_t keylen, const uint8_t *in, size_t inlen)
+static bool blake2s_keyed_on(EVP_MAC_CTX *ctx, uint8_t *out, size_t outlen,
+			     const uint8_t *key, size_t keylen,
+			     const uint8_t *in, size_t inlen)
 {
-	size_t size = outlen;
+	static const uint8_t zero_key[BLAKE2S_KEY_MAX];
+	size_t size = outlen, written = 0;
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_size_t(OSSL_MAC_PARAM_SIZE, &size),
 		OSSL_PARAM_END,
 	};
+	OSSL_PARAM forget[] = {
+		OSSL_PARAM_octet_string(OSSL_MAC_PARAM_KEY, (void *)zero_key,
+					sizeof(zero_key)),
+		OSSL_PARAM_END,
+	};
+	bool ok;
 
-	if (crypto_init() < 0 ||
-	    !mac_oneshot(blake2s_mac, params, key, keylen, in, inlen, out,
-			 outlen))
+	ok = EVP_MAC_init(ctx, key, keylen, params) &&
+	     (!inlen || EVP_MAC_update(ctx, in, inlen)) &&
+	     EVP_MAC_final(ctx, out, &written, outlen) && written == outlen;
+	return EVP_MAC_CTX_set_params(ctx, forget) && ok;
+}
+
+static void blake2s_keyed(uint8_t *out, size_t outlen, const uint8_t *key,
+			  size_t keylen, const uint8_t *in, size_t inlen)
+{
+	struct crypto_thread *t = crypto_thread_get();
+
+	if (!t || !blake2s_keyed_on(t->keyed_hash, out, outlen, key, keylen,
+				    in, inlen))
 		crypto_abort("blake2s: libcrypto failure");
 }
 

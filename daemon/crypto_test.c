@@ -189,6 +189,27 @@ static void test_blake2s_short_keyed(void)
 }
 
 /*
+ * Keyed BLAKE2s reuses one context per thread: a call must not depend on
+ * the key, output length or input of the one before it.
+ */
+static void test_blake2s_keyed_reuse(void)
+{
+	uint8_t key[BLAKE2S_KEY_MAX], in[116], out[BLAKE2S_HASH_LEN];
+	int i;
+
+	fill_sequence(key, sizeof(key), 0);
+	fill_sequence(in, sizeof(in), 0);
+	for (i = 0; i < 3; i++) {
+		blake2s(out, 16, key, sizeof(key), in, sizeof(in));
+		CHECK(matches_hex(out, 16, "072e94ffbfc684bd8ab2a1b9dade2fd5"));
+		blake2s(out, 16, (const uint8_t *)"k", 1,
+			(const uint8_t *)"abc", 3);
+		CHECK(matches_hex(out, 16, "f335237426ff5582d0c607ef240684b5"));
+		blake2s(out, sizeof(out), key, sizeof(key), in, 0);
+	}
+}
+
+/*
  * blake2s_2 hashes a || b for any split. WireGuard's published constants
  * (wireguard-go/-rs INITIAL_CK, INITIAL_HS): Ci = HASH(CONSTRUCTION),
  * Hi = HASH(Ci || IDENTIFIER).
@@ -801,6 +822,7 @@ int main(void)
 	test_blake2s_rfc7693();
 	test_blake2s_kat();
 	test_blake2s_short_keyed();
+	test_blake2s_keyed_reuse();
 	test_blake2s_2();
 	test_blake2s_unkeyed_short_aborts();
 	test_hmac_blake2s();
