@@ -14,7 +14,9 @@
  *                           valid-mac1 initiation costs the responder's
  *                           admission check (mac1, and under load mac2
  *                           and a cookie reply, 5.4.7), as the receive
- *                           path runs it; and the primitives behind them.
+ *                           path runs it; and the primitives behind them
+ *                           (24 random bytes from RAND_bytes and from the
+ *                           nonce stream of crypto_nonce among them).
  *   microbench conf N       a `wg setconf` file for N peers with fresh
  *                           public keys, one IPv4 /32 and one IPv6 /128
  *                           each, on stdout.
@@ -428,6 +430,13 @@ static void do_random24(void *ctx)
 	crypto_random(p->out, COOKIE_NONCE_LEN);
 }
 
+static void do_nonce24(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	crypto_nonce(p->out, COOKIE_NONCE_LEN);
+}
+
 static void do_xchacha_cookie(void *ctx)
 {
 	struct primitive_input *p = ctx;
@@ -448,6 +457,7 @@ static int bench_primitives(void)
 		{ "x25519_ns", do_x25519 },
 		{ "x25519_public_ns", do_x25519_public },
 		{ "random_nonce24_ns", do_random24 },
+		{ "stream_nonce24_ns", do_nonce24 },
 		{ "xchacha20poly1305_cookie_ns", do_xchacha_cookie },
 	};
 

@@ -143,7 +143,7 @@ int cookie_checker_create_reply(const struct cookie_checker *c,
 	macs = (const void *)(msg + mac1_offset(len));
 	dst->header.type = htole32(MESSAGE_HANDSHAKE_COOKIE);
 	dst->receiver_index = receiver_index; /* already little-endian */
-	ret = crypto_random(dst->nonce, sizeof(dst->nonce));
+	ret = crypto_nonce(dst->nonce, sizeof(dst->nonce));
 	if (ret)
 		return ret;
 	xchacha20poly1305_encrypt(dst->encrypted_cookie, cookie, COOKIE_LEN,

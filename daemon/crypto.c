@@ -36,6 +36,24 @@
 #endif
 
 #define CHACHA20POLY1305_IV_LEN 12
+#define CHACHA20_KEY_LEN 32
+#define CHACHA20_IV_LEN 16 /* OpenSSL's: 32-bit block counter || 96-bit nonce */
+/* Keystream made per refill of a nonce stream, and how much of it one key
+ * makes before the stream takes a fresh key from RAND_bytes. */
+#define NONCE_STREAM_BUF 480 /* 20 cookie-reply nonces */
+#define NONCE_STREAM_REKEY_BYTES (1u << 20)
+
+/*
+ * A nonce stream: a ChaCha20 keystream under a random key, handed out in
+ * order. Part of struct crypto_thread, made on its first use.
+ */
+struct nonce_stream {
+	EVP_CIPHER_CTX *chacha20;
+	uint8_t buf[NONCE_STREAM_BUF];
+	size_t pos;            /* next unused byte of buf */
+	size_t left;           /* keystream bytes this key may still make */
+	unsigned int fork_gen; /* fork_generation when keyed */
+};
 
 /*
  * Per-thread contexts: made on first use by crypto_thread_get(), touched only
@@ -45,6 +63,7 @@ struct crypto_thread {
 	EVP_CIPHER_CTX *aead;
 	EVP_MD_CTX *hash;
 	EVP_MAC_CTX *keyed_hash; /* BLAKE2SMAC, re-keyed by every call */
+	struct nonce_stream nonces;
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -54,7 +73,11 @@ static EVP_CIPHER *chacha20poly1305_cipher;
 static EVP_MD *blake2s256_md;
 static EVP_MAC *blake2s_mac;
 static EVP_MAC *hmac_mac;
+static EVP_CIPHER *chacha20_cipher;
 static __thread struct crypto_thread *thread_ctx;
+/* Bumped in a child after fork(): nonce streams key themselves afresh
+ * rather than hand out what the parent also hands out. */
+static volatile unsigned int fork_generation;
 
 static void __attribute__((noreturn)) crypto_abort(const char *what)
 {
@@ -90,9 +113,16 @@ static void crypto_thread_free(void *p)
 	EVP_CIPHER_CTX_free(t->aead);
 	EVP_MD_CTX_free(t->hash);
 	EVP_MAC_CTX_free(t->keyed_hash);
+	EVP_CIPHER_CTX_free(t->nonces.chacha20);
+	crypto_wipe(t, sizeof(*t));
 	free(t);
 	if (thread_ctx == t)
 		thread_ctx = NULL;
+}
+
+static void crypto_after_fork_in_child(void)
+{
+	fork_generation++;
 }
 
 static void crypto_init_once(void)
@@ -101,15 +131,18 @@ static void crypto_init_once(void)
 
 	chacha20poly1305_cipher = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305",
 						   NULL);
+	chacha20_cipher = EVP_CIPHER_fetch(NULL, "ChaCha20", NULL);
 	blake2s256_md = EVP_MD_fetch(NULL, "BLAKE2S-256", NULL);
 	blake2s_mac = EVP_MAC_fetch(NULL, "BLAKE2SMAC", NULL);
 	hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	if (!chacha20poly1305_cipher || !blake2s256_md || !blake2s_mac ||
-	    !hmac_mac) {
+	    !hmac_mac || !chacha20_cipher) {
 		init_error = -ENOTSUP;
 		goto out;
 	}
 	ret = pthread_key_create(&thread_key, crypto_thread_free);
+	if (!ret)
+		ret = pthread_atfork(NULL, NULL, crypto_after_fork_in_child);
 	if (ret)
 		init_error = -ret;
 out:
@@ -119,6 +152,8 @@ out:
 	EVP_MD_free(blake2s256_md);
 	EVP_MAC_free(blake2s_mac);
 	EVP_MAC_free(hmac_mac);
+	EVP_CIPHER_free(chacha20_cipher);
+	chacha20_cipher = NULL;
 	chacha20poly1305_cipher = NULL;
 	blake2s256_md = NULL;
 	blake2s_mac = NULL;
@@ -507,6 +542,92 @@ int crypto_random(void *buf, size_t len)
 		}
 		p += chunk;
 		len -= (size_t)chunk;
+	}
+	return 0;
+}
+
+/*
+ * A fresh key and starting position for the stream, from RAND_bytes. The
+ * old one is gone with it: the context holds only the newest key.
+ */
+static bool nonce_stream_rekey(struct nonce_stream *ns)
+{
+	uint8_t seed[CHACHA20_KEY_LEN + CHACHA20_IV_LEN];
+	bool ok;
+
+	if (!ns->chacha20 && !(ns->chacha20 = EVP_CIPHER_CTX_new()))
+		return false;
+	ok = crypto_random(seed, sizeof(seed)) == 0 &&
+	     EVP_EncryptInit_ex(ns->chacha20, chacha20_cipher, NULL, seed,
+				seed + CHACHA20_KEY_LEN);
+	crypto_wipe(seed, sizeof(seed));
+	ns->pos = sizeof(ns->buf);
+	ns->left = ok ? NONCE_STREAM_REKEY_BYTES : 0;
+	ns->fork_gen = fork_generation;
+	return ok;
+}
+
+/* The next buffer of keystream: ChaCha20 of zeros. */
+static bool nonce_stream_refill(struct nonce_stream *ns)
+{
+	static const uint8_t zeros[NONCE_STREAM_BUF];
+	int outl;
+
+	if ((ns->left < sizeof(ns->buf) || ns->fork_gen != fork_generation) &&
+	    !nonce_stream_rekey(ns))
+		return false;
+	if (!EVP_EncryptUpdate(ns->chacha20, ns->buf, &outl, zeros,
+			       sizeof(zeros)) ||
+	    outl != (int)sizeof(zeros))
+		return false;
+	ns->left -= sizeof(ns->buf);
+	ns->pos = 0;
+	return true;
+}
+
+/*
+ * Why a keystream is good enough for the nonces of cookie replies: they
+ * are XChaCha20-Poly1305 nonces under the cookie key, which is fixed for
+ * our identity, and what that AEAD needs is that no nonce repeats under
+ * it. Successive pieces of one ChaCha20 keystream under a random key are
+ * as unlikely to collide as random 192-bit strings (one in 2^113 or so
+ * after 2^40 replies), keys are fresh from RAND_bytes every MiB of
+ * keystream, and a forked child keys its own stream before its first
+ * nonce. A counter would be unique too, but would start over with every
+ * restart of the daemon under the same identity. Unpredictability is only
+ * nice to have here (the nonce travels in clear text next to the reply);
+ * predicting the stream means knowing its key, which never leaves this
+ * thread's context. A nonce costs a copy, plus a ChaCha20 pass over
+ * NONCE_STREAM_BUF bytes every 20 nonces, instead of a RAND_bytes call.
+ */
+int crypto_nonce(void *buf, size_t len)
+{
+	struct crypto_thread *t = crypto_thread_get();
+	struct nonce_stream *ns;
+	uint8_t *p = buf;
+
+	if (!t)
+		return -ENOMEM;
+	ns = &t->nonces;
+	/* Not keyed yet, or keyed by the parent before fork(): nothing in
+	 * buf may be handed out. */
+	if (!ns->chacha20 || ns->fork_gen != fork_generation)
+		ns->pos = sizeof(ns->buf);
+	while (len) {
+		size_t n;
+
+		if (ns->pos == sizeof(ns->buf) && !nonce_stream_refill(ns)) {
+			ERR_clear_error();
+			return -EIO;
+		}
+		n = sizeof(ns->buf) - ns->pos;
+		if (n > len)
+			n = len;
+		memcpy(p, ns->buf + ns->pos, n);
+		crypto_wipe(ns->buf + ns->pos, n);
+		ns->pos += n;
+		p += n;
+		len -= n;
 	}
 	return 0;
 }

@@ -74,6 +74,11 @@ void hchacha20(uint8_t out[static 32], const uint8_t nonce[static 16],
 
 /* Cryptographically random bytes. 0 or -errno. */
 int crypto_random(void *buf, size_t len);
+/* Bytes for public nonces that must never repeat under a long-lived key
+ * (cookie replies): a per-thread ChaCha20 keystream keyed from
+ * crypto_random(), rekeyed every MiB and after fork. Unpredictable without
+ * that key, but not for keys or other secrets. 0 or -errno. */
+int crypto_nonce(void *buf, size_t len);
 /* Constant-time equality of two buffers of len bytes. */
 bool crypto_equal(const void *a, const void *b, size_t len);
 /* True if all len bytes are zero, in constant time. */

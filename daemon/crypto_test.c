@@ -32,6 +32,7 @@
 
 #define MAX_VECTOR 512
 #define BLAKE2S_BLOCK_LEN 64
+#define COOKIE_NONCE_TEST_LEN 24 /* a cookie reply's nonce */
 
 static int hex_value(char c)
 {
@@ -814,6 +815,99 @@ static void test_helpers(void)
 	CHECK_EQ(crypto_random(a, 0), 0);
 }
 
+/* ---- nonces ------------------------------------------------------------ */
+
+#define NONCES (100 * 1000) /* > 2 MiB of keystream: crosses rekeys */
+
+static int cmp_nonce(const void *a, const void *b)
+{
+	return memcmp(a, b, COOKIE_NONCE_TEST_LEN);
+}
+
+/* Many nonces, over many refills and two rekeys: none repeats, and their
+ * bits are about half ones (a stream stuck on zeros or on one block fails). */
+static void test_nonce_unique(void)
+{
+	uint8_t (*n)[COOKIE_NONCE_TEST_LEN] = malloc(NONCES * sizeof(*n));
+	unsigned long ones = 0, repeats = 0, errors = 0;
+	size_t i;
+
+	CHECK(n != NULL);
+	if (!n)
+		return;
+	for (i = 0; i < NONCES; i++)
+		errors += crypto_nonce(n[i], sizeof(n[i])) != 0;
+	CHECK_EQ(errors, 0);
+	for (i = 0; i < NONCES * sizeof(*n); i++)
+		ones += __builtin_popcount(((uint8_t *)n)[i]);
+	qsort(n, NONCES, sizeof(*n), cmp_nonce);
+	for (i = 1; i < NONCES; i++)
+		repeats += !memcmp(n[i - 1], n[i], sizeof(*n));
+	CHECK_EQ(repeats, 0);
+	/* 19.2 million bits: 50% +- 0.1% is about nine sigma. */
+	CHECK(ones > NONCES * sizeof(*n) * 8 * 0.499 &&
+	      ones < NONCES * sizeof(*n) * 8 * 0.501);
+	free(n);
+}
+
+/* Odd lengths across buffer boundaries, and zero. */
+static void test_nonce_lengths(void)
+{
+	uint8_t a[1000], b[1000];
+	size_t len;
+
+	for (len = 1; len < sizeof(a); len += 37) {
+		CHECK_EQ(crypto_nonce(a, len), 0);
+		CHECK_EQ(crypto_nonce(b, len), 0);
+		CHECK(len < 8 || memcmp(a, b, len));
+	}
+	CHECK_EQ(crypto_nonce(a, 0), 0);
+}
+
+/* A child after fork() must not hand out what the parent hands out next. */
+static void test_nonce_fork(void)
+{
+	uint8_t parent[24], child[24] = { 0 };
+	int fds[2], status;
+	pid_t pid;
+
+	CHECK_EQ(crypto_nonce(parent, sizeof(parent)), 0); /* stream keyed */
+	CHECK_EQ(pipe(fds), 0);
+	pid = fork();
+	if (pid == 0) {
+		int ok = crypto_nonce(child, sizeof(child)) == 0 &&
+			 write(fds[1], child, sizeof(child)) ==
+				 (ssize_t)sizeof(child);
+		_exit(ok ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	close(fds[1]);
+	CHECK_EQ(read(fds[0], child, sizeof(child)), (ssize_t)sizeof(child));
+	close(fds[0]);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(crypto_nonce(parent, sizeof(parent)), 0);
+	CHECK(memcmp(parent, child, sizeof(parent)));
+}
+
+static void *nonce_thread_main(void *arg)
+{
+	crypto_nonce(arg, 24);
+	return NULL;
+}
+
+/* Each thread has its own stream, keyed on its own. */
+static void test_nonce_threads(void)
+{
+	uint8_t a[24], b[24];
+	pthread_t t;
+
+	CHECK_EQ(crypto_nonce(a, sizeof(a)), 0);
+	CHECK_EQ(pthread_create(&t, NULL, nonce_thread_main, b), 0);
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	CHECK(memcmp(a, b, sizeof(a)));
+}
+
 int main(void)
 {
 	CHECK_EQ(crypto_init(), 0);
@@ -843,5 +937,9 @@ int main(void)
 	test_xchacha20poly1305();
 
 	test_helpers();
+	test_nonce_unique();
+	test_nonce_lengths();
+	test_nonce_fork();
+	test_nonce_threads();
 	return test_finish("crypto");
 }
