@@ -43,6 +43,13 @@
 #define NONCE_STREAM_BUF 480 /* 20 cookie-reply nonces */
 #define NONCE_STREAM_REKEY_BYTES (1u << 20)
 
+/* One of a thread's static X25519 keys (x25519_static): its bytes, to
+ * find it by, and its libcrypto form, public key included. */
+struct x25519_static_slot {
+	uint8_t priv[X25519_KEY_LEN];
+	EVP_PKEY *key; /* NULL: free slot */
+};
+
 /*
  * A nonce stream: a ChaCha20 keystream under a random key, handed out in
  * order. Part of struct crypto_thread, made on its first use.
@@ -64,6 +71,8 @@ struct crypto_thread {
 	EVP_MD_CTX *hash;
 	EVP_MAC_CTX *keyed_hash; /* BLAKE2SMAC, re-keyed by every call */
 	struct nonce_stream nonces;
+	struct x25519_static_slot statics[X25519_STATIC_SLOTS];
+	unsigned int next_static; /* slot to reuse when all are taken */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -114,6 +123,8 @@ static void crypto_thread_free(void *p)
 	EVP_MD_CTX_free(t->hash);
 	EVP_MAC_CTX_free(t->keyed_hash);
 	EVP_CIPHER_CTX_free(t->nonces.chacha20);
+	for (unsigned int i = 0; i < X25519_STATIC_SLOTS; i++)
+		EVP_PKEY_free(t->statics[i].key);
 	crypto_wipe(t, sizeof(*t));
 	free(t);
 	if (thread_ctx == t)
@@ -319,35 +330,43 @@ int x25519_generate_private(uint8_t priv[static X25519_KEY_LEN])
 	return 0;
 }
 
+/* EVP_PKEY_free wipes the private key it holds (OpenSSL clears ECX keys
+ * on free). */
 static EVP_PKEY *x25519_private_key(const uint8_t priv[static X25519_KEY_LEN])
 {
 	return EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, priv,
 					       X25519_KEY_LEN);
 }
 
+static bool x25519_public_of(uint8_t pub[static X25519_KEY_LEN],
+			     const EVP_PKEY *key)
+{
+	size_t len = X25519_KEY_LEN;
+
+	return key && EVP_PKEY_get_raw_public_key(key, pub, &len) &&
+	       len == X25519_KEY_LEN;
+}
+
 void x25519_public_from_private(uint8_t pub[static X25519_KEY_LEN],
 				const uint8_t priv[static X25519_KEY_LEN])
 {
 	EVP_PKEY *key = x25519_private_key(priv);
-	size_t len = X25519_KEY_LEN;
-	bool ok;
+	bool ok = x25519_public_of(pub, key);
 
-	ok = key && EVP_PKEY_get_raw_public_key(key, pub, &len) &&
-	     len == X25519_KEY_LEN;
 	EVP_PKEY_free(key);
 	if (!ok)
 		crypto_abort("x25519: libcrypto failure");
 }
 
 /*
- * libcrypto already refuses an all-zero result (its derive fails); the
- * explicit check keeps the promise of crypto.h whatever the library does.
+ * out = DH(key, pub): one scalar multiplication, key's public half being
+ * known already. libcrypto already refuses an all-zero result (its derive
+ * fails); the explicit check keeps the promise of crypto.h whatever the
+ * library does.
  */
-bool x25519(uint8_t out[static X25519_KEY_LEN],
-	    const uint8_t priv[static X25519_KEY_LEN],
-	    const uint8_t pub[static X25519_KEY_LEN])
+static bool x25519_derive(uint8_t out[static X25519_KEY_LEN], EVP_PKEY *key,
+			  const uint8_t pub[static X25519_KEY_LEN])
 {
-	EVP_PKEY *key = x25519_private_key(priv);
 	EVP_PKEY *peer = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL,
 							pub, X25519_KEY_LEN);
 	EVP_PKEY_CTX *ctx = key ? EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL) :
@@ -361,12 +380,123 @@ bool x25519(uint8_t out[static X25519_KEY_LEN],
 	     !crypto_is_zero(out, X25519_KEY_LEN);
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(peer);
-	EVP_PKEY_free(key);
 	if (!ok) {
 		crypto_wipe(out, X25519_KEY_LEN);
 		ERR_clear_error();
 	}
 	return ok;
+}
+
+bool x25519(uint8_t out[static X25519_KEY_LEN],
+	    const uint8_t priv[static X25519_KEY_LEN],
+	    const uint8_t pub[static X25519_KEY_LEN])
+{
+	EVP_PKEY *key = x25519_private_key(priv);
+	bool ok = x25519_derive(out, key, pub);
+
+	EVP_PKEY_free(key);
+	return ok;
+}
+
+/* A struct x25519_key is an EVP_PKEY under another name: callers need not
+ * see libcrypto's headers. */
+struct x25519_key *x25519_key_new(const uint8_t priv[static X25519_KEY_LEN])
+{
+	EVP_PKEY *key = x25519_private_key(priv);
+
+	if (!key)
+		ERR_clear_error();
+	return (struct x25519_key *)key;
+}
+
+void x25519_key_public(uint8_t pub[static X25519_KEY_LEN],
+		       const struct x25519_key *k)
+{
+	if (!x25519_public_of(pub, (const EVP_PKEY *)k))
+		crypto_abort("x25519: libcrypto failure");
+}
+
+bool x25519_key_dh(uint8_t out[static X25519_KEY_LEN],
+		   const struct x25519_key *k,
+		   const uint8_t pub[static X25519_KEY_LEN])
+{
+	return x25519_derive(out, (EVP_PKEY *)k, pub);
+}
+
+void x25519_key_free(struct x25519_key *k)
+{
+	EVP_PKEY_free((EVP_PKEY *)k);
+}
+
+static void static_slot_clear(struct x25519_static_slot *slot)
+{
+	EVP_PKEY_free(slot->key);
+	slot->key = NULL;
+	crypto_wipe(slot->priv, sizeof(slot->priv));
+}
+
+static struct x25519_static_slot *static_slot_find(
+	struct crypto_thread *t, const uint8_t priv[static X25519_KEY_LEN])
+{
+	for (unsigned int i = 0; i < X25519_STATIC_SLOTS; i++)
+		if (t->statics[i].key &&
+		    crypto_equal(t->statics[i].priv, priv, X25519_KEY_LEN))
+			return &t->statics[i];
+	return NULL;
+}
+
+/* This thread's libcrypto form of priv, made (in a free slot, or in place
+ * of the oldest) when not there yet. NULL when it cannot be made. */
+static EVP_PKEY *static_key_get(const uint8_t priv[static X25519_KEY_LEN])
+{
+	struct crypto_thread *t = crypto_thread_get();
+	struct x25519_static_slot *slot;
+	EVP_PKEY *key;
+
+	if (!t)
+		return NULL;
+	slot = static_slot_find(t, priv);
+	if (slot)
+		return slot->key;
+	key = x25519_private_key(priv);
+	if (!key)
+		return NULL;
+	slot = &t->statics[t->next_static];
+	t->next_static = (t->next_static + 1) % X25519_STATIC_SLOTS;
+	static_slot_clear(slot);
+	memcpy(slot->priv, priv, X25519_KEY_LEN);
+	slot->key = key;
+	return key;
+}
+
+/* Without a slot (out of memory) the uncached way still works. */
+bool x25519_static(uint8_t out[static X25519_KEY_LEN],
+		   const uint8_t priv[static X25519_KEY_LEN],
+		   const uint8_t pub[static X25519_KEY_LEN])
+{
+	EVP_PKEY *key = static_key_get(priv);
+
+	return key ? x25519_derive(out, key, pub) : x25519(out, priv, pub);
+}
+
+void x25519_static_public(uint8_t pub[static X25519_KEY_LEN],
+			  const uint8_t priv[static X25519_KEY_LEN])
+{
+	EVP_PKEY *key = static_key_get(priv);
+
+	if (!key)
+		x25519_public_from_private(pub, priv);
+	else if (!x25519_public_of(pub, key))
+		crypto_abort("x25519: libcrypto failure");
+}
+
+void x25519_static_forget(const uint8_t priv[static X25519_KEY_LEN])
+{
+	struct crypto_thread *t = thread_ctx;
+	struct x25519_static_slot *slot = t ? static_slot_find(t, priv) : NULL;
+
+	if (slot)
+		static_slot_clear(slot);
 }
 
 /* Whitepaper 5.4: 32 zero bits followed by the little-endian counter. */

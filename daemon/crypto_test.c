@@ -439,6 +439,119 @@ static void test_x25519_low_order(void)
 	}
 }
 
+/* RFC 7748 section 6.1 through the key forms: x25519_key (ephemeral) and
+ * x25519_static (a thread's cached static keys) give what x25519 gives. */
+static void test_x25519_key_forms(void)
+{
+	uint8_t a[X25519_KEY_LEN], b[X25519_KEY_LEN], pub[X25519_KEY_LEN];
+	uint8_t pub_b[X25519_KEY_LEN], out[X25519_KEY_LEN];
+	static const char shared[] = "4a5d9d5ba4ce2de1728e3bf480350f25"
+				     "e07e21c947d19e3376f09b3c1e161742";
+	struct x25519_key *k;
+
+	unhex(a, sizeof(a), "77076d0a7318a57d3c16c17251b26645"
+			    "df4c2f87ebc0992ab177fba51db92c2a");
+	unhex(b, sizeof(b), "5dab087e624a8a4b79e17f8b83800ee6"
+			    "6f3bb1292618b6fd1c2f8b27ff88e0eb");
+	x25519_public_from_private(pub_b, b);
+
+	k = x25519_key_new(a);
+	CHECK(k != NULL);
+	if (k) {
+		x25519_key_public(pub, k);
+		CHECK(matches_hex(pub, sizeof(pub),
+				  "8520f0098930a754748b7ddcb43ef75a"
+				  "0dbf3a0d26381af4eba4a98eaa9b4e6a"));
+		/* Twice: a key serves more than one DH. */
+		CHECK(x25519_key_dh(out, k, pub_b));
+		CHECK(matches_hex(out, sizeof(out), shared));
+		CHECK(x25519_key_dh(out, k, pub_b));
+		CHECK(matches_hex(out, sizeof(out), shared));
+		x25519_key_free(k);
+	}
+	x25519_key_free(NULL);
+
+	x25519_static_public(pub, a);
+	CHECK(matches_hex(pub, sizeof(pub),
+			  "8520f0098930a754748b7ddcb43ef75a"
+			  "0dbf3a0d26381af4eba4a98eaa9b4e6a"));
+	CHECK(x25519_static(out, a, pub_b));
+	CHECK(matches_hex(out, sizeof(out), shared));
+	/* Forgotten, then needed again: made afresh, same result. */
+	x25519_static_forget(a);
+	x25519_static_forget(a);
+	CHECK(x25519_static(out, a, pub_b));
+	CHECK(matches_hex(out, sizeof(out), shared));
+	x25519_static_forget(a);
+}
+
+/* More static keys than slots, used in turns (slots are reused), each DH
+ * checked against x25519; and a low-order point through a cached key. */
+static void test_x25519_static_slots(void)
+{
+	enum { NKEYS = X25519_STATIC_SLOTS + 2 };
+	uint8_t priv[NKEYS][X25519_KEY_LEN], peer[X25519_KEY_LEN];
+	uint8_t pub[X25519_KEY_LEN], want[X25519_KEY_LEN], out[X25519_KEY_LEN];
+	unsigned long wrong = 0;
+	int i, round;
+
+	CHECK_EQ(x25519_generate_private(peer), 0);
+	x25519_public_from_private(pub, peer);
+	for (i = 0; i < NKEYS; i++)
+		CHECK_EQ(x25519_generate_private(priv[i]), 0);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < NKEYS; i++) {
+			uint8_t spub[X25519_KEY_LEN], rpub[X25519_KEY_LEN];
+
+			wrong += !x25519(want, priv[i], pub);
+			wrong += !x25519_static(out, priv[i], pub);
+			wrong += !!memcmp(out, want, sizeof(out));
+			x25519_static_public(spub, priv[i]);
+			x25519_public_from_private(rpub, priv[i]);
+			wrong += !!memcmp(spub, rpub, sizeof(spub));
+		}
+	}
+	CHECK_EQ(wrong, 0);
+	memset(pub, 0, sizeof(pub));
+	memset(out, 0xa5, sizeof(out));
+	CHECK(!x25519_static(out, priv[0], pub));
+	CHECK(crypto_is_zero(out, sizeof(out)));
+	for (i = 0; i < NKEYS; i++)
+		x25519_static_forget(priv[i]);
+}
+
+struct static_thread {
+	uint8_t priv[X25519_KEY_LEN], pub[X25519_KEY_LEN];
+	uint8_t want[X25519_KEY_LEN], got[X25519_KEY_LEN];
+	pthread_t thread;
+};
+
+/* A thread's static keys are its own, and freed when it exits (valgrind
+ * would report them otherwise). */
+static void *static_thread_main(void *arg)
+{
+	struct static_thread *t = arg;
+
+	x25519_static(t->got, t->priv, t->pub);
+	return NULL;
+}
+
+static void test_x25519_static_threads(void)
+{
+	struct static_thread t;
+
+	CHECK_EQ(x25519_generate_private(t.priv), 0);
+	CHECK_EQ(x25519_generate_private(t.want), 0);
+	x25519_public_from_private(t.pub, t.want);
+	CHECK(x25519(t.want, t.priv, t.pub));
+	CHECK(x25519_static(t.got, t.priv, t.pub)); /* cached here too */
+	memset(t.got, 0, sizeof(t.got));
+	CHECK_EQ(pthread_create(&t.thread, NULL, static_thread_main, &t), 0);
+	CHECK_EQ(pthread_join(t.thread, NULL), 0);
+	CHECK(!memcmp(t.got, t.want, sizeof(t.got)));
+	x25519_static_forget(t.priv);
+}
+
 static void test_x25519_generate(void)
 {
 	uint8_t a[X25519_KEY_LEN], b[X25519_KEY_LEN];
@@ -926,6 +1039,9 @@ int main(void)
 	test_x25519_dh();
 	test_x25519_low_order();
 	test_x25519_generate();
+	test_x25519_key_forms();
+	test_x25519_static_slots();
+	test_x25519_static_threads();
 
 	test_aead_rfc8439_a5();
 	test_aead_against_evp();

@@ -58,7 +58,6 @@ static void test_full_handshake_and_data(void)
 	struct message_handshake_response resp;
 	struct noise_handshake *found;
 	struct noise_keypair *ka, *kb;
-	struct sockaddr_in src = { .sin_family = AF_INET, .sin_port = htons(9) };
 	uint8_t plain[64] = "hello through the tunnel", ct[80], out[64];
 
 	CHECK_EQ(noise_handshake_create_initiation(&init, &A.hs, &A.local, 0x11,
@@ -114,7 +113,6 @@ static void test_flipped_initiation(void)
 {
 	struct message_handshake_initiation init, bad;
 	struct noise_handshake *found, before;
-	struct sockaddr_in src = { .sin_family = AF_INET };
 	unsigned rejected = 0;
 
 	wall += 10 * NS_PER_SEC;
@@ -341,6 +339,47 @@ static void test_mac1_alone(void)
 					 sizeof(struct message_macs) - 1));
 }
 
+/* Static DHs go through the thread's cached libcrypto key: the results
+ * must be those of a plain x25519() on the raw private key, before and
+ * after the identity changes, and a cleared identity computes nothing. */
+static void test_static_key_cache(void)
+{
+	struct noise_local l = { 0 };
+	struct noise_handshake hs;
+	uint8_t k1[32], k2[32], pub[32], want[32];
+
+	CHECK(x25519(want, A.local.static_private, B.local.static_public));
+	CHECK(!memcmp(A.hs.precomputed_static_static, want, 32));
+	CHECK(x25519(want, B.local.static_private, A.local.static_public));
+	CHECK(!memcmp(B.hs.precomputed_static_static, want, 32));
+
+	x25519_generate_private(k1);
+	x25519_generate_private(k2);
+	noise_local_set_private(&l, k1);
+	noise_local_set_private(&l, k1); /* the same again: kept */
+	x25519_public_from_private(pub, k1);
+	CHECK(!memcmp(l.static_public, pub, 32));
+	noise_handshake_init(&hs, &l, B.local.static_public, NULL);
+	CHECK(x25519(want, k1, B.local.static_public));
+	CHECK(hs.has_valid_static_static &&
+	      !memcmp(hs.precomputed_static_static, want, 32));
+
+	noise_local_set_private(&l, k2);
+	x25519_public_from_private(pub, k2);
+	CHECK(!memcmp(l.static_public, pub, 32));
+	noise_handshake_precompute(&hs, &l);
+	CHECK(x25519(want, k2, B.local.static_public));
+	CHECK(hs.has_valid_static_static &&
+	      !memcmp(hs.precomputed_static_static, want, 32));
+
+	noise_local_set_private(&l, NULL);
+	CHECK(!l.has_identity && crypto_is_zero(&l, sizeof(l)));
+	noise_handshake_precompute(&hs, &l);
+	CHECK(!hs.has_valid_static_static);
+	crypto_wipe(k1, sizeof(k1));
+	crypto_wipe(k2, sizeof(k2));
+}
+
 static struct noise_keypair *kp(bool initiator)
 {
 	static uint32_t n = 100;
@@ -401,6 +440,7 @@ int main(void)
 	test_cookie_reply();
 	test_cookie_reply_nonces();
 	test_mac1_alone();
+	test_static_key_cache();
 	test_keypair_slots();
 	test_tai64n();
 	return test_finish("noise");
