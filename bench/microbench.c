@@ -7,8 +7,16 @@
  *   microbench [PREFIXES]   AllowedIPs (whitepaper section 2): PREFIXES
  *                           random IPv4 prefixes, then as many IPv6 ones,
  *                           spread over 1,000 owners, then random lookups;
- *                           and full Noise_IKpsk2 handshakes (section 5.4)
- *                           between two in-process peers on one core.
+ *                           and the handshake figures below.
+ *   microbench handshake    the handshake figures alone: full
+ *                           Noise_IKpsk2 handshakes (section 5.4) between
+ *                           two in-process peers on one core; what one
+ *                           valid-mac1 initiation costs the responder's
+ *                           admission check (mac1, and under load mac2
+ *                           and a cookie reply, 5.4.7), as the receive
+ *                           path runs it; and the primitives behind them
+ *                           (24 random bytes from RAND_bytes and from the
+ *                           nonce stream of crypto_nonce among them).
  *   microbench conf N       a `wg setconf` file for N peers with fresh
  *                           public keys, one IPv4 /32 and one IPv6 /128
  *                           each, on stdout.
@@ -19,7 +27,9 @@
  * spent on each timed loop.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,7 +239,6 @@ static int side_pair_init(struct side *a, struct side *b)
 static int handshake_once(struct side *a, struct side *b, uint64_t n,
 			  double *responder_s)
 {
-	static const struct sockaddr_in src = { .sin_family = AF_INET };
 	uint64_t wall = (1700000000ULL + n) * NS_PER_SEC;
 	uint64_t mono = (1000ULL + n) * NS_PER_SEC;
 	struct message_handshake_initiation init;
@@ -243,9 +252,8 @@ static int handshake_once(struct side *a, struct side *b, uint64_t n,
 		return -EINVAL;
 	cookie_maker_add_macs(&a->maker, (uint8_t *)&init, sizeof(init), mono);
 	t0 = cpu_seconds();
-	if (cookie_checker_validate(&b->checker, (uint8_t *)&init, sizeof(init),
-				    (const struct sockaddr *)&src,
-				    mono) == INVALID_MAC ||
+	if (!cookie_checker_check_mac1(&b->checker, (uint8_t *)&init,
+				       sizeof(init)) ||
 	    noise_handshake_consume_initiation(&init, &b->local, lookup_other,
 					       b, mono, &found) != NOISE_OK ||
 	    noise_handshake_create_response(&resp, found, &b->local, 2) < 0)
@@ -253,10 +261,8 @@ static int handshake_once(struct side *a, struct side *b, uint64_t n,
 	cookie_maker_add_macs(&b->maker, (uint8_t *)&resp, sizeof(resp), mono);
 	kb = noise_handshake_begin_session(found, mono);
 	*responder_s += cpu_seconds() - t0;
-	if (!kb || cookie_checker_validate(&a->checker, (uint8_t *)&resp,
-					   sizeof(resp),
-					   (const struct sockaddr *)&src,
-					   mono) == INVALID_MAC ||
+	if (!kb || !cookie_checker_check_mac1(&a->checker, (uint8_t *)&resp,
+					      sizeof(resp)) ||
 	    noise_handshake_consume_response(&resp, &a->hs, &a->local) !=
 		    NOISE_OK) {
 		noise_keypair_free(kb);
@@ -289,6 +295,182 @@ static int bench_handshakes(void)
 	printf("handshakes=%llu\n", (unsigned long long)n);
 	printf("handshakes_per_s=%.0f\n", n / t);
 	printf("responder_handshakes_per_s=%.0f\n", n / responder_s);
+	return 0;
+}
+
+/* ------------------------------------------------------------ admission */
+
+/*
+ * What the receive path's handshake_admitted() spends on one handshake
+ * message with a valid mac1, before any Diffie-Hellman: the cookie checks,
+ * and under load (no valid mac2: the message comes from a spoofed source
+ * or from an initiator without a cookie) the cookie reply. The sources
+ * change with every message, as in a flood from spoofed addresses. The
+ * rate limiter, device_is_under_load() and sendmmsg are left out.
+ */
+struct admission {
+	struct cookie_checker checker;
+	struct message_handshake_initiation init;
+	struct sockaddr_in src;
+	bool under_load;
+	uint64_t mono;
+	unsigned long cookie_replies;
+};
+
+static void admit_once(void *ctx)
+{
+	struct admission *a = ctx;
+	struct message_handshake_cookie reply;
+	uint8_t cookie[COOKIE_LEN];
+
+	a->src.sin_addr.s_addr = htonl(0x0ac80000 | (uint32_t)(rng() & 0xffff));
+	a->src.sin_port = htons(1024 + (uint16_t)(rng() % 64512));
+	if (!cookie_checker_check_mac1(&a->checker, (uint8_t *)&a->init,
+				       sizeof(a->init)) ||
+	    !a->under_load)
+		return;
+	if (!cookie_checker_check_mac2(&a->checker, (uint8_t *)&a->init,
+				       sizeof(a->init),
+				       (const struct sockaddr *)&a->src,
+				       a->mono, cookie) &&
+	    cookie_checker_create_reply(&a->checker, &reply,
+					(uint8_t *)&a->init, sizeof(a->init),
+					a->init.sender_index, cookie) == 0)
+		a->cookie_replies++;
+	crypto_wipe(cookie, sizeof(cookie));
+}
+
+/* ns of CPU per call of fn(ctx), over budget() / 4 seconds of CPU. */
+static double ns_per_call(void (*fn)(void *), void *ctx)
+{
+	double limit = budget() / 4, t0 = cpu_seconds(), t;
+	unsigned long n = 0, i;
+
+	do {
+		for (i = 0; i < 256; i++)
+			fn(ctx);
+		n += 256;
+		t = cpu_seconds() - t0;
+	} while (t < limit);
+	return t * 1e9 / n;
+}
+
+static int bench_admission(void)
+{
+	static struct admission a;
+	struct cookie_maker maker;
+	uint8_t priv[NOISE_PUBLIC_KEY_LEN], pub[NOISE_PUBLIC_KEY_LEN];
+	double idle, load;
+
+	if (x25519_generate_private(priv) < 0)
+		return -EIO;
+	x25519_public_from_private(pub, priv);
+	crypto_wipe(priv, sizeof(priv));
+	cookie_checker_init(&a.checker, pub);
+	cookie_maker_init(&maker, pub);
+	rng_fill((uint8_t *)&a.init, sizeof(a.init));
+	a.init.header.type = htole32(MESSAGE_HANDSHAKE_INITIATION);
+	cookie_maker_add_macs(&maker, (uint8_t *)&a.init, sizeof(a.init), 0);
+	a.src.sin_family = AF_INET;
+	a.mono = 1000 * NS_PER_SEC;
+	a.under_load = false;
+	idle = ns_per_call(admit_once, &a);
+	a.under_load = true;
+	load = ns_per_call(admit_once, &a);
+	if (!a.cookie_replies) {
+		fprintf(stderr, "microbench: no cookie reply made\n");
+		return -EINVAL;
+	}
+	printf("admit_valid_mac1_idle_ns=%.0f\n", idle);
+	printf("admit_valid_mac1_under_load_ns=%.0f\n", load);
+	return 0;
+}
+
+/* ------------------------------------------------------------ primitives */
+
+struct primitive_input {
+	uint8_t key[32], priv[32], pub[32], out[64];
+	uint8_t msg[MESSAGE_INITIATION_LEN];
+};
+
+static void do_mac1(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	blake2s(p->out, MAC_LEN, p->key, 32, p->msg,
+		offsetof(struct message_handshake_initiation, macs));
+}
+
+static void do_hmac(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	/* The shape of one KDF step: a 32-byte key over 33 bytes. */
+	hmac_blake2s(p->out, p->key, 32, p->msg, 33);
+}
+
+static void do_x25519(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	x25519(p->out, p->priv, p->pub);
+}
+
+static void do_x25519_public(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	x25519_public_from_private(p->out, p->priv);
+}
+
+static void do_random24(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	crypto_random(p->out, COOKIE_NONCE_LEN);
+}
+
+static void do_nonce24(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	crypto_nonce(p->out, COOKIE_NONCE_LEN);
+}
+
+static void do_xchacha_cookie(void *ctx)
+{
+	struct primitive_input *p = ctx;
+
+	xchacha20poly1305_encrypt(p->out + 24, p->out + 24, COOKIE_LEN, p->msg,
+				  MAC_LEN, p->msg + 32, p->key);
+}
+
+static int bench_primitives(void)
+{
+	static struct primitive_input p;
+	static const struct {
+		const char *name;
+		void (*fn)(void *);
+	} prims[] = {
+		{ "blake2s_mac1_ns", do_mac1 },
+		{ "hmac_blake2s_ns", do_hmac },
+		{ "x25519_ns", do_x25519 },
+		{ "x25519_public_ns", do_x25519_public },
+		{ "random_nonce24_ns", do_random24 },
+		{ "stream_nonce24_ns", do_nonce24 },
+		{ "xchacha20poly1305_cookie_ns", do_xchacha_cookie },
+	};
+
+	rng_fill(p.key, sizeof(p.key));
+	rng_fill(p.msg, sizeof(p.msg));
+	if (x25519_generate_private(p.priv) < 0 ||
+	    x25519_generate_private(p.out) < 0)
+		return -EIO;
+	x25519_public_from_private(p.pub, p.out);
+	for (size_t i = 0; i < sizeof(prims) / sizeof(prims[0]); i++)
+		printf("%s=%.0f\n", prims[i].name,
+		       ns_per_call(prims[i].fn, &p));
+	crypto_wipe(&p, sizeof(p));
 	return 0;
 }
 
@@ -329,6 +511,17 @@ static int print_conf(long npeers)
 	return 0;
 }
 
+static int bench_handshake_figures(void)
+{
+	int ret = bench_handshakes();
+
+	if (!ret)
+		ret = bench_admission();
+	if (!ret)
+		ret = bench_primitives();
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	long nprefix = 1000000;
@@ -338,13 +531,17 @@ int main(int argc, char **argv)
 		return 1;
 	if (argc == 3 && !strcmp(argv[1], "conf"))
 		return print_conf(atol(argv[2])) < 0;
-	if (argc > 2 || (argc == 2 && (nprefix = atol(argv[1])) < 1)) {
-		fprintf(stderr, "usage: %s [PREFIXES] | %s conf NPEERS\n",
-			argv[0], argv[0]);
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "handshake") &&
+			  (nprefix = atol(argv[1])) < 1)) {
+		fprintf(stderr,
+			"usage: %s [PREFIXES] | %s handshake | %s conf NPEERS\n",
+			argv[0], argv[0], argv[0]);
 		return 2;
 	}
+	if (argc == 2 && !strcmp(argv[1], "handshake"))
+		return bench_handshake_figures() < 0;
 	ret = bench_allowedips(nprefix);
 	if (!ret)
-		ret = bench_handshakes();
+		ret = bench_handshake_figures();
 	return ret < 0;
 }

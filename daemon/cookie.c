@@ -96,52 +96,59 @@ static void make_cookie(struct cookie_checker *c, uint8_t cookie[static COOKIE_L
 	blake2s(cookie, COOKIE_LEN, c->secret, sizeof(c->secret), id, n);
 }
 
-enum cookie_mac_state cookie_checker_validate(struct cookie_checker *c,
-					      const uint8_t *msg, size_t len,
-					      const struct sockaddr *src,
-					      uint64_t now_ns)
+bool cookie_checker_check_mac1(const struct cookie_checker *c,
+			       const uint8_t *msg, size_t len)
 {
-	const struct message_macs *macs = (const void *)(msg + mac1_offset(len));
-	uint8_t computed[MAC_LEN], cookie[COOKIE_LEN];
-	enum cookie_mac_state ret = INVALID_MAC;
+	const struct message_macs *macs;
+	uint8_t computed[MAC_LEN];
 
 	if (!c->has_identity || len < sizeof(*macs))
-		return INVALID_MAC;
+		return false;
+	macs = (const void *)(msg + mac1_offset(len));
 	blake2s(computed, MAC_LEN, c->mac1_key, sizeof(c->mac1_key), msg,
 		mac1_offset(len));
-	if (!crypto_equal(computed, macs->mac1, MAC_LEN))
-		goto out;
-	ret = VALID_MAC_BUT_NO_COOKIE;
-	make_cookie(c, cookie, src, now_ns);
-	blake2s(computed, MAC_LEN, cookie, sizeof(cookie), msg,
-		mac2_offset(len));
-	if (crypto_equal(computed, macs->mac2, MAC_LEN))
-		ret = VALID_MAC_WITH_COOKIE;
-out:
-	crypto_wipe(cookie, sizeof(cookie));
-	return ret;
+	return crypto_equal(computed, macs->mac1, MAC_LEN);
 }
 
-int cookie_checker_create_reply(struct cookie_checker *c,
+bool cookie_checker_check_mac2(struct cookie_checker *c, const uint8_t *msg,
+			       size_t len, const struct sockaddr *src,
+			       uint64_t now_ns, uint8_t cookie[static COOKIE_LEN])
+{
+	const struct message_macs *macs;
+	uint8_t computed[MAC_LEN];
+	bool ok;
+
+	memset(cookie, 0, COOKIE_LEN);
+	if (!c->has_identity || len < sizeof(*macs))
+		return false;
+	macs = (const void *)(msg + mac1_offset(len));
+	make_cookie(c, cookie, src, now_ns);
+	blake2s(computed, MAC_LEN, cookie, COOKIE_LEN, msg, mac2_offset(len));
+	ok = crypto_equal(computed, macs->mac2, MAC_LEN);
+	crypto_wipe(computed, sizeof(computed));
+	return ok;
+}
+
+int cookie_checker_create_reply(const struct cookie_checker *c,
 				struct message_handshake_cookie *dst,
 				const uint8_t *msg, size_t len,
 				uint32_t receiver_index,
-				const struct sockaddr *src, uint64_t now_ns)
+				const uint8_t cookie[static COOKIE_LEN])
 {
-	const struct message_macs *macs = (const void *)(msg + mac1_offset(len));
-	uint8_t cookie[COOKIE_LEN];
+	const struct message_macs *macs;
 	int ret;
 
+	if (!c->has_identity || len < sizeof(*macs))
+		return -EINVAL;
+	macs = (const void *)(msg + mac1_offset(len));
 	dst->header.type = htole32(MESSAGE_HANDSHAKE_COOKIE);
 	dst->receiver_index = receiver_index; /* already little-endian */
-	ret = crypto_random(dst->nonce, sizeof(dst->nonce));
+	ret = crypto_nonce(dst->nonce, sizeof(dst->nonce));
 	if (ret)
 		return ret;
-	make_cookie(c, cookie, src, now_ns);
 	xchacha20poly1305_encrypt(dst->encrypted_cookie, cookie, COOKIE_LEN,
 				  macs->mac1, MAC_LEN, dst->nonce,
 				  c->cookie_key);
-	crypto_wipe(cookie, sizeof(cookie));
 	return 0;
 }
 

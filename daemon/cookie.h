@@ -38,29 +38,36 @@ struct cookie_maker {
 	bool has_sent_mac1;
 };
 
-enum cookie_mac_state {
-	INVALID_MAC,
-	VALID_MAC_BUT_NO_COOKIE,
-	VALID_MAC_WITH_COOKIE,
-};
-
 /* public_key may be NULL to clear the identity. */
 void cookie_checker_init(struct cookie_checker *c, const uint8_t *public_key);
 void cookie_maker_init(struct cookie_maker *m,
 		       const uint8_t public_key[static NOISE_PUBLIC_KEY_LEN]);
 
-/* msg is a whole handshake message of len bytes whose last 32 bytes are
- * struct message_macs. src is the sender's address (for mac2's cookie). */
-enum cookie_mac_state cookie_checker_validate(struct cookie_checker *c,
-					      const uint8_t *msg, size_t len,
-					      const struct sockaddr *src,
-					      uint64_t now_ns);
-/* Writes a cookie reply to msg (sent from src) into dst. 0 or -errno. */
-int cookie_checker_create_reply(struct cookie_checker *c,
+/*
+ * The responder's checks, in the order of whitepaper 5.3: mac1 on every
+ * handshake message, mac2 only when the device is under load. msg is a
+ * whole handshake message of len bytes whose last 32 bytes are struct
+ * message_macs.
+ *
+ * check_mac1: one keyed BLAKE2s and no secret; while the device is not
+ * under load it is all a handshake message costs before the handshake.
+ */
+bool cookie_checker_check_mac1(const struct cookie_checker *c,
+			       const uint8_t *msg, size_t len);
+/* Under load: computes the cookie of src (the sender's address) into
+ * cookie and says whether msg's mac2 is valid under it. The same cookie
+ * goes into the reply when it is not, so a message costs one cookie. The
+ * caller wipes cookie. */
+bool cookie_checker_check_mac2(struct cookie_checker *c, const uint8_t *msg,
+			       size_t len, const struct sockaddr *src,
+			       uint64_t now_ns, uint8_t cookie[static COOKIE_LEN]);
+/* Writes into dst a cookie reply to msg carrying cookie, as computed by
+ * cookie_checker_check_mac2 for msg. 0 or -errno. */
+int cookie_checker_create_reply(const struct cookie_checker *c,
 				struct message_handshake_cookie *dst,
 				const uint8_t *msg, size_t len,
 				uint32_t receiver_index,
-				const struct sockaddr *src, uint64_t now_ns);
+				const uint8_t cookie[static COOKIE_LEN]);
 
 /* Stamps mac1, and mac2 when a fresh cookie is held, on msg of len. */
 void cookie_maker_add_macs(struct cookie_maker *m, uint8_t *msg, size_t len,

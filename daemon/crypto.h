@@ -44,10 +44,46 @@ int x25519_generate_private(uint8_t priv[static X25519_KEY_LEN]);
 void x25519_public_from_private(uint8_t pub[static X25519_KEY_LEN],
 				const uint8_t priv[static X25519_KEY_LEN]);
 /* out = DH(priv, pub). False if the result is all zero (low-order point)
- * or the library fails; out is then zeroed. */
+ * or the library fails; out is then zeroed. Costs two scalar
+ * multiplications: OpenSSL 3.0 computes the public key of priv too. */
 bool x25519(uint8_t out[static X25519_KEY_LEN],
 	    const uint8_t priv[static X25519_KEY_LEN],
 	    const uint8_t pub[static X25519_KEY_LEN]);
+
+/*
+ * A private key in libcrypto's form, for a key used more than once in one
+ * place (an ephemeral key: its public half, then DHs). Making it computes
+ * the public key, once; each DH is then one scalar multiplication.
+ * Owned by the caller; x25519_key_free wipes and frees it.
+ */
+struct x25519_key;
+/* NULL on failure (out of memory). */
+struct x25519_key *x25519_key_new(const uint8_t priv[static X25519_KEY_LEN]);
+void x25519_key_public(uint8_t pub[static X25519_KEY_LEN],
+		       const struct x25519_key *k);
+/* As x25519(). */
+bool x25519_key_dh(uint8_t out[static X25519_KEY_LEN],
+		   const struct x25519_key *k,
+		   const uint8_t pub[static X25519_KEY_LEN]);
+void x25519_key_free(struct x25519_key *k);
+
+/*
+ * The same for a long-lived private key (our static identity), kept by
+ * crypto.c: each thread keeps the libcrypto form of its last
+ * X25519_STATIC_SLOTS static keys, looked up by their bytes, so the
+ * public key is computed once per key and thread rather than once per DH.
+ * x25519_static() is x25519() for such a key; x25519_static_public() is
+ * x25519_public_from_private(). x25519_static_forget() drops (and wipes)
+ * priv from the calling thread's keys: for when the identity changes or
+ * goes. A thread's keys are freed when it exits.
+ */
+#define X25519_STATIC_SLOTS 4
+bool x25519_static(uint8_t out[static X25519_KEY_LEN],
+		   const uint8_t priv[static X25519_KEY_LEN],
+		   const uint8_t pub[static X25519_KEY_LEN]);
+void x25519_static_public(uint8_t pub[static X25519_KEY_LEN],
+			  const uint8_t priv[static X25519_KEY_LEN]);
+void x25519_static_forget(const uint8_t priv[static X25519_KEY_LEN]);
 
 /* AEAD. The 96-bit nonce is 32 zero bits followed by the little-endian
  * 64-bit counter, as WireGuard specifies. dst holds srclen + 16 bytes on
@@ -74,6 +110,11 @@ void hchacha20(uint8_t out[static 32], const uint8_t nonce[static 16],
 
 /* Cryptographically random bytes. 0 or -errno. */
 int crypto_random(void *buf, size_t len);
+/* Bytes for public nonces that must never repeat under a long-lived key
+ * (cookie replies): a per-thread ChaCha20 keystream keyed from
+ * crypto_random(), rekeyed every MiB and after fork. Unpredictable without
+ * that key, but not for keys or other secrets. 0 or -errno. */
+int crypto_nonce(void *buf, size_t len);
 /* Constant-time equality of two buffers of len bytes. */
 bool crypto_equal(const void *a, const void *b, size_t len);
 /* True if all len bytes are zero, in constant time. */

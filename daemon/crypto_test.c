@@ -32,6 +32,7 @@
 
 #define MAX_VECTOR 512
 #define BLAKE2S_BLOCK_LEN 64
+#define COOKIE_NONCE_TEST_LEN 24 /* a cookie reply's nonce */
 
 static int hex_value(char c)
 {
@@ -186,6 +187,27 @@ static void test_blake2s_short_keyed(void)
 	/* A one-byte key. */
 	blake2s(out, 16, (const uint8_t *)"k", 1, (const uint8_t *)"abc", 3);
 	CHECK(matches_hex(out, 16, "f335237426ff5582d0c607ef240684b5"));
+}
+
+/*
+ * Keyed BLAKE2s reuses one context per thread: a call must not depend on
+ * the key, output length or input of the one before it.
+ */
+static void test_blake2s_keyed_reuse(void)
+{
+	uint8_t key[BLAKE2S_KEY_MAX], in[116], out[BLAKE2S_HASH_LEN];
+	int i;
+
+	fill_sequence(key, sizeof(key), 0);
+	fill_sequence(in, sizeof(in), 0);
+	for (i = 0; i < 3; i++) {
+		blake2s(out, 16, key, sizeof(key), in, sizeof(in));
+		CHECK(matches_hex(out, 16, "072e94ffbfc684bd8ab2a1b9dade2fd5"));
+		blake2s(out, 16, (const uint8_t *)"k", 1,
+			(const uint8_t *)"abc", 3);
+		CHECK(matches_hex(out, 16, "f335237426ff5582d0c607ef240684b5"));
+		blake2s(out, sizeof(out), key, sizeof(key), in, 0);
+	}
 }
 
 /*
@@ -415,6 +437,119 @@ static void test_x25519_low_order(void)
 		CHECK(!x25519(out, priv, pub));
 		CHECK(crypto_is_zero(out, sizeof(out)));
 	}
+}
+
+/* RFC 7748 section 6.1 through the key forms: x25519_key (ephemeral) and
+ * x25519_static (a thread's cached static keys) give what x25519 gives. */
+static void test_x25519_key_forms(void)
+{
+	uint8_t a[X25519_KEY_LEN], b[X25519_KEY_LEN], pub[X25519_KEY_LEN];
+	uint8_t pub_b[X25519_KEY_LEN], out[X25519_KEY_LEN];
+	static const char shared[] = "4a5d9d5ba4ce2de1728e3bf480350f25"
+				     "e07e21c947d19e3376f09b3c1e161742";
+	struct x25519_key *k;
+
+	unhex(a, sizeof(a), "77076d0a7318a57d3c16c17251b26645"
+			    "df4c2f87ebc0992ab177fba51db92c2a");
+	unhex(b, sizeof(b), "5dab087e624a8a4b79e17f8b83800ee6"
+			    "6f3bb1292618b6fd1c2f8b27ff88e0eb");
+	x25519_public_from_private(pub_b, b);
+
+	k = x25519_key_new(a);
+	CHECK(k != NULL);
+	if (k) {
+		x25519_key_public(pub, k);
+		CHECK(matches_hex(pub, sizeof(pub),
+				  "8520f0098930a754748b7ddcb43ef75a"
+				  "0dbf3a0d26381af4eba4a98eaa9b4e6a"));
+		/* Twice: a key serves more than one DH. */
+		CHECK(x25519_key_dh(out, k, pub_b));
+		CHECK(matches_hex(out, sizeof(out), shared));
+		CHECK(x25519_key_dh(out, k, pub_b));
+		CHECK(matches_hex(out, sizeof(out), shared));
+		x25519_key_free(k);
+	}
+	x25519_key_free(NULL);
+
+	x25519_static_public(pub, a);
+	CHECK(matches_hex(pub, sizeof(pub),
+			  "8520f0098930a754748b7ddcb43ef75a"
+			  "0dbf3a0d26381af4eba4a98eaa9b4e6a"));
+	CHECK(x25519_static(out, a, pub_b));
+	CHECK(matches_hex(out, sizeof(out), shared));
+	/* Forgotten, then needed again: made afresh, same result. */
+	x25519_static_forget(a);
+	x25519_static_forget(a);
+	CHECK(x25519_static(out, a, pub_b));
+	CHECK(matches_hex(out, sizeof(out), shared));
+	x25519_static_forget(a);
+}
+
+/* More static keys than slots, used in turns (slots are reused), each DH
+ * checked against x25519; and a low-order point through a cached key. */
+static void test_x25519_static_slots(void)
+{
+	enum { NKEYS = X25519_STATIC_SLOTS + 2 };
+	uint8_t priv[NKEYS][X25519_KEY_LEN], peer[X25519_KEY_LEN];
+	uint8_t pub[X25519_KEY_LEN], want[X25519_KEY_LEN], out[X25519_KEY_LEN];
+	unsigned long wrong = 0;
+	int i, round;
+
+	CHECK_EQ(x25519_generate_private(peer), 0);
+	x25519_public_from_private(pub, peer);
+	for (i = 0; i < NKEYS; i++)
+		CHECK_EQ(x25519_generate_private(priv[i]), 0);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < NKEYS; i++) {
+			uint8_t spub[X25519_KEY_LEN], rpub[X25519_KEY_LEN];
+
+			wrong += !x25519(want, priv[i], pub);
+			wrong += !x25519_static(out, priv[i], pub);
+			wrong += !!memcmp(out, want, sizeof(out));
+			x25519_static_public(spub, priv[i]);
+			x25519_public_from_private(rpub, priv[i]);
+			wrong += !!memcmp(spub, rpub, sizeof(spub));
+		}
+	}
+	CHECK_EQ(wrong, 0);
+	memset(pub, 0, sizeof(pub));
+	memset(out, 0xa5, sizeof(out));
+	CHECK(!x25519_static(out, priv[0], pub));
+	CHECK(crypto_is_zero(out, sizeof(out)));
+	for (i = 0; i < NKEYS; i++)
+		x25519_static_forget(priv[i]);
+}
+
+struct static_thread {
+	uint8_t priv[X25519_KEY_LEN], pub[X25519_KEY_LEN];
+	uint8_t want[X25519_KEY_LEN], got[X25519_KEY_LEN];
+	pthread_t thread;
+};
+
+/* A thread's static keys are its own, and freed when it exits (valgrind
+ * would report them otherwise). */
+static void *static_thread_main(void *arg)
+{
+	struct static_thread *t = arg;
+
+	x25519_static(t->got, t->priv, t->pub);
+	return NULL;
+}
+
+static void test_x25519_static_threads(void)
+{
+	struct static_thread t;
+
+	CHECK_EQ(x25519_generate_private(t.priv), 0);
+	CHECK_EQ(x25519_generate_private(t.want), 0);
+	x25519_public_from_private(t.pub, t.want);
+	CHECK(x25519(t.want, t.priv, t.pub));
+	CHECK(x25519_static(t.got, t.priv, t.pub)); /* cached here too */
+	memset(t.got, 0, sizeof(t.got));
+	CHECK_EQ(pthread_create(&t.thread, NULL, static_thread_main, &t), 0);
+	CHECK_EQ(pthread_join(t.thread, NULL), 0);
+	CHECK(!memcmp(t.got, t.want, sizeof(t.got)));
+	x25519_static_forget(t.priv);
 }
 
 static void test_x25519_generate(void)
@@ -793,6 +928,99 @@ static void test_helpers(void)
 	CHECK_EQ(crypto_random(a, 0), 0);
 }
 
+/* ---- nonces ------------------------------------------------------------ */
+
+#define NONCES (100 * 1000) /* > 2 MiB of keystream: crosses rekeys */
+
+static int cmp_nonce(const void *a, const void *b)
+{
+	return memcmp(a, b, COOKIE_NONCE_TEST_LEN);
+}
+
+/* Many nonces, over many refills and two rekeys: none repeats, and their
+ * bits are about half ones (a stream stuck on zeros or on one block fails). */
+static void test_nonce_unique(void)
+{
+	uint8_t (*n)[COOKIE_NONCE_TEST_LEN] = malloc(NONCES * sizeof(*n));
+	unsigned long ones = 0, repeats = 0, errors = 0;
+	size_t i;
+
+	CHECK(n != NULL);
+	if (!n)
+		return;
+	for (i = 0; i < NONCES; i++)
+		errors += crypto_nonce(n[i], sizeof(n[i])) != 0;
+	CHECK_EQ(errors, 0);
+	for (i = 0; i < NONCES * sizeof(*n); i++)
+		ones += __builtin_popcount(((uint8_t *)n)[i]);
+	qsort(n, NONCES, sizeof(*n), cmp_nonce);
+	for (i = 1; i < NONCES; i++)
+		repeats += !memcmp(n[i - 1], n[i], sizeof(*n));
+	CHECK_EQ(repeats, 0);
+	/* 19.2 million bits: 50% +- 0.1% is about nine sigma. */
+	CHECK(ones > NONCES * sizeof(*n) * 8 * 0.499 &&
+	      ones < NONCES * sizeof(*n) * 8 * 0.501);
+	free(n);
+}
+
+/* Odd lengths across buffer boundaries, and zero. */
+static void test_nonce_lengths(void)
+{
+	uint8_t a[1000], b[1000];
+	size_t len;
+
+	for (len = 1; len < sizeof(a); len += 37) {
+		CHECK_EQ(crypto_nonce(a, len), 0);
+		CHECK_EQ(crypto_nonce(b, len), 0);
+		CHECK(len < 8 || memcmp(a, b, len));
+	}
+	CHECK_EQ(crypto_nonce(a, 0), 0);
+}
+
+/* A child after fork() must not hand out what the parent hands out next. */
+static void test_nonce_fork(void)
+{
+	uint8_t parent[24], child[24] = { 0 };
+	int fds[2], status;
+	pid_t pid;
+
+	CHECK_EQ(crypto_nonce(parent, sizeof(parent)), 0); /* stream keyed */
+	CHECK_EQ(pipe(fds), 0);
+	pid = fork();
+	if (pid == 0) {
+		int ok = crypto_nonce(child, sizeof(child)) == 0 &&
+			 write(fds[1], child, sizeof(child)) ==
+				 (ssize_t)sizeof(child);
+		_exit(ok ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	close(fds[1]);
+	CHECK_EQ(read(fds[0], child, sizeof(child)), (ssize_t)sizeof(child));
+	close(fds[0]);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(crypto_nonce(parent, sizeof(parent)), 0);
+	CHECK(memcmp(parent, child, sizeof(parent)));
+}
+
+static void *nonce_thread_main(void *arg)
+{
+	crypto_nonce(arg, 24);
+	return NULL;
+}
+
+/* Each thread has its own stream, keyed on its own. */
+static void test_nonce_threads(void)
+{
+	uint8_t a[24], b[24];
+	pthread_t t;
+
+	CHECK_EQ(crypto_nonce(a, sizeof(a)), 0);
+	CHECK_EQ(pthread_create(&t, NULL, nonce_thread_main, b), 0);
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	CHECK(memcmp(a, b, sizeof(a)));
+}
+
 int main(void)
 {
 	CHECK_EQ(crypto_init(), 0);
@@ -801,6 +1029,7 @@ int main(void)
 	test_blake2s_rfc7693();
 	test_blake2s_kat();
 	test_blake2s_short_keyed();
+	test_blake2s_keyed_reuse();
 	test_blake2s_2();
 	test_blake2s_unkeyed_short_aborts();
 	test_hmac_blake2s();
@@ -810,6 +1039,9 @@ int main(void)
 	test_x25519_dh();
 	test_x25519_low_order();
 	test_x25519_generate();
+	test_x25519_key_forms();
+	test_x25519_static_slots();
+	test_x25519_static_threads();
 
 	test_aead_rfc8439_a5();
 	test_aead_against_evp();
@@ -821,5 +1053,9 @@ int main(void)
 	test_xchacha20poly1305();
 
 	test_helpers();
+	test_nonce_unique();
+	test_nonce_lengths();
+	test_nonce_fork();
+	test_nonce_threads();
 	return test_finish("crypto");
 }

@@ -152,6 +152,8 @@ void device_close(struct device *dev)
 	close_fd(&dev->udp6_fd);
 	close_fd(&dev->tun_fd);
 	close_fd(&dev->epoll_fd);
+	/* Drops the cached libcrypto form of the static key too. */
+	noise_local_set_private(&dev->local, NULL);
 	crypto_wipe(&dev->local, sizeof(dev->local));
 	crypto_wipe(&dev->cookie_checker, sizeof(dev->cookie_checker));
 	dev->state = DEVICE_CLOSED;

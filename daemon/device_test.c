@@ -396,6 +396,52 @@ static void test_offloads(unsigned nthreads)
 	device_close(&D.dev);
 }
 
+/*
+ * handshake_admitted (whitepaper 5.3) between two fresh devices: while D
+ * is not under load C's initiation (mac2 zero: C holds no cookie) is
+ * answered, and D never even draws its cookie secret; under load the same
+ * gets a cookie reply instead, which C takes, and C's retry carries a
+ * mac2 D accepts.
+ */
+static void test_cookie_under_load(void)
+{
+	struct node C, D;
+	uint64_t no_cookie;
+
+	node_init(&C, "lwdtc0", false);
+	node_init(&D, "lwdtd0", false);
+	connect_nodes(&C, &D);
+
+	/* Not under load: mac2 is not looked at. */
+	send_handshake_initiation(C.peer, false);
+	pump_pair(&C, &D);
+	CHECK(C.peer->keypairs.current != NULL);
+	CHECK_EQ(D.dev.drops[DROP_UNDER_LOAD_NO_COOKIE], 0);
+	CHECK(!D.dev.cookie_checker.has_secret);
+
+	/* Under load: a cookie reply, then a retry with mac2. */
+	advance((REKEY_TIMEOUT + 1) * NS_PER_SEC);
+	D.dev.under_load_until_ns = fake_mono + 60 * NS_PER_SEC;
+	no_cookie = D.dev.drops[DROP_UNDER_LOAD_NO_COOKIE];
+	peer_clear_keypairs(C.peer);
+	send_handshake_initiation(C.peer, false);
+	receive_packets_from_udp(&D.dev, D.dev.udp4_fd);
+	CHECK_EQ(D.dev.drops[DROP_UNDER_LOAD_NO_COOKIE], no_cookie + 1);
+	CHECK(D.dev.cookie_checker.has_secret);
+	receive_packets_from_udp(&C.dev, C.dev.udp4_fd);
+	CHECK(C.peer->cookie_maker.has_cookie);
+	CHECK_EQ(C.dev.drops[DROP_BAD_COOKIE], 0);
+	advance((REKEY_TIMEOUT + 1) * NS_PER_SEC);
+	send_handshake_initiation(C.peer, true);
+	pump_pair(&C, &D);
+	CHECK_EQ(D.dev.drops[DROP_UNDER_LOAD_NO_COOKIE], no_cookie + 1);
+	CHECK(C.peer->keypairs.current != NULL);
+	close(C.tun_peer);
+	close(D.tun_peer);
+	device_close(&C.dev);
+	device_close(&D.dev);
+}
+
 int main(void)
 {
 	if (crypto_init() < 0)
@@ -419,5 +465,6 @@ int main(void)
 	device_close(&B.dev);
 	test_offloads(1);
 	test_offloads(3);
+	test_cookie_under_load();
 	return test_finish("device");
 }

@@ -98,19 +98,36 @@ static void mix_key(uint8_t chaining_key[static NOISE_HASH_LEN],
 	kdf(chaining_key, NULL, NULL, chaining_key, input, len);
 }
 
-/* (C, k) = KDF2(C, DH(priv, pub)). False on a low-order point. */
+/* (C, k) = KDF2(C, dh) for dh just computed by one of the x25519 calls,
+ * which said dh_ok; dh is wiped. False on a low-order point. */
 static bool mix_dh(uint8_t chaining_key[static NOISE_HASH_LEN],
 		   uint8_t key[static NOISE_SYMMETRIC_KEY_LEN],
-		   const uint8_t priv[static NOISE_PUBLIC_KEY_LEN],
-		   const uint8_t pub[static NOISE_PUBLIC_KEY_LEN])
+		   uint8_t dh[static NOISE_PUBLIC_KEY_LEN], bool dh_ok)
 {
-	uint8_t dh[NOISE_PUBLIC_KEY_LEN];
-	bool ok = x25519(dh, priv, pub);
+	if (dh_ok)
+		kdf(chaining_key, key, NULL, chaining_key, dh,
+		    NOISE_PUBLIC_KEY_LEN);
+	crypto_wipe(dh, NOISE_PUBLIC_KEY_LEN);
+	return dh_ok;
+}
 
-	if (ok)
-		kdf(chaining_key, key, NULL, chaining_key, dh, sizeof(dh));
-	crypto_wipe(dh, sizeof(dh));
-	return ok;
+/* A fresh ephemeral key: its bytes in priv, its public half in pub, and
+ * its libcrypto form returned for the DHs that follow, so that the public
+ * key is computed once. NULL on failure (priv is then wiped). */
+static struct x25519_key *ephemeral_generate(
+	uint8_t priv[static NOISE_PUBLIC_KEY_LEN],
+	uint8_t pub[static NOISE_PUBLIC_KEY_LEN])
+{
+	struct x25519_key *e = NULL;
+
+	if (x25519_generate_private(priv) == 0)
+		e = x25519_key_new(priv);
+	if (!e) {
+		crypto_wipe(priv, NOISE_PUBLIC_KEY_LEN);
+		return NULL;
+	}
+	x25519_key_public(pub, e);
+	return e;
 }
 
 /* Same with the precomputed static-static DH. */
@@ -189,11 +206,17 @@ void noise_local_set_private(struct noise_local *local,
 			     const uint8_t *private_key)
 {
 	if (!private_key || crypto_is_zero(private_key, NOISE_PUBLIC_KEY_LEN)) {
+		if (local->has_identity)
+			x25519_static_forget(local->static_private);
 		crypto_wipe(local, sizeof(*local));
 		return;
 	}
+	if (local->has_identity &&
+	    !crypto_equal(local->static_private, private_key,
+			  NOISE_PUBLIC_KEY_LEN))
+		x25519_static_forget(local->static_private);
 	memcpy(local->static_private, private_key, NOISE_PUBLIC_KEY_LEN);
-	x25519_public_from_private(local->static_public, local->static_private);
+	x25519_static_public(local->static_public, local->static_private);
 	local->has_identity = true;
 }
 
@@ -202,8 +225,8 @@ void noise_handshake_precompute(struct noise_handshake *hs,
 {
 	hs->has_valid_static_static =
 		local->has_identity &&
-		x25519(hs->precomputed_static_static, local->static_private,
-		       hs->remote_static);
+		x25519_static(hs->precomputed_static_static,
+			      local->static_private, hs->remote_static);
 }
 
 void noise_handshake_init(struct noise_handshake *hs,
@@ -237,7 +260,9 @@ int noise_handshake_create_initiation(struct message_handshake_initiation *dst,
 				      uint64_t now_wall_ns)
 {
 	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
+	uint8_t dh[NOISE_PUBLIC_KEY_LEN];
 	uint8_t timestamp[NOISE_TIMESTAMP_LEN];
+	struct x25519_key *e = NULL;
 	int ret = -EINVAL;
 
 	if (!local->has_identity || !hs->has_valid_static_static)
@@ -246,17 +271,17 @@ int noise_handshake_create_initiation(struct message_handshake_initiation *dst,
 	handshake_start(hs->chaining_key, hs->hash, hs->remote_static);
 
 	/* e */
-	if (x25519_generate_private(hs->ephemeral_private) < 0)
+	e = ephemeral_generate(hs->ephemeral_private,
+			       dst->unencrypted_ephemeral);
+	if (!e)
 		goto out;
-	x25519_public_from_private(dst->unencrypted_ephemeral,
-				   hs->ephemeral_private);
 	mix_key(hs->chaining_key, dst->unencrypted_ephemeral,
 		NOISE_PUBLIC_KEY_LEN);
 	mix_hash(hs->hash, dst->unencrypted_ephemeral, NOISE_PUBLIC_KEY_LEN);
 
 	/* es */
-	if (!mix_dh(hs->chaining_key, key, hs->ephemeral_private,
-		    hs->remote_static))
+	if (!mix_dh(hs->chaining_key, key, dh,
+		    x25519_key_dh(dh, e, hs->remote_static)))
 		goto out;
 
 	/* s */
@@ -279,7 +304,9 @@ int noise_handshake_create_initiation(struct message_handshake_initiation *dst,
 out:
 	if (ret)
 		noise_handshake_clear(hs);
+	x25519_key_free(e);
 	crypto_wipe(key, sizeof(key));
+	crypto_wipe(dh, sizeof(dh));
 	return ret;
 }
 
@@ -297,6 +324,7 @@ enum noise_result noise_handshake_consume_initiation(
 {
 	uint8_t chaining_key[NOISE_HASH_LEN], hash[NOISE_HASH_LEN];
 	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
+	uint8_t dh[NOISE_PUBLIC_KEY_LEN];
 	uint8_t s[NOISE_PUBLIC_KEY_LEN];
 	uint8_t t[NOISE_TIMESTAMP_LEN];
 	struct noise_handshake *hs = NULL;
@@ -313,8 +341,9 @@ enum noise_result noise_handshake_consume_initiation(
 	mix_hash(hash, src->unencrypted_ephemeral, NOISE_PUBLIC_KEY_LEN);
 
 	/* es */
-	if (!mix_dh(chaining_key, key, local->static_private,
-		    src->unencrypted_ephemeral))
+	if (!mix_dh(chaining_key, key, dh,
+		    x25519_static(dh, local->static_private,
+				  src->unencrypted_ephemeral)))
 		goto out;
 
 	/* s */
@@ -362,6 +391,7 @@ enum noise_result noise_handshake_consume_initiation(
 	ret = NOISE_OK;
 out:
 	crypto_wipe(key, sizeof(key));
+	crypto_wipe(dh, sizeof(dh));
 	crypto_wipe(chaining_key, sizeof(chaining_key));
 	crypto_wipe(hash, sizeof(hash));
 	crypto_wipe(s, sizeof(s));
@@ -376,6 +406,7 @@ int noise_handshake_create_response(struct message_handshake_response *dst,
 {
 	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
 	uint8_t dh[NOISE_PUBLIC_KEY_LEN];
+	struct x25519_key *e = NULL;
 	int ret = -EINVAL;
 
 	if (hs->state != HANDSHAKE_CONSUMED_INITIATION)
@@ -384,21 +415,21 @@ int noise_handshake_create_response(struct message_handshake_response *dst,
 	dst->receiver_index = htole32(hs->remote_index);
 
 	/* e */
-	if (x25519_generate_private(hs->ephemeral_private) < 0)
+	e = ephemeral_generate(hs->ephemeral_private,
+			       dst->unencrypted_ephemeral);
+	if (!e)
 		goto out;
-	x25519_public_from_private(dst->unencrypted_ephemeral,
-				   hs->ephemeral_private);
 	mix_key(hs->chaining_key, dst->unencrypted_ephemeral,
 		NOISE_PUBLIC_KEY_LEN);
 	mix_hash(hs->hash, dst->unencrypted_ephemeral, NOISE_PUBLIC_KEY_LEN);
 
 	/* ee */
-	if (!x25519(dh, hs->ephemeral_private, hs->remote_ephemeral))
+	if (!x25519_key_dh(dh, e, hs->remote_ephemeral))
 		goto out;
 	mix_key(hs->chaining_key, dh, sizeof(dh));
 
 	/* se */
-	if (!x25519(dh, hs->ephemeral_private, hs->remote_static))
+	if (!x25519_key_dh(dh, e, hs->remote_static))
 		goto out;
 	mix_key(hs->chaining_key, dh, sizeof(dh));
 
@@ -416,6 +447,7 @@ int noise_handshake_create_response(struct message_handshake_response *dst,
 out:
 	if (ret)
 		noise_handshake_clear(hs);
+	x25519_key_free(e);
 	crypto_wipe(key, sizeof(key));
 	crypto_wipe(dh, sizeof(dh));
 	return ret;
@@ -451,7 +483,8 @@ enum noise_result noise_handshake_consume_response(
 	mix_key(chaining_key, dh, sizeof(dh));
 
 	/* se */
-	if (!x25519(dh, local->static_private, src->unencrypted_ephemeral))
+	if (!x25519_static(dh, local->static_private,
+			   src->unencrypted_ephemeral))
 		goto out;
 	mix_key(chaining_key, dh, sizeof(dh));
 

@@ -58,16 +58,14 @@ static void test_full_handshake_and_data(void)
 	struct message_handshake_response resp;
 	struct noise_handshake *found;
 	struct noise_keypair *ka, *kb;
-	struct sockaddr_in src = { .sin_family = AF_INET, .sin_port = htons(9) };
 	uint8_t plain[64] = "hello through the tunnel", ct[80], out[64];
 
 	CHECK_EQ(noise_handshake_create_initiation(&init, &A.hs, &A.local, 0x11,
 						   wall), 0);
 	CHECK_EQ(A.hs.state, HANDSHAKE_CREATED_INITIATION);
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&init, sizeof(init), mono);
-	CHECK_EQ(cookie_checker_validate(&B.checker, (uint8_t *)&init,
-					 sizeof(init), (void *)&src, mono),
-		 VALID_MAC_BUT_NO_COOKIE);
+	CHECK(cookie_checker_check_mac1(&B.checker, (uint8_t *)&init,
+					sizeof(init)));
 	CHECK_EQ(noise_handshake_consume_initiation(&init, &B.local,
 						    lookup_b_from_a, &B, mono,
 						    &found), NOISE_OK);
@@ -83,9 +81,8 @@ static void test_full_handshake_and_data(void)
 	CHECK_EQ(noise_handshake_create_response(&resp, &B.hs, &B.local, 0x22),
 		 0);
 	cookie_maker_add_macs(&B.maker, (uint8_t *)&resp, sizeof(resp), mono);
-	CHECK_EQ(cookie_checker_validate(&A.checker, (uint8_t *)&resp,
-					 sizeof(resp), (void *)&src, mono),
-		 VALID_MAC_BUT_NO_COOKIE);
+	CHECK(cookie_checker_check_mac1(&A.checker, (uint8_t *)&resp,
+					sizeof(resp)));
 	CHECK_EQ(noise_handshake_consume_response(&resp, &A.hs, &A.local),
 		 NOISE_OK);
 	ka = noise_handshake_begin_session(&A.hs, mono);
@@ -116,7 +113,6 @@ static void test_flipped_initiation(void)
 {
 	struct message_handshake_initiation init, bad;
 	struct noise_handshake *found, before;
-	struct sockaddr_in src = { .sin_family = AF_INET };
 	unsigned rejected = 0;
 
 	wall += 10 * NS_PER_SEC;
@@ -128,9 +124,8 @@ static void test_flipped_initiation(void)
 					 macs.mac2); i++) {
 		bad = init;
 		((uint8_t *)&bad)[i] ^= 0x01;
-		if (cookie_checker_validate(&B.checker, (uint8_t *)&bad,
-					    sizeof(bad), (void *)&src,
-					    mono) == INVALID_MAC) {
+		if (!cookie_checker_check_mac1(&B.checker, (uint8_t *)&bad,
+					       sizeof(bad))) {
 			rejected++;
 			/* Even without the mac check the core rejects it. */
 		}
@@ -235,36 +230,154 @@ static void test_cookie_reply(void)
 	struct sockaddr_in src = { .sin_family = AF_INET,
 				   .sin_port = htons(1234) };
 	struct sockaddr_in other = src;
+	uint8_t cookie[COOKIE_LEN], again[COOKIE_LEN];
 
 	inet_pton(AF_INET, "192.0.2.1", &src.sin_addr);
 	inet_pton(AF_INET, "192.0.2.2", &other.sin_addr);
 	wall += NS_PER_SEC;
 	noise_handshake_create_initiation(&init, &A.hs, &A.local, 9, wall);
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&init, sizeof(init), mono);
+	/* No cookie held yet: mac2 is zero and invalid, and the cookie
+	 * computed for the check is the one the reply carries. */
+	CHECK(!cookie_checker_check_mac2(&B.checker, (uint8_t *)&init,
+					 sizeof(init), (void *)&src, mono,
+					 cookie));
+	CHECK(!crypto_is_zero(cookie, sizeof(cookie)));
 	CHECK_EQ(cookie_checker_create_reply(&B.checker, &reply,
 					     (uint8_t *)&init, sizeof(init),
-					     init.sender_index, (void *)&src,
-					     mono), 0);
+					     init.sender_index, cookie), 0);
+	CHECK_EQ(reply.header.type, htole32(MESSAGE_HANDSHAKE_COOKIE));
 	CHECK_EQ(le32toh(reply.receiver_index), 9);
 	bad = reply;
 	bad.encrypted_cookie[3] ^= 1;
 	CHECK(cookie_maker_consume_reply(&A.maker, &bad, mono) < 0);
+	bad = reply;
+	bad.nonce[23] ^= 1;
+	CHECK(cookie_maker_consume_reply(&A.maker, &bad, mono) < 0);
 	CHECK_EQ(cookie_maker_consume_reply(&A.maker, &reply, mono), 0);
+	CHECK(!memcmp(A.maker.cookie, cookie, COOKIE_LEN));
 	/* A replayed reply is refused: it answers a mac1 already used. */
 	CHECK(cookie_maker_consume_reply(&A.maker, &reply, mono) < 0);
 
-	/* The resent initiation now carries a mac2 B accepts from src only. */
+	/* The resent initiation now carries a mac2 B accepts from src only,
+	 * and the cookie B computes for src is the same as before. */
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&init, sizeof(init), mono);
-	CHECK_EQ(cookie_checker_validate(&B.checker, (uint8_t *)&init,
-					 sizeof(init), (void *)&src, mono),
-		 VALID_MAC_WITH_COOKIE);
-	CHECK_EQ(cookie_checker_validate(&B.checker, (uint8_t *)&init,
-					 sizeof(init), (void *)&other, mono),
-		 VALID_MAC_BUT_NO_COOKIE);
+	CHECK(cookie_checker_check_mac1(&B.checker, (uint8_t *)&init,
+					sizeof(init)));
+	CHECK(cookie_checker_check_mac2(&B.checker, (uint8_t *)&init,
+					sizeof(init), (void *)&src, mono,
+					again));
+	CHECK(!memcmp(again, cookie, COOKIE_LEN));
+	CHECK(!cookie_checker_check_mac2(&B.checker, (uint8_t *)&init,
+					 sizeof(init), (void *)&other, mono,
+					 again));
+	CHECK(memcmp(again, cookie, COOKIE_LEN));
 	/* After COOKIE_REFRESH_TIME the maker stops using it. */
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&init, sizeof(init),
 			      mono + COOKIE_REFRESH_TIME * NS_PER_SEC);
 	CHECK(crypto_is_zero(init.macs.mac2, MAC_LEN));
+}
+
+/* Two replies to two initiations: distinct nonces, and each decrypts only
+ * for the initiation (mac1) it answers. */
+static void test_cookie_reply_nonces(void)
+{
+	struct message_handshake_initiation i1, i2;
+	struct message_handshake_cookie r1, r2;
+	struct sockaddr_in src = { .sin_family = AF_INET,
+				   .sin_port = htons(4321) };
+	uint8_t cookie[COOKIE_LEN];
+
+	wall += NS_PER_SEC;
+	noise_handshake_create_initiation(&i1, &A.hs, &A.local, 10, wall);
+	cookie_maker_add_macs(&A.maker, (uint8_t *)&i1, sizeof(i1), mono);
+	cookie_checker_check_mac2(&B.checker, (uint8_t *)&i1, sizeof(i1),
+				  (void *)&src, mono, cookie);
+	CHECK_EQ(cookie_checker_create_reply(&B.checker, &r1, (uint8_t *)&i1,
+					     sizeof(i1), i1.sender_index,
+					     cookie), 0);
+	CHECK_EQ(cookie_checker_create_reply(&B.checker, &r2, (uint8_t *)&i1,
+					     sizeof(i1), i1.sender_index,
+					     cookie), 0);
+	CHECK(memcmp(r1.nonce, r2.nonce, sizeof(r1.nonce)));
+	CHECK(memcmp(r1.encrypted_cookie, r2.encrypted_cookie,
+		     sizeof(r1.encrypted_cookie)));
+	wall += NS_PER_SEC;
+	noise_handshake_create_initiation(&i2, &A.hs, &A.local, 11, wall);
+	cookie_maker_add_macs(&A.maker, (uint8_t *)&i2, sizeof(i2), mono);
+	/* A's last mac1 is now i2's: replies to i1 no longer open. */
+	CHECK(cookie_maker_consume_reply(&A.maker, &r1, mono) < 0);
+	CHECK(cookie_maker_consume_reply(&A.maker, &r2, mono) < 0);
+	crypto_wipe(cookie, sizeof(cookie));
+}
+
+/* mac1 alone decides while not under load: it does not read mac2, and it
+ * neither makes a cookie nor draws the cookie secret R_m. */
+static void test_mac1_alone(void)
+{
+	struct cookie_checker fresh;
+	struct message_handshake_initiation init;
+
+	cookie_checker_init(&fresh, B.local.static_public);
+	wall += NS_PER_SEC;
+	noise_handshake_create_initiation(&init, &A.hs, &A.local, 12, wall);
+	cookie_maker_add_macs(&A.maker, (uint8_t *)&init, sizeof(init), mono);
+	memset(init.macs.mac2, 0xa5, MAC_LEN); /* garbage mac2 */
+	CHECK(cookie_checker_check_mac1(&fresh, (uint8_t *)&init,
+					sizeof(init)));
+	CHECK(!fresh.has_secret);
+	init.macs.mac1[0] ^= 1;
+	CHECK(!cookie_checker_check_mac1(&fresh, (uint8_t *)&init,
+					 sizeof(init)));
+	CHECK(!fresh.has_secret);
+	/* Without an identity, or too short, nothing is valid. */
+	cookie_checker_init(&fresh, NULL);
+	init.macs.mac1[0] ^= 1;
+	CHECK(!cookie_checker_check_mac1(&fresh, (uint8_t *)&init,
+					 sizeof(init)));
+	CHECK(!cookie_checker_check_mac1(&B.checker, (uint8_t *)&init,
+					 sizeof(struct message_macs) - 1));
+}
+
+/* Static DHs go through the thread's cached libcrypto key: the results
+ * must be those of a plain x25519() on the raw private key, before and
+ * after the identity changes, and a cleared identity computes nothing. */
+static void test_static_key_cache(void)
+{
+	struct noise_local l = { 0 };
+	struct noise_handshake hs;
+	uint8_t k1[32], k2[32], pub[32], want[32];
+
+	CHECK(x25519(want, A.local.static_private, B.local.static_public));
+	CHECK(!memcmp(A.hs.precomputed_static_static, want, 32));
+	CHECK(x25519(want, B.local.static_private, A.local.static_public));
+	CHECK(!memcmp(B.hs.precomputed_static_static, want, 32));
+
+	x25519_generate_private(k1);
+	x25519_generate_private(k2);
+	noise_local_set_private(&l, k1);
+	noise_local_set_private(&l, k1); /* the same again: kept */
+	x25519_public_from_private(pub, k1);
+	CHECK(!memcmp(l.static_public, pub, 32));
+	noise_handshake_init(&hs, &l, B.local.static_public, NULL);
+	CHECK(x25519(want, k1, B.local.static_public));
+	CHECK(hs.has_valid_static_static &&
+	      !memcmp(hs.precomputed_static_static, want, 32));
+
+	noise_local_set_private(&l, k2);
+	x25519_public_from_private(pub, k2);
+	CHECK(!memcmp(l.static_public, pub, 32));
+	noise_handshake_precompute(&hs, &l);
+	CHECK(x25519(want, k2, B.local.static_public));
+	CHECK(hs.has_valid_static_static &&
+	      !memcmp(hs.precomputed_static_static, want, 32));
+
+	noise_local_set_private(&l, NULL);
+	CHECK(!l.has_identity && crypto_is_zero(&l, sizeof(l)));
+	noise_handshake_precompute(&hs, &l);
+	CHECK(!hs.has_valid_static_static);
+	crypto_wipe(k1, sizeof(k1));
+	crypto_wipe(k2, sizeof(k2));
 }
 
 static struct noise_keypair *kp(bool initiator)
@@ -325,6 +438,9 @@ int main(void)
 	test_unknown_peer_and_low_order();
 	test_flood_protection();
 	test_cookie_reply();
+	test_cookie_reply_nonces();
+	test_mac1_alone();
+	test_static_key_cache();
 	test_keypair_slots();
 	test_tai64n();
 	return test_finish("noise");

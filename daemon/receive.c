@@ -54,31 +54,35 @@ static void update_endpoint(struct peer *peer, const struct sockaddr *src)
 	peer->has_endpoint = true;
 }
 
-/* mac1, then under load mac2 and the per-source limit. True to go on. */
+/* mac1, then under load mac2 and the per-source limit. True to go on.
+ * The cookie is computed only under load, once: for mac2 and the reply. */
 static bool handshake_admitted(struct device *dev, uint8_t *msg, size_t len,
 			       uint32_t sender_index_le,
 			       const struct sockaddr *src, uint64_t now)
 {
-	enum cookie_mac_state state;
 	struct message_handshake_cookie reply;
+	uint8_t cookie[COOKIE_LEN];
+	bool has_mac2;
 
-	state = cookie_checker_validate(&dev->cookie_checker, msg, len, src,
-					now);
-	if (state == INVALID_MAC) {
+	if (!cookie_checker_check_mac1(&dev->cookie_checker, msg, len)) {
 		device_count_drop(dev, DROP_INVALID_MAC);
 		return false;
 	}
 	if (!device_is_under_load(dev, now))
 		return true;
-	if (state != VALID_MAC_WITH_COOKIE) {
+	has_mac2 = cookie_checker_check_mac2(&dev->cookie_checker, msg, len,
+					     src, now, cookie);
+	if (!has_mac2) {
 		if (cookie_checker_create_reply(&dev->cookie_checker, &reply,
-						msg, len, sender_index_le, src,
-						now) == 0)
+						msg, len, sender_index_le,
+						cookie) == 0)
 			udp_send(dev->udp4_fd, dev->udp6_fd, src, &reply,
 				 sizeof(reply));
 		device_count_drop(dev, DROP_UNDER_LOAD_NO_COOKIE);
-		return false;
 	}
+	crypto_wipe(cookie, sizeof(cookie));
+	if (!has_mac2)
+		return false;
 	if (!ratelimiter_allow(&dev->ratelimiter, src, now)) {
 		device_count_drop(dev, DROP_RATELIMITED);
 		return false;
