@@ -120,6 +120,7 @@ OUTAGE_DERIVED=$(awk -v o="$OUTAGE_SECONDS" 'BEGIN { print (o <= 85 ? 5.333 : 20
 : "${NAT_BOUND:=8}"
 : "${NAT_MB:=8}"		# TCP through the new mapping, still lossy
 : "${NAT_XFER_BOUND:=60}"
+PORT_B_NAT=51831		# (e) B's port behind its NAT
 
 NC_PORT=5001
 L2EM=$E2E_TMP/l2em
@@ -452,6 +453,11 @@ table ip lwnatb {
 }
 EOC
 n B nft -f "$E2E_TMP/natb.nft" || fail "e: nft masquerade loaded in B"
+# A fresh local port for B, so that the conntrack entry of its flow is made
+# by B's first datagram and masqueraded (one made by a datagram from A,
+# say a keepalive arriving just after the table was loaded, would never
+# be, and removing the address would not drop it).
+n B wg set "$IFB" listen-port $PORT_B_NAT
 bg B "$E2E_TMP/ping-eb" ping -n -q -i 0.2 -w 120 $IN4_A
 pbid=$BG_PID
 check "e: A sees B through the first mapping ($OUT4_B:40000-40099) within ${NAT_BOUND}s" \
