@@ -628,7 +628,7 @@ check "many64: each of the $RL_MANY_N /64s got its own budget: fewest answers $R
 rl_check "many64: ... and none more than one budget: most $RL_HI <= $RL_MAX_ONE" \
 	within_one "${RL_HI:-}" 0 "$RL_MAX_ONE"
 rl_check "many64: $RL_MANY_N /64s together got > $((RL_MANY_N / 2)) x what one /64 got ($RL_RESP vs $one_resp)" \
-	test "${RL_RESP:-0}" -gt $((RL_MANY_N / 2 * one_resp))
+	test "${RL_RESP:-0}" -gt $((RL_MANY_N * one_resp / 2))
 figure many64_budget_max "$RL_MAX_ONE"
 check "daemon A still running after the rate-limit cases" daemon_alive "$IFA"
 check_eq "B's handshake unchanged by the rate-limit cases" "$hb" "$(hs_of "$IFA" "$PB")"
