@@ -46,12 +46,16 @@ e2e_init "$@"
 # Tolerance on RSS growth.  What lanwired allocates while running is bounded
 # by design (a packet pool of at most POOL_MAX_BUFS buffers, one keypair per
 # slot, a fixed handshake table), so after the warm-up its RSS moves only by
-# the pages malloc happens to touch or give back (measured: no change at all
-# from 5 s to 150 s at this traffic).  1024 KiB leaves room for that and for
-# the pool growing by a few hundred 2 KiB buffers on a burst, and still
-# catches a leak of 32 bytes per packet over 210 s (about 36,000 packets
-# each way at 2 Mbit/s) or of 4 bytes per packet over 1800 s, or of 64 KiB
-# per rekey over 1800 s (15 rekeys).
+# the pages malloc happens to touch or give back: measured, by 0 KiB over
+# 150 s and by 12 KiB over 1800 s (6384 -> 6396 KiB, 362 samples).  1024 KiB
+# leaves room for the pool growing by a few hundred 2 KiB buffers when a
+# stall on the busy machine queues packets, and still catches a steady
+# leak: A sends about 175 packets a second and receives about 50 (the TCP
+# acknowledgements, coalesced, and the echo replies), so between the
+# warm-up and the end of the 210-s run a leak of about 35 bytes per packet
+# sent or 120 per packet received passes 1 MiB, and over 1800 s one of 4 or
+# 12 bytes, or of 64 KiB per rekey (14 rekeys).  Checked: a lanwired that
+# leaks 512 bytes per data packet received fails it in 150 s (3088 KiB).
 : "${RSS_TOL_KIB:=1024}"
 REJECT_AFTER_TIME=180
 
@@ -86,7 +90,7 @@ rss_report()
 	figure "${label}_rss_growth_kib" "$growth"
 	if ((assert)); then
 		check "$label RSS sampled through the run ($n samples)" \
-			test "$n" -ge $((SOAK_SECONDS / RSS_EVERY * 9 / 10))
+			test "$n" -ge $((SOAK_SECONDS * 9 / 10 / RSS_EVERY))
 		check "$label RSS flat: last-quarter max - first after warm-up < $RSS_TOL_KIB KiB (got $growth)" \
 			test -n "$first" -a -n "$lastq" -a "$growth" -lt "$RSS_TOL_KIB"
 	fi
@@ -143,10 +147,13 @@ while pid_alive "$PING_PID"; do
 done
 wait "$PING_PID"
 say "$(cat "$E2E_TMP/ping.out")"
-read -r sent recv < <(awk '/packets transmitted/ { print $1, $4 }' "$E2E_TMP/ping.out")
+read -r sent recv ptime < <(awk '/packets transmitted/ { t = $0; sub(/.*time /, "", t); sub(/ms.*/, "", t); print $1, $4, int(t / 1000) }' "$E2E_TMP/ping.out")
 sent=${sent:-0}
 recv=${recv:-0}
-check "ping ran the whole time ($sent sent of $count)" test "$sent" -ge $((count * 99 / 100))
+# ping's interval drifts on a busy machine (0.205 s instead of 0.2 seen over
+# 1800 s), so it may reach its deadline a few percent short of its count.
+check "ping ran the whole time ($sent sent of $count in ${ptime:-?} s)" \
+	test "$sent" -ge $((count * 95 / 100)) -a "${ptime:-0}" -ge $((SOAK_SECONDS - 5))
 if ((sent > 0 && (sent - recv) * 100 < sent)); then
 	pass "ping loss < 1% ($((sent - recv)) of $sent lost)"
 else
