@@ -32,7 +32,25 @@
 #      showconf), the handshakes of B and C and the tunnel are unchanged;
 #   5. valid-mac1 initiations over IPv6 from fd99:1::/48 (a new /64 for
 #      almost every datagram) for $V6_SECONDS s: cookie replies, B's
-#      session unchanged, RSS bounded, A's CPU per initiation reported.
+#      session unchanged, RSS bounded, A's CPU per initiation reported;
+#   6. the per-source rate limit of handshakes under load (whitepaper 5.3:
+#      IPv6 sources counted per /64), through the running daemon, from
+#      addresses X really owns: each is a peer of A (its own key) and
+#      speaks from its own socket with hsflood -m mac2, which first gets a
+#      cookie reply, decrypts it, then sends genuine initiations carrying
+#      a valid mac1 AND mac2 ($RL_RATE/s in all, for $RL_SECONDS s) while
+#      a spoofed valid-mac1 flood keeps A under load.  Every initiation A
+#      lets through its limiter is answered with a handshake response,
+#      which hsflood counts.  From $RL_ONE_N addresses in ONE /64 the
+#      answers stay within one source's budget (RATELIMIT_BURST +
+#      RATELIMIT_PACKETS_PER_SECOND per second, daemon/ratelimit.h), as
+#      many as from a single address; from $RL_MANY_N addresses in as many
+#      /64s each address gets that budget.  wireguard-go as A is "under
+#      load" only while its handshake queue is an eighth full, which this
+#      load does not keep it, so it answers many initiations without
+#      cookie or limit (seen: 49 of 50 from each address of the one /64):
+#      there the checks on load and budgets are reported and skipped with
+#      an INFO line.
 # Every figure is printed as INFO and as a "flood.<figure>=<value>" line.
 #
 #	bash tests/e2e/flood.sh DAEMON_A DAEMON_B
@@ -47,6 +65,8 @@
 #  │  192.168.241.2/24 │  │                          192.168.243.1/24 │  │ lv<tag>xa 192.168.243.9/24 │
 #  └───────────────────┘  │ lv<tag>ac 192.168.242.1/24 fd00:3::1/64   │  │           fd00:3::9/64     │
 #                         └──────┬────────────────────────────────────┘  └────────────────────────────┘
+#   (6: X also owns fd99:2:0:1::1000-103f/64 and fd99:3:0:1..10::1, routed
+#    from A via fd00:3::9, each address one peer of A)
 #                         ┌──────┴─ lwt-<tag>-c (new peer) ─┐
 #                         │ lv<tag>ca 192.168.242.3/24      │
 #                         │ lw<tag>c 192.168.4.3/24         │
@@ -71,6 +91,12 @@ e2e_init "$@"
 				# varies (0.03..0.5) with what else the 2
 				# cores of our CI VM run
 : "${MIN_RATE_FRACTION:=0.9}"	# of FLOOD_RATE hsflood must reach
+: "${RL_SECONDS:=5}"		# 6: initiations with mac2, per case
+: "${RL_RATE:=640}"		# 6: of them per second, all sources together
+: "${RL_ONE_N:=64}"		# 6: addresses in the one /64
+: "${RL_MANY_N:=16}"		# 6: addresses each in its own /64
+: "${RL_LOAD_RATE:=5000}"	# 6: spoofed valid-mac1 initiations/s keeping A
+				# under load (> UNDER_LOAD_HANDSHAKES_PER_SECOND)
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 X_OUT4=192.168.243.9
@@ -81,6 +107,8 @@ A_COUT4=192.168.242.1
 C_OUT4=192.168.242.3
 SPOOF4=10.200.0.0/16
 SPOOF6=fd99:1::/48
+RL_ONE64=fd99:2:0:1		# 6: the /64 of RL_ONE_N addresses
+RL_MANY48=fd99:3		# 6: a /64 per address inside this /48
 IPERF_PORT=5201
 CLK_TCK=$(getconf CLK_TCK)
 A_IS_WGGO=0			# wireguard-go under test: see the header
@@ -483,3 +511,125 @@ else
 	check "A's peak memory at the end < baseline + $RSS_BOUND_MIB MiB" \
 		test $((hwm3 - rss0)) -lt $((RSS_BOUND_MIB * 1024))
 fi
+
+# ---------------------------------------------------------------- 6
+
+# The limiter's budget per source, from the daemon's own constants (the
+# same as wireguard-go's and the kernel's: 20/s, burst 5).
+RL_PPS=$(awk '$2 == "RATELIMIT_PACKETS_PER_SECOND" { print $3 }' "$ROOT/daemon/ratelimit.h")
+RL_BURST=$(awk '$2 == "RATELIMIT_BURST" { print $3 }' "$ROOT/daemon/ratelimit.h")
+
+# rl_sources NAME ADDR...: a peer of A for every address (fresh keys, no
+# allowed IPs), the address added to X's veth, and hsflood's source file
+# $E2E_TMP/NAME.src ("ADDRESS PRIVATE_KEY" lines, secret, never printed).
+rl_sources()
+{
+	local name=$1 a k i=0
+	shift
+	: >"$E2E_TMP/$name.src"
+	: >"$E2E_TMP/$name.peers"
+	for a; do
+		k=$(wg genkey)
+		printf '%s %s\n' "$a" "$k" >>"$E2E_TMP/$name.src"
+		printf '[Peer]\nPublicKey = %s\n\n' "$(wg pubkey <<<"$k")" >>"$E2E_TMP/$name.peers"
+		nq X ip -6 addr add "$a/128" dev "$VXA" nodad || return 1
+		i=$((i + 1))
+	done
+	info "$name: $i addresses on X's $VXA ($1 .. ${*: -1}), each a peer of A"
+	n A wg addconf "$IFA" "$E2E_TMP/$name.peers"
+}
+
+# hs_field FILE NAME: a field of hsflood -m mac2's closing line.
+hs_field() { sed -n "s/^hsflood: mode=mac2 .*\b$2=\([0-9.]*\).*/\1/p" "$1"; }
+
+# rl_case NAME: under a spoofed flood that keeps A under load, hsflood -m
+# mac2 from the sources of NAME; its output in $E2E_TMP/NAME.out.
+rl_case()
+{
+	local name=$1 out=$E2E_TMP/$1.out lpid
+	bg X "$E2E_TMP/$name-load.out" "$HSFLOOD" -m init -k "$PA" -s $SPOOF4 \
+		-r "$RL_LOAD_RATE" -d $((RL_SECONDS + 10)) $A_XOUT4 $PORT_A
+	lpid=$BG_PID
+	sleep 1.5	# A is under load after 512 of them in a second
+	T=$((RL_SECONDS + 20)) n X "$HSFLOOD" -m mac2 -k "$PA" -S "$E2E_TMP/$name.src" \
+		-r "$RL_RATE" -d "$RL_SECONDS" $A_XOUT6 $PORT_A >"$out" 2>&1
+	e2e_kill "$lpid"
+	info "$name: $(grep '^hsflood:' "$out")"
+	info "$name: handshake responses per address: $(awk '/^source / { sub("responses=", "", $4); printf "%s ", $4 }' "$out")"
+}
+
+# rl_check WHAT CMD...: check, except that with wireguard-go as A a failure
+# is reported as SKIP (see the header: its load detection differs).
+rl_check()
+{
+	local what=$1
+	shift
+	if ((A_IS_WGGO)) && ! "$@"; then
+		info "SKIP $what: wireguard-go as A is not kept under load here (see the header)"
+		return 0
+	fi
+	check "$what" "$@"
+}
+
+# rl_common NAME N: the checks every case shares; sets RL_RESP, RL_SECS,
+# RL_LO, RL_HI and RL_MAX_ONE (most answers one source may get).
+rl_common()
+{
+	local name=$1 nsrc=$2 out=$E2E_TMP/$1.out
+	RL_RESP=$(hs_field "$out" responses)
+	RL_SECS=$(hs_field "$out" seconds)
+	RL_LO=$(hs_field "$out" resp_min)
+	RL_HI=$(hs_field "$out" resp_max)
+	# The bucket holds RL_BURST and refills RL_PPS a second; over the
+	# RL_SECS s of sending, and up to 1 s more for A to drain its socket
+	# and hsflood to count late answers, no source can get more.
+	RL_MAX_ONE=$(calc %.0f "$RL_BURST + $RL_PPS * (${RL_SECS:-0} + 1)")
+	RL_MIN_ONE=$(calc %.0f "0.75 * $RL_PPS * ${RL_SECS:-0}")
+	check_eq "$name: every address got a cookie reply, and decrypted it" "$nsrc" "$(hs_field "$out" cookies)"
+	rl_check "$name: A was under load (no handshake response to an initiation without mac2, got $(hs_field "$out" early_responses))" \
+		test "$(hs_field "$out" early_responses)" = 0
+	check_eq "$name: A accepted every mac2 (no cookie reply to an initiation with one)" 0 "$(hs_field "$out" late_cookie_replies)"
+	check "$name: hsflood sent >= ${MIN_RATE_FRACTION} x $RL_RATE initiations/s with mac2 (got $(hs_field "$out" rate))" \
+		awk -v r="$(hs_field "$out" rate)" -v w="$RL_RATE" -v f="$MIN_RATE_FRACTION" 'BEGIN { exit !(r + 0 >= w * f) }'
+	figure "${name}_responses" "${RL_RESP:-0}"
+	figure "${name}_sent" "$(hs_field "$out" sent)"
+	figure "${name}_seconds" "${RL_SECS:-0}"
+	figure "${name}_resp_min" "${RL_LO:-0}"
+	figure "${name}_resp_max" "${RL_HI:-0}"
+}
+
+# Scenario: IPv6 sources under load are limited per /64.  First
+# RL_ONE_N addresses of one /64, then RL_MANY_N addresses in as many /64s,
+# each at over its budget; the handshake responses are what A admitted.
+section "per-source rate limit under load: $RL_ONE_N addresses in one /64, then $RL_MANY_N /64s"
+hb=$(hs_of "$IFA" "$PB")
+n A ip -6 route add $RL_ONE64::/64 via $X_OUT6
+n A ip -6 route add $RL_MANY48::/48 via $X_OUT6
+mapfile -t one < <(for ((i = 0; i < RL_ONE_N; i++)); do printf '%s::%x\n' $RL_ONE64 $((0x1000 + i)); done)
+mapfile -t many < <(for ((i = 1; i <= RL_MANY_N; i++)); do printf '%s:0:%x::1\n' $RL_MANY48 "$i"; done)
+rl_sources one64 "${one[@]}" || fail "6: addresses and peers for one /64"
+rl_sources many64 "${many[@]}" || fail "6: addresses and peers for many /64s"
+info "limiter: $RL_PPS initiations/s per source, burst $RL_BURST (daemon/ratelimit.h); IPv6 sources by /64"
+
+rl_case one64
+rl_common one64 "$RL_ONE_N"
+one_resp=${RL_RESP:-0}
+within_one() { awk -v r="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(r != "" && r >= lo && r <= hi) }'; }
+rl_check "one64: $RL_ONE_N addresses of one /64 got one source's budget: $one_resp answers <= $RL_BURST + $RL_PPS/s x (${RL_SECS}s + 1) = $RL_MAX_ONE" \
+	within_one "$one_resp" 0 "$RL_MAX_ONE"
+check "one64: ... and not less: $one_resp >= 0.75 x $RL_PPS/s x ${RL_SECS}s = $RL_MIN_ONE (the /64 is limited, not shut out)" \
+	within_one "$one_resp" "$RL_MIN_ONE" 1000000
+figure one64_budget_max "$RL_MAX_ONE"
+
+rl_case many64
+rl_common many64 "$RL_MANY_N"
+check "many64: each of the $RL_MANY_N /64s got its own budget: fewest answers $RL_LO >= $RL_MIN_ONE" \
+	within_one "${RL_LO:-}" "$RL_MIN_ONE" 1000000
+rl_check "many64: ... and none more than one budget: most $RL_HI <= $RL_MAX_ONE" \
+	within_one "${RL_HI:-}" 0 "$RL_MAX_ONE"
+rl_check "many64: $RL_MANY_N /64s together got > $((RL_MANY_N / 2)) x what one /64 got ($RL_RESP vs $one_resp)" \
+	test "${RL_RESP:-0}" -gt $((RL_MANY_N * one_resp / 2))
+figure many64_budget_max "$RL_MAX_ONE"
+check "daemon A still running after the rate-limit cases" daemon_alive "$IFA"
+check_eq "B's handshake unchanged by the rate-limit cases" "$hb" "$(hs_of "$IFA" "$PB")"
+check "ping A->B after the rate-limit cases" ping_ok A $IN4_B

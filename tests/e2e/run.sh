@@ -9,7 +9,8 @@
 # DAEMON_A / DAEMON_B may also come from the environment; DAEMON_B defaults
 # to DAEMON_A.  SCRIPT names (basic, tcp, ...) pick a subset.  SOAK=1 adds
 # soak.sh (about 4 minutes more).  Each script runs under timeout(1)
-# (E2E_SCRIPT_TIMEOUT, default 300 s, soak longer); a script that dies
+# (E2E_SCRIPT_TIMEOUT, default 300 s; soak SOAK_SECONDS + 150 s, netem
+# OUTAGE_SECONDS more); a script that dies
 # without its own summary line counts as one failure.  The last line is
 #
 #	e2e: N passed, N failed
@@ -51,6 +52,8 @@ for s in "${scripts[@]}"; do
 	fi
 	limit=$E2E_SCRIPT_TIMEOUT
 	[[ $s == soak ]] && limit=$((${SOAK_SECONDS:-210} + 150))
+	# netem waits through a whole outage (OUTAGE_SECONDS, default 60 s).
+	[[ $s == netem ]] && limit=$((E2E_SCRIPT_TIMEOUT + ${OUTAGE_SECONDS:-60}))
 	echo
 	echo "##### $s ($DAEMON_A <-> $DAEMON_B)"
 	t0=$(date +%s)
