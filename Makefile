@@ -58,7 +58,7 @@ else
 qecho =
 endif
 
-.PHONY: all deps unit tsan valgrind check e2e fuzz fuzz-build demo demo-tunnel lab bench \
+.PHONY: all deps unit tsan valgrind soak-long check e2e fuzz fuzz-build demo demo-tunnel lab bench \
 	clean
 
 all: $(BUILD)/lanwired $(BUILD)/lanwire
@@ -144,6 +144,12 @@ deps:
 
 unit: $(TEST_BINS)
 	@bash tests/run-unit.sh $(TEST_BINS)
+
+# The 30-minute soak of issue 5 (tests/e2e/soak.sh): lanwired as user nobody
+# against wireguard-go, about 15 rekeys, RSS checked flat.
+soak-long: deps all
+	@SOAK_SECONDS=1800 LANWIRE_USER=nobody bash tests/e2e/run.sh \
+		$(abspath $(BUILD))/lanwired $$(command -v wireguard-go || echo /usr/bin/wireguard-go) soak
 
 # The unit tests built with ThreadSanitizer (the crypto workers, and the
 # device tests that run them); a data race fails the run.

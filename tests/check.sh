@@ -73,8 +73,10 @@ step e2e-wggo-lanwired bash tests/e2e/run.sh "$WGGO" "$LW"
 LANWIRE_OFFLOAD=0 LANWIRE_THREADS=1 step e2e-nooffload-lanwired-wggo \
 	bash tests/e2e/run.sh "$LW" "$WGGO" basic tcp counters spoof badinput
 # Under attack and on bad links (issue 5): handshake floods from spoofed
-# sources, cheap drops, a lossy/reordering/duplicating path, an outage, a
-# hub restart; lanwired as the target, wireguard-go as its peer.
+# sources, the per-source limit (IPv6 per /64) through the running daemon,
+# cheap drops, a lossy/reordering/duplicating path, a 60 s outage, a NAT
+# mapping change on a lossy path, a hub restart; lanwired as the target,
+# wireguard-go as its peer.
 step e2e-adverse bash tests/e2e/run.sh "$LW" "$WGGO" flood netem
 if [ "${QUICK:-0}" != 1 ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
