@@ -12,6 +12,7 @@
 #define LW_DEVICE_H
 
 #include <net/if.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,6 +57,17 @@ struct peer;
  * for cookies (whitepaper 5.3); the state lasts UNDER_LOAD_HOLD_NS. */
 #define UNDER_LOAD_HANDSHAKES_PER_SECOND 512
 #define UNDER_LOAD_HOLD_NS 1000000000ULL
+
+/* Cookie replies queued during a receive round and sent together with
+ * sendmmsg at its end: under a handshake flood they are nearly all the
+ * loop sends, one syscall each otherwise. */
+#define COOKIE_REPLY_BATCH 64
+struct cookie_reply_queue {
+	bool batching; /* inside receive_packets_from_udp; else send at once */
+	unsigned n;
+	struct message_handshake_cookie msg[COOKIE_REPLY_BATCH];
+	struct sockaddr_in6 dst[COOKIE_REPLY_BATCH]; /* or a sockaddr_in */
+};
 
 /* A staged packet, from the pool. */
 struct pktbuf {
@@ -150,6 +162,8 @@ struct device {
 	 * them (after dropping privileges), so tests run single-threaded
 	 * unless they ask. */
 	struct workers workers;
+
+	struct cookie_reply_queue cookie_replies;
 
 	uint64_t drops[DROP_COUNT];
 };

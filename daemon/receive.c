@@ -54,6 +54,69 @@ static void update_endpoint(struct peer *peer, const struct sockaddr *src)
 	peer->has_endpoint = true;
 }
 
+static void flush_cookie_replies_of(struct device *dev, int family)
+{
+	struct cookie_reply_queue *q = &dev->cookie_replies;
+	struct mmsghdr msgs[COOKIE_REPLY_BATCH];
+	struct iovec iov[COOKIE_REPLY_BATCH];
+	int fd = family == AF_INET6 ? dev->udp6_fd : dev->udp4_fd;
+	unsigned m = 0, done = 0;
+
+	for (unsigned i = 0; i < q->n; i++) {
+		struct sockaddr *dst = (struct sockaddr *)&q->dst[i];
+
+		if (dst->sa_family != family)
+			continue;
+		iov[m].iov_base = &q->msg[i];
+		iov[m].iov_len = sizeof(q->msg[i]);
+		memset(&msgs[m], 0, sizeof(msgs[m]));
+		msgs[m].msg_hdr.msg_name = dst;
+		msgs[m].msg_hdr.msg_namelen = sockaddr_len(dst);
+		msgs[m].msg_hdr.msg_iov = &iov[m];
+		msgs[m].msg_hdr.msg_iovlen = 1;
+		m++;
+	}
+	while (fd >= 0 && done < m) {
+		int r = sendmmsg(fd, msgs + done, m - done, 0);
+
+		if (r <= 0)
+			break; /* UDP is lossy; an initiator retries */
+		done += (unsigned)r;
+	}
+}
+
+/* Sends the queued cookie replies, a sendmmsg per family. */
+static void flush_cookie_replies(struct device *dev)
+{
+	struct cookie_reply_queue *q = &dev->cookie_replies;
+
+	if (!q->n)
+		return;
+	flush_cookie_replies_of(dev, AF_INET);
+	flush_cookie_replies_of(dev, AF_INET6);
+	q->n = 0;
+}
+
+/* A cookie reply to src: queued during a receive round, else sent now. */
+static void send_cookie_reply(struct device *dev,
+			      const struct message_handshake_cookie *reply,
+			      const struct sockaddr *src)
+{
+	struct cookie_reply_queue *q = &dev->cookie_replies;
+
+	if (!q->batching) {
+		udp_send(dev->udp4_fd, dev->udp6_fd, src, reply,
+			 sizeof(*reply));
+		return;
+	}
+	if (q->n == COOKIE_REPLY_BATCH)
+		flush_cookie_replies(dev);
+	q->msg[q->n] = *reply;
+	memset(&q->dst[q->n], 0, sizeof(q->dst[q->n]));
+	memcpy(&q->dst[q->n], src, sockaddr_len(src));
+	q->n++;
+}
+
 /* mac1, then under load mac2 and the per-source limit. True to go on.
  * The cookie is computed only under load, once: for mac2 and the reply. */
 static bool handshake_admitted(struct device *dev, uint8_t *msg, size_t len,
@@ -76,8 +139,7 @@ static bool handshake_admitted(struct device *dev, uint8_t *msg, size_t len,
 		if (cookie_checker_create_reply(&dev->cookie_checker, &reply,
 						msg, len, sender_index_le,
 						cookie) == 0)
-			udp_send(dev->udp4_fd, dev->udp6_fd, src, &reply,
-				 sizeof(reply));
+			send_cookie_reply(dev, &reply, src);
 		device_count_drop(dev, DROP_UNDER_LOAD_NO_COOKIE);
 	}
 	crypto_wipe(cookie, sizeof(cookie));
@@ -516,6 +578,7 @@ void receive_packets_from_udp(struct device *dev, int fd)
 	/* static: 20 KiB; the loop finishes it before returning, so devices
 	 * sharing a process (the tests) never see each other's entries. */
 	static struct rx_batch b;
+	struct cookie_reply_queue *replies = &dev->cookie_replies;
 	struct mmsghdr msgs[DEVICE_BATCH];
 	struct iovec iov[DEVICE_BATCH];
 	struct sockaddr_in6 addrs[DEVICE_BATCH];
@@ -524,6 +587,7 @@ void receive_packets_from_udp(struct device *dev, int fd)
 		struct cmsghdr align;
 	} ctrl[DEVICE_BATCH];
 
+	replies->batching = true;
 	for (int round = 0; round < DEVICE_RX_ROUNDS; round++) {
 		int n;
 
@@ -554,10 +618,12 @@ void receive_packets_from_udp(struct device *dev, int fd)
 		}
 		/* The round's buffers are reused by the next one. */
 		rx_batch_finish(dev, &b);
+		flush_cookie_replies(dev);
 		/* GRO holds pointers into its own buffers only, but flush
 		 * per round so packets are not held back. */
 		device_flush_tun(dev);
 		if (n < DEVICE_BATCH)
 			break;
 	}
+	replies->batching = false;
 }
