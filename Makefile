@@ -116,7 +116,8 @@ FUZZ_SECONDS ?= 30
 # Link-time stand-ins (-Wl,--wrap=SYMBOL, defined as __wrap_SYMBOL in the
 # harness) for what must not reach the network or must be reproducible.
 FUZZ_WRAP_uapi_server := udp_open udp_set_fwmark udp_send sendmmsg
-FUZZ_WRAP_session := udp_send sendmmsg recvmmsg crypto_random
+FUZZ_WRAP_session := udp_send sendmmsg recvmmsg crypto_random x25519 \
+	x25519_public_from_private x25519_generate_private
 fuzz_comma := ,
 fuzz_wraps = $(foreach s,$(FUZZ_WRAP_$(1)),-Wl$(fuzz_comma)--wrap=$(s))
 
