@@ -58,8 +58,8 @@ else
 qecho =
 endif
 
-.PHONY: all deps unit tsan valgrind soak-long check e2e fuzz fuzz-build demo demo-tunnel lab bench \
-	clean
+.PHONY: all deps unit tsan valgrind soak-long check e2e fuzz fuzz-build \
+	fuzz-campaign demo demo-tunnel lab bench clean
 
 all: $(BUILD)/lanwired $(BUILD)/lanwire
 
@@ -108,28 +108,60 @@ $(MICROBENCH): $(BUILD)/bench/microbench.o $(BUILD)/liblw.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # libFuzzer targets: one per parser, built with clang into build-fuzz/.
+# Every target links the daemon's objects and, as an archive (only what
+# it uses), the planner's.
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-std=gnu11 -D_GNU_SOURCE -Idaemon -DLW_VERSION='"fuzz"'
+	-std=gnu11 -D_GNU_SOURCE -Idaemon -Iplanner -DLW_VERSION='"fuzz"'
 FUZZ_LIB_OBJS := $(patsubst %.c,build-fuzz/%.o,$(DAEMON_LIB))
-FUZZ_TARGETS := $(patsubst fuzz/%.c,build-fuzz/fuzz_%,$(wildcard fuzz/*.c))
+FUZZ_PLANNER_OBJS := $(patsubst %.c,build-fuzz/%.o,$(PLANNER_LIB))
+FUZZ_NAMES := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
+FUZZ_TARGETS := $(patsubst %,build-fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SECONDS ?= 30
+# Link-time stand-ins (-Wl,--wrap=SYMBOL, defined as __wrap_SYMBOL in the
+# harness) for what must not reach the network or must be reproducible.
+FUZZ_WRAP_uapi_server := udp_open udp_set_fwmark udp_send sendmmsg
+FUZZ_WRAP_session := udp_send sendmmsg recvmmsg crypto_random x25519 \
+	x25519_public_from_private x25519_generate_private
+fuzz_comma := ,
+fuzz_wraps = $(foreach s,$(FUZZ_WRAP_$(1)),-Wl$(fuzz_comma)--wrap=$(s))
 
 build-fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call qecho,FUZZCC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c -o $@ $<
 
-build-fuzz/fuzz_%: fuzz/%.c $(FUZZ_LIB_OBJS)
-	$(call qecho,FUZZLD,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ -lcrypto -lpthread
+build-fuzz/libplanner.a: $(FUZZ_PLANNER_OBJS)
+	$(call qecho,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
-# The description parser's target also needs the planner and its libraries.
-FUZZ_PLANNER_OBJS := $(patsubst %.c,build-fuzz/%.o,$(PLANNER_LIB))
-build-fuzz/fuzz_desc: fuzz/desc.c $(FUZZ_LIB_OBJS) $(FUZZ_PLANNER_OBJS)
+build-fuzz/fuzz_%: fuzz/%.c $(FUZZ_LIB_OBJS) build-fuzz/libplanner.a
 	$(call qecho,FUZZLD,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Iplanner -fsanitize=fuzzer -o $@ \
-		$(filter %.c %.o,$^) $(PLANNER_LDLIBS) -lcrypto -lpthread
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ \
+		$(call fuzz_wraps,$*) $(PLANNER_LDLIBS) -lcrypto -lpthread
+
+# The same targets for line coverage (tests/fuzz-campaign.sh): no
+# sanitizers, clang's source-based coverage, libFuzzer only as the driver
+# that replays a corpus.
+FUZZ_COV_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Idaemon -Iplanner \
+	-DLW_VERSION='"fuzz"' -fprofile-instr-generate -fcoverage-mapping
+FUZZ_COV_LIB_OBJS := $(patsubst %.c,build-fuzz/cov/%.o,$(DAEMON_LIB))
+FUZZ_COV_PLANNER_OBJS := $(patsubst %.c,build-fuzz/cov/%.o,$(PLANNER_LIB))
+FUZZ_COV_TARGETS := $(patsubst %,build-fuzz/cov/fuzz_%,$(FUZZ_NAMES))
+
+build-fuzz/cov/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call qecho,COVCC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) -MMD -MP -c -o $@ $<
+
+build-fuzz/cov/libplanner.a: $(FUZZ_COV_PLANNER_OBJS)
+	$(call qecho,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build-fuzz/cov/fuzz_%: fuzz/%.c $(FUZZ_COV_LIB_OBJS) build-fuzz/cov/libplanner.a
+	$(call qecho,COVLD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer -o $@ $^ \
+		$(call fuzz_wraps,$*) $(PLANNER_LDLIBS) -lcrypto -lpthread
 
 .SECONDARY:
 
@@ -138,6 +170,14 @@ fuzz-build: $(FUZZ_TARGETS)
 # Each target for FUZZ_SECONDS on a scratch copy of its committed corpus.
 fuzz: $(FUZZ_TARGETS)
 	@bash tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The long run: every target (or FUZZ_ONLY="a b") for FUZZ_SECONDS each,
+# 600 unless given, one after the other; executions, coverage, crashes.
+# FUZZ_MERGE=1 merges what it found back into fuzz/corpus/ (minimised).
+FUZZ_CAMPAIGN_SECONDS := $(if $(filter file,$(origin FUZZ_SECONDS)),600,$(FUZZ_SECONDS))
+fuzz-campaign: $(FUZZ_TARGETS) $(FUZZ_COV_TARGETS)
+	@FUZZ_SECONDS=$(FUZZ_CAMPAIGN_SECONDS) FUZZ_MERGE=$(FUZZ_MERGE) \
+		bash tests/fuzz-campaign.sh $(or $(FUZZ_ONLY),$(FUZZ_NAMES))
 
 deps:
 	@bash tests/deps.sh

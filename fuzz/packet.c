@@ -4,11 +4,19 @@
  * receive_datagram() dispatches to the initiation, response, cookie and
  * transport paths of a device that has an identity and two peers (one of
  * them with a session, so transport packets reach the decrypt and replay
- * code). The first input byte picks the source address family (bit 0) and
- * whether handshake-sized inputs get a valid mac1 (bit 1). Sends go to
- * closed sockets and the TUN fd is -1, so nothing leaves the process.
+ * code). The first input byte picks the source address family (bit 0),
+ * whether handshake-sized inputs get a valid mac1 (bit 1), and whether the
+ * receiver index of a response, cookie reply or data message is made one
+ * the device knows (bit 2): the pending handshake of the second peer for
+ * a response or cookie reply, the session's keypair for data, so the
+ * fuzzer's bytes get past the index lookups to the Noise and AEAD checks
+ * (indices are random, so no committed input could name them). Deeper
+ * paths, with real keys, are fuzz/session.c's. Sends go to closed sockets
+ * and the TUN fd is -1, so nothing leaves the process.
  */
 #include <arpa/inet.h>
+#include <endian.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +26,8 @@
 
 static struct device dev;
 static uint8_t buf[PKT_MAX];
+/* Live indices: the second peer's pending handshake, the session's. */
+static uint32_t handshake_index, keypair_index;
 /* Stamps a valid mac1 for our device, so inputs reach the Noise code. */
 static struct cookie_maker mac_stamper;
 
@@ -42,6 +52,7 @@ static void add_peer_with_session(void)
 	memset(kp->sending_key, 0x22, 32);
 	replay_init(&kp->receiving_counter);
 	kp->local_index = idx;
+	keypair_index = idx;
 	kp->remote_index = 1;
 	kp->is_valid = true;
 	kp->birthdate_ns = device_now();
@@ -50,6 +61,7 @@ static void add_peer_with_session(void)
 
 static void setup(void)
 {
+	struct peer *p;
 	uint8_t key[32];
 
 	crypto_init();
@@ -57,9 +69,43 @@ static void setup(void)
 	memset(key, 0x5a, sizeof(key));
 	device_set_private_key(&dev, key);
 	memset(key, 0x33, sizeof(key));
-	peer_create(&dev, key);
+	p = peer_create(&dev, key);
+	/* An initiation to nowhere (no endpoint) leaves a pending handshake
+	 * for responses and cookie replies to name. */
+	send_handshake_initiation(p, false);
+	handshake_index = p->handshake.local_index;
 	add_peer_with_session();
 	cookie_maker_init(&mac_stamper, dev.local.static_public);
+}
+
+/* Points the receiver index of buf (len bytes) at a live entry. */
+static void use_live_index(size_t len)
+{
+	uint32_t type, idx;
+	size_t off;
+
+	if (len < MESSAGE_DATA_MIN_LEN)
+		return;
+	memcpy(&type, buf, sizeof(type));
+	switch (le32toh(type)) {
+	case MESSAGE_HANDSHAKE_RESPONSE:
+		off = offsetof(struct message_handshake_response,
+			       receiver_index);
+		idx = handshake_index;
+		break;
+	case MESSAGE_HANDSHAKE_COOKIE:
+		off = offsetof(struct message_handshake_cookie, receiver_index);
+		idx = handshake_index;
+		break;
+	case MESSAGE_DATA:
+		off = offsetof(struct message_data, key_idx);
+		idx = keypair_index;
+		break;
+	default:
+		return;
+	}
+	idx = htole32(idx);
+	memcpy(buf + off, &idx, sizeof(idx));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -79,6 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	src4.sin_addr.s_addr = htonl(0x7f000001);
 	src6.sin6_addr.s6_addr[15] = 1;
 	memcpy(buf, data + 1, size - 1);
+	if (data[0] & 4)
+		use_live_index(size - 1);
 	/* Bit 1 of the first byte: make mac1 valid on handshake sizes. */
 	if ((data[0] & 2) && (size - 1 == MESSAGE_INITIATION_LEN ||
 			      size - 1 == MESSAGE_RESPONSE_LEN))

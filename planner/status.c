@@ -22,16 +22,34 @@
 
 #define UAPI_MAX_ANSWER (16 * 1024 * 1024)
 
+static int hex_digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Exactly 64 hex digits. Not sscanf("%2x"): it takes "7q" as 7, " 7" and
+ * "-1", so a damaged key would name the wrong peer. */
 static int hex_key(uint8_t key[static LW_KEY_LEN], const char *s)
 {
-	unsigned int i, v;
+	unsigned int i;
+	int hi, lo;
 
 	if (strlen(s) != 2 * LW_KEY_LEN)
 		return -EPROTO;
 	for (i = 0; i < LW_KEY_LEN; i++) {
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+		hi = hex_digit_value(s[2 * i]);
+		lo = hex_digit_value(s[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			crypto_wipe(key, LW_KEY_LEN);
 			return -EPROTO;
-		key[i] = (uint8_t)v;
+		}
+		key[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
 }
@@ -99,6 +117,7 @@ static int parse_line(struct lw_wg_status *st, char *line, bool *done,
 int status_parse(struct lw_wg_status *st, const char *text)
 {
 	char *copy = strdup(text), *line, *save = NULL;
+	size_t len = strlen(text);
 	bool done = false;
 	int r = 0, err = 0;
 
@@ -108,7 +127,9 @@ int status_parse(struct lw_wg_status *st, const char *text)
 	for (line = strtok_r(copy, "\n", &save); line && !r && !done;
 	     line = strtok_r(NULL, "\n", &save))
 		r = parse_line(st, line, &done, &err);
-	crypto_wipe(copy, strlen(copy));
+	/* The whole copy: strtok_r cut it with NULs, and the private key's
+	 * line may lie past the first. */
+	crypto_wipe(copy, len);
 	free(copy);
 	if (!r && !done)
 		r = -EPROTO;

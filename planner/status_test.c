@@ -64,6 +64,17 @@ static void test_bad(void)
 	status_free(&st);
 	CHECK_EQ(status_parse(&st, "public_key=abcd\nerrno=0\n\n"), -EPROTO);
 	status_free(&st);
+	/* Found by fuzz/status.c: sscanf("%2x") took "7q" as 7. */
+	CHECK_EQ(status_parse(&st, "public_key=7q7f7f7f7f7f7f7f7f7f7f7f7f7f7f"
+				   "7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f\n"
+				   "errno=0\n\n"),
+		 -EPROTO);
+	status_free(&st);
+	CHECK_EQ(status_parse(&st, "private_key= 1-1010101010101010101010101"
+				   "010101010101010101010101010101010101\n"
+				   "errno=0\n\n"),
+		 -EPROTO);
+	status_free(&st);
 	CHECK_EQ(status_parse(&st, ""), -EPROTO);
 	status_free(&st);
 }
