@@ -91,7 +91,7 @@ enum op {
 	OP_IDENTITY,	/* switch to the other private key and back */
 	OP_REPEER,	/* remove the peer and add it again */
 	OP_PSK,		/* switch to a wrong psk and back */
-	OP_FLOOD,	/* many packets into the TUN at once */
+	OP_FLOOD,	/* 1 + 24 * arg packets into the TUN at once */
 	OP_QUIET,	/* run the wire until it is quiet */
 };
 
@@ -1006,7 +1006,8 @@ static void op_tun_raw(int k, struct script *sc)
 static void op_flood(int k, unsigned arg)
 {
 	static uint8_t pkt[256];
-	unsigned n = 1 + arg * 20;
+	/* Up to 169: past a send batch (160) and the staged queue (128). */
+	unsigned n = 1 + arg * 24;
 
 	for (unsigned i = 0; i < n; i++) {
 		size_t len = make_packet(pkt, k, i & 1, 0, false, i % 64, false);

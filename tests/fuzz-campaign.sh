@@ -22,8 +22,8 @@
 # crashed or did not run.
 #
 # Environment: FUZZ_SECONDS (600), FUZZ_MERGE=1 to merge each final corpus
-# into fuzz/corpus/NAME with -merge=1 (only inputs that add coverage are
-# added; the committed seeds stay), FUZZ_NICE (10, the fuzzers' nice
+# into fuzz/corpus/NAME with -merge=1 -use_counters=0 (only inputs that add
+# edges are added; the committed seeds stay), FUZZ_NICE (10, the fuzzers' nice
 # level), LLVM_PROFDATA and LLVM_COV (default: the versions matching
 # clang). Everything is kept in build/fuzz-campaign/NAME/: fuzz.log, the
 # final corpus, artifacts, coverage profiles.
@@ -150,8 +150,10 @@ campaign() {
 	coverage "$cov" "$dir/corpus" final
 	record line_cov_seed_pct "$(pct "${fig[$name.seed_covered]:-}" "${fig[$name.seed_lines]:-}")"
 	record line_cov_pct "$(pct "${fig[$name.final_covered]:-}" "${fig[$name.final_lines]:-}")"
+	# Edges only (-use_counters=0): hit counts would keep thousands of
+	# near-duplicates; the line coverage is the same.
 	if [[ $FUZZ_MERGE == 1 && $crashes -eq 0 ]]; then
-		"$bin" -merge=1 -timeout=10 -rss_limit_mb=2048 \
+		"$bin" -merge=1 -use_counters=0 -timeout=10 -rss_limit_mb=2048 \
 			"fuzz/corpus/$name" "$dir/corpus" >"$dir/merge.log" 2>&1
 		record merged_files "$(find "fuzz/corpus/$name" -type f | wc -l)"
 	fi
