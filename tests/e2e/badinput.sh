@@ -27,12 +27,7 @@
 e2e_init "$@"
 
 pair_topology
-genkey a
-genkey b
-IFA=$(ifname a)
-IFB=$(ifname b)
-PA=$(pub a)
-PB=$(pub b)
+pair_keys
 SOCK_A=$(sock_path "$IFA")
 daemon_start A "$DAEMON_A" "$IFA" || exit 1
 daemon_start B "$DAEMON_B" "$IFB" || exit 1

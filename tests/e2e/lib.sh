@@ -480,17 +480,37 @@ pair_topology()
 	addr B "$VETH_B" "$OUT4_B/24" "$OUT6_B/64"
 }
 
-# pair_daemons: pair_topology, keys a and b, and DAEMON_A / DAEMON_B started
-# in A and B.  Sets IFA, IFB (interface names) and PA, PB (public keys).
-pair_daemons()
+# pair_keys: keys a and b; sets IFA, IFB (interface names) and PA, PB
+# (public keys).
+pair_keys()
 {
-	pair_topology
 	genkey a
 	genkey b
 	IFA=$(ifname a)
 	IFB=$(ifname b)
 	PA=$(pub a)
 	PB=$(pub b)
+}
+
+# line_topology: namespaces A, R and B, a veth A-R and a veth R-B, no
+# addresses.  Sets VAR, VRA (A-R) and VRB, VBR (R-B).
+line_topology()
+{
+	ns_add A R B
+	link_veth A R
+	link_veth R B
+	VAR=$(veth_name A R)
+	VRA=$(veth_name R A)
+	VRB=$(veth_name R B)
+	VBR=$(veth_name B R)
+}
+
+# pair_daemons: pair_topology, keys a and b, and DAEMON_A / DAEMON_B started
+# in A and B.  Sets IFA, IFB (interface names) and PA, PB (public keys).
+pair_daemons()
+{
+	pair_topology
+	pair_keys
 	daemon_start A "$DAEMON_A" "$IFA" || exit 1
 	daemon_start B "$DAEMON_B" "$IFB" || exit 1
 }

@@ -34,13 +34,7 @@ R_IN=192.168.242.254
 B_REAL=192.168.242.2
 : "${NAT_BOUND:=10}"		# seconds A may take to follow a new mapping
 
-ns_add A R B
-link_veth A R
-link_veth R B
-VAR=$(veth_name A R)
-VRA=$(veth_name R A)
-VRB=$(veth_name R B)
-VBR=$(veth_name B R)
+line_topology
 addr A "$VAR" "$OUT4_A/24"
 addr R "$VRA" "$R_OUT/24"
 addr R "$VRB" "$R_IN/24"
@@ -57,12 +51,7 @@ table ip lwnat {
 EOF
 n R nft -f "$E2E_TMP/nat.nft"
 
-genkey a
-genkey b
-IFA=$(ifname a)
-IFB=$(ifname b)
-PA=$(pub a)
-PB=$(pub b)
+pair_keys
 daemon_start A "$DAEMON_A" "$IFA" || exit 1
 daemon_start B "$DAEMON_B" "$IFB" || exit 1
 wg_addr_up A "$IFA" "$IN4_A/24"

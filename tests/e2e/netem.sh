@@ -231,13 +231,7 @@ stop_ping()
 
 pp cc -O2 -Wall -o "$L2EM" "$(dirname "$0")/../tools/l2em.c" || e2e_die "cannot build l2em"
 
-ns_add A R B
-link_veth A R
-link_veth R B
-VAR=$(veth_name A R)
-VRA=$(veth_name R A)
-VRB=$(veth_name R B)
-VBR=$(veth_name B R)
+line_topology
 addr A "$VAR" "$OUT4_A/24"
 addr B "$VBR" "$OUT4_B/24"
 # One frame per datagram on the path (see the header), and R quiet.
@@ -250,12 +244,7 @@ n A ip neigh replace $OUT4_B lladdr "$(nq B cat "/sys/class/net/$VBR/address")" 
 n B ip neigh replace $OUT4_A lladdr "$(nq A cat "/sys/class/net/$VAR/address")" dev "$VBR" nud permanent
 path || exit 1
 
-genkey a
-genkey b
-IFA=$(ifname a)
-IFB=$(ifname b)
-PA=$(pub a)
-PB=$(pub b)
+pair_keys
 cat >"$E2E_TMP/a.conf" <<EOC
 [Interface]
 PrivateKey = $(cat "$(key a)")
