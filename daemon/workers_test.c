@@ -12,6 +12,18 @@
 #include "crypto.h"
 #include "workers.h"
 
+/* valgrind runs one thread at a time and switches only every ~100,000
+ * basic blocks, so whether a helper ever gets the CPU while a batch is
+ * open is luck there (CI saw a run where none did). Under valgrind the
+ * pool is checked for memory errors and results only; that helpers take
+ * part is checked by the plain and ThreadSanitizer runs, on real threads. */
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#else
+#define UNDER_VALGRIND() 0
+#endif
+
 #define NJOBS 160
 #define JOB_MAX 1500
 
@@ -105,7 +117,8 @@ static void test_pool(unsigned nthreads)
 		CHECK(w.batches_shared > 0);
 		/* Helpers took part (over thousands of large batches at least
 		 * one of them got a job). */
-		CHECK(atomic_load(&w.helper_jobs) > 0);
+		if (!UNDER_VALGRIND())
+			CHECK(atomic_load(&w.helper_jobs) > 0);
 	} else {
 		CHECK_EQ(w.batches_shared, 0);
 	}
