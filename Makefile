@@ -32,8 +32,8 @@ DAEMON_TESTS := $(filter %_test.c,$(DAEMON_ALL))
 DAEMON_LIB := $(filter-out %_test.c daemon/main.c,$(DAEMON_ALL))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_LIB))
 TEST_BINS := $(patsubst daemon/%_test.c,$(BUILD)/tests/%_test,$(DAEMON_TESTS))
-# The planner, lanwire: planner/*.c and daemon/crypto.c (X25519, random);
-# its tests run with the daemon's.
+# The planner, lanwire: planner/*.c and a few daemon objects
+# (PLANNER_DAEMON_OBJS); its tests run with the daemon's.
 PLANNER_ALL := $(wildcard planner/*.c)
 PLANNER_TESTS := $(filter %_test.c,$(PLANNER_ALL))
 PLANNER_CLI := $(wildcard planner/cli*.c)
@@ -46,6 +46,9 @@ PLANNER_LIB := $(filter-out %_test.c $(PLANNER_CLI) $(PLANNER_HOST),\
 PLANNER_HOST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_HOST)) \
 	$(BUILD)/planner/lab_examples.o
 PLANNER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_LIB))
+# What the planner takes from the daemon: X25519 and random bytes, and the
+# UAPI's hex form of keys.
+PLANNER_DAEMON_OBJS := $(BUILD)/daemon/crypto.o $(BUILD)/daemon/hexkey.o
 PLANNER_LDLIBS := -linih -lqrencode
 TEST_BINS += $(patsubst planner/%_test.c,$(BUILD)/tests/planner_%_test,\
 	$(PLANNER_TESTS))
@@ -93,12 +96,12 @@ $(BUILD)/planner/lab_examples.o: $(BUILD)/planner/lab_examples.c
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/lanwire: $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_CLI)) \
-		$(PLANNER_OBJS) $(PLANNER_HOST_OBJS) $(BUILD)/daemon/crypto.o
+		$(PLANNER_OBJS) $(PLANNER_HOST_OBJS) $(PLANNER_DAEMON_OBJS)
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PLANNER_LDLIBS) $(LDLIBS)
 
 $(BUILD)/tests/planner_%_test: $(BUILD)/planner/%_test.o $(PLANNER_OBJS) \
-		$(BUILD)/daemon/crypto.o
+		$(PLANNER_DAEMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PLANNER_LDLIBS) $(LDLIBS)

@@ -80,40 +80,7 @@ now_ms() { date +%s%3N; }
 
 # ---------------------------------------------------------------- processes
 
-pid_alive()
-{
-	local st
-	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	[[ $st != Z* ]]
-}
-
-# kill_pid PID: TERM, 3 s grace, KILL; reaps it.
-kill_pid()
-{
-	local pid=$1 i
-	if pid_alive "$pid"; then
-		kill -TERM "$pid" 2>/dev/null
-		for ((i = 0; i < 30; i++)); do
-			pid_alive "$pid" || break
-			sleep 0.1
-		done
-		pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
-}
-
-# wait_until SECONDS CMD...: poll every 50 ms.
-wait_until()
-{
-	local limit=$1 i
-	shift
-	for ((i = 0; i < limit * 20; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	"$@"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/proc.sh"	# pid_alive, kill_pid, wait_until
 
 # in_ns NS SECONDS CMD...: bounded command inside a namespace.
 in_ns()

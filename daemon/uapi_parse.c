@@ -24,10 +24,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define KEY_HEX_LEN (2 * NOISE_PUBLIC_KEY_LEN)
 #define ARRAY_MIN_CAP 8
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+_Static_assert(NOISE_PUBLIC_KEY_LEN == HEXKEY_KEY_LEN,
+	       "hexkey.h reads and writes the UAPI's keys");
 _Static_assert(NOISE_PUBLIC_KEY_LEN == NOISE_SYMMETRIC_KEY_LEN,
 	       "key_from_hex decodes both kinds of key");
 
@@ -445,62 +446,6 @@ int uapi_set_parse(struct uapi_set *s, const char *text, size_t len)
 			return 0;
 		text = nl + 1;
 	}
-}
-
-/*
- * One hex digit to its value without a table or a data-dependent branch;
- * *invalid collects a non-zero mask for anything but [0-9a-fA-F].
- */
-static uint32_t hex_nibble(unsigned char c, uint32_t *invalid)
-{
-	uint32_t num = (uint32_t)c ^ 0x30u;		/* '0'..'9' -> 0..9 */
-	uint32_t alpha = ((uint32_t)c | 0x20u) - 0x61u; /* 'a'..'f' -> 0..5 */
-	uint32_t is_num = 0u - ((num - 10u) >> 31);
-	uint32_t is_alpha = 0u - (((alpha - 6u) >> 31) & (~alpha >> 31));
-
-	*invalid |= ~(is_num | is_alpha);
-	return ((is_num & num) | (is_alpha & (alpha + 10u))) & 0xfu;
-}
-
-/* Upper and lower case; the key is zeroed when the text is not a key. */
-int key_from_hex(uint8_t key[static NOISE_PUBLIC_KEY_LEN], const char *hex,
-		 size_t len)
-{
-	uint32_t invalid = 0, hi, lo;
-	size_t i;
-
-	if (len != KEY_HEX_LEN)
-		return -EINVAL;
-	for (i = 0; i < NOISE_PUBLIC_KEY_LEN; i++) {
-		hi = hex_nibble((unsigned char)hex[2 * i], &invalid);
-		lo = hex_nibble((unsigned char)hex[2 * i + 1], &invalid);
-		key[i] = (uint8_t)(hi << 4 | lo);
-	}
-	if (invalid) {
-		explicit_bzero(key, NOISE_PUBLIC_KEY_LEN);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* 0..15 to '0'..'9', 'a'..'f' without a table or a branch. */
-static char hex_digit(uint32_t n)
-{
-	uint32_t is_letter = 0u - ((9u - n) >> 31);
-
-	return (char)('0' + n + (is_letter & ('a' - '0' - 10)));
-}
-
-void key_to_hex(char hex[static 2 * NOISE_PUBLIC_KEY_LEN + 1],
-		const uint8_t key[static NOISE_PUBLIC_KEY_LEN])
-{
-	size_t i;
-
-	for (i = 0; i < NOISE_PUBLIC_KEY_LEN; i++) {
-		hex[2 * i] = hex_digit(key[i] >> 4);
-		hex[2 * i + 1] = hex_digit(key[i] & 0xfu);
-	}
-	hex[KEY_HEX_LEN] = '\0';
 }
 
 /* "[v6]:port" or "v4:port" into family, address text and port text. */

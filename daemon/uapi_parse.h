@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hexkey.h"
 #include "messages.h"
 
 struct uapi_allowed_ip {
@@ -80,11 +81,7 @@ void uapi_set_free(struct uapi_set *s);
  * end of the buffer. */
 int uapi_set_parse(struct uapi_set *s, const char *text, size_t len);
 
-/* Helpers shared with the get path and the planner. */
-int key_from_hex(uint8_t key[static NOISE_PUBLIC_KEY_LEN], const char *hex,
-		 size_t len);
-void key_to_hex(char hex[static 2 * NOISE_PUBLIC_KEY_LEN + 1],
-		const uint8_t key[static NOISE_PUBLIC_KEY_LEN]);
+/* key_from_hex and key_to_hex are in hexkey.h. */
 /* "1.2.3.4:5" or "[::1]:5" (numeric only). 0 or -EINVAL. */
 int endpoint_parse(struct uapi_endpoint *ep, const char *s, size_t len);
 /* Formats as endpoint_parse accepts; buf of at least 64 bytes. */

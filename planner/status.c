@@ -18,40 +18,18 @@
 #include "buf.h"
 #include "crypto.h"
 #include "desc.h"
+#include "hexkey.h"
 #include "keys.h"
 
 #define UAPI_MAX_ANSWER (16 * 1024 * 1024)
 
-static int hex_digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+_Static_assert(LW_KEY_LEN == HEXKEY_KEY_LEN, "keys in the UAPI are 32 bytes");
 
-/* Exactly 64 hex digits. Not sscanf("%2x"): it takes "7q" as 7, " 7" and
- * "-1", so a damaged key would name the wrong peer. */
+/* Exactly 64 hex digits, as the UAPI writes keys (-EPROTO otherwise: a
+ * damaged key must not name the wrong peer). */
 static int hex_key(uint8_t key[static LW_KEY_LEN], const char *s)
 {
-	unsigned int i;
-	int hi, lo;
-
-	if (strlen(s) != 2 * LW_KEY_LEN)
-		return -EPROTO;
-	for (i = 0; i < LW_KEY_LEN; i++) {
-		hi = hex_digit_value(s[2 * i]);
-		lo = hex_digit_value(s[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			crypto_wipe(key, LW_KEY_LEN);
-			return -EPROTO;
-		}
-		key[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return key_from_hex(key, s, strlen(s)) ? -EPROTO : 0;
 }
 
 static void append_allowed(struct lw_wg_peer *p, const char *v)

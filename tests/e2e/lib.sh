@@ -223,40 +223,10 @@ e2e_signal()
 
 # ---------------------------------------------------------------- processes
 
-# pid_alive PID: running and not a zombie.
-pid_alive()
-{
-	local st
-	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	[[ $st != Z* ]]
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../proc.sh"	# pid_alive, kill_pid, wait_until
 
-# e2e_kill PID: TERM, up to 3 s grace, then KILL; reaps our own children.
-e2e_kill()
-{
-	local pid=$1 i
-	pid_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 30; i++)); do
-		pid_alive "$pid" || break
-		sleep 0.1
-	done
-	pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
-}
-
-# wait_until SECONDS CMD...: poll CMD every 0.1 s; 0 once it succeeds.
-wait_until()
-{
-	local limit=$1 i
-	shift
-	for ((i = 0; i < limit * 10; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	"$@"
-}
+# e2e_kill PID: kill_pid, under the name the scenario scripts use.
+e2e_kill() { kill_pid "$@"; }
 
 # ---------------------------------------------------------------- namespaces
 
