@@ -16,6 +16,11 @@
 #      which sends N% at once, 50 ms ahead of the rest: with as little as
 #      1% of that, TCP itself (CUBIC or BBR, over wireguard-go as over
 #      lanwired) falls to 2-3 Mbit/s and 20 MiB take about a minute;
+#   a2. a long path, as to another continent or over a satellite hop:
+#      200 ms +- 20 ms each way, 5% loss, 1% duplication.  B forgets A and
+#      is given it again (peer removed and re-added), so a fresh handshake
+#      must cross this path: within $LONG_HS_BOUND s (bound below); then
+#      $LONG_KB KiB of TCP B->A arrive intact within $LONG_XFER_BOUND s;
 #   b. 50% duplication: about half the outer datagrams arrive twice, but
 #      the replay window drops the copies, so A's inner network gets each
 #      echo request exactly once (A's Icmp InEchos counts them) and ping at
@@ -67,14 +72,22 @@
 #  └────────────────────────────┘     └─────────────────────┘     └──────────────────────────┘
 
 : "${OUTAGE_SECONDS:=60}"
-# About 3.5 minutes with a 60 s outage; run.sh allows netem that plus 60 s.
-: "${E2E_DEADLINE:=$((OUTAGE_SECONDS + 200))}"
+# About 4.5 minutes with a 60 s outage; run.sh allows netem 400 s plus the
+# outage.
+: "${E2E_DEADLINE:=$((OUTAGE_SECONDS + 300))}"
 . "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 
 : "${NETEM_MB:=20}"
 : "${XFER_BOUND:=60}"		# s for NETEM_MB MiB over the bad path (a)
 : "${DUP_PINGS:=40}"
+# (a2) A handshake over the long path needs B's initiation and A's response
+# both to survive 5% loss (0.95^2 = 0.90 a try); B retries every
+# REKEY_TIMEOUT + jitter (5.33 s).  Four tries all failing: 1 in 10,000.
+# Three retries after the first try, one 0.44 s round trip, 2 s margin.
+: "${LONG_HS_BOUND:=19}"
+: "${LONG_KB:=1024}"		# TCP at 400 ms RTT and 5% loss: 50-60 KiB/s
+: "${LONG_XFER_BOUND:=90}"
 # (c) Bound on traffic resuming after an outage of OUTAGE_SECONDS, from the
 # WireGuard timers (daemon/messages.h, daemon/timers.c; wireguard-go has the
 # same).  B pings every 0.2 s throughout.  Its first unanswered data packet
@@ -184,13 +197,13 @@ handshake_changed()
 
 listening() { nq A ss -Hltn "sport = :$NC_PORT" | grep -q LISTEN; }
 
-# xfer LABEL MB BOUND FIGURE: MB MiB of random bytes over TCP from B to A
+# xfer LABEL KB BOUND FIGURE: KB KiB of random bytes over TCP from B to A
 # through the tunnel; checks size, sha256 and that it took at most BOUND
 # seconds; prints the time as figure FIGURE.
 xfer()
 {
-	local label=$1 mb=$2 bound=$3 fig=$4 want got size t0 took rpid
-	head -c "${mb}M" /dev/urandom >"$E2E_TMP/payload"
+	local label=$1 kb=$2 bound=$3 fig=$4 want got size t0 took rpid
+	head -c "${kb}K" /dev/urandom >"$E2E_TMP/payload"
 	want=$(sha256sum <"$E2E_TMP/payload" | cut -d' ' -f1)
 	: >"$E2E_TMP/recv"
 	bg A "$E2E_TMP/recv" timeout $((bound + 10)) nc -l $IN4_A $NC_PORT
@@ -206,10 +219,10 @@ xfer()
 	took=$(since "$t0")
 	got=$(sha256sum <"$E2E_TMP/recv" | cut -d' ' -f1)
 	size=$(stat -c %s "$E2E_TMP/recv")
-	check_eq "$label: $mb MiB arrived (size)" $((mb * 1048576)) "$size"
+	check_eq "$label: $kb KiB arrived (size)" $((kb * 1024)) "$size"
 	check_eq "$label: sha256 matches" "$want" "$got"
 	check "$label: transfer took at most ${bound}s (took $took s)" within "$took" "$bound"
-	info "$label: $mb MiB in $took s ($(awk -v t="$took" -v m="$mb" 'BEGIN { printf "%.1f", m * 8.388608 / t }') Mbit/s)"
+	info "$label: $kb KiB in $took s ($(awk -v t="$took" -v k="$kb" 'BEGIN { printf "%.3f", k * 0.008192 / t }') Mbit/s)"
 	figure "$fig" "$took"
 	e2e_kill "$rpid"
 }
@@ -271,7 +284,7 @@ section "a. 5% loss, reordering, 1% duplication, 50 ms +- 10 ms: $NETEM_MB MiB T
 path -d 50 -j 10 -l 5 -D 1
 rtt=$(n B ping -n -c 10 -i 0.2 -W 2 $IN4_A 2>&1 | sed -n 's|^rtt [^=]*= [0-9.]*/\([0-9.]*\)/.*|\1|p')
 info "a: RTT through the tunnel: ${rtt:-?} ms (average of 10 pings)"
-xfer "a: bad path" "$NETEM_MB" "$XFER_BOUND" xfer_s
+xfer "a: bad path" $((NETEM_MB * 1024)) "$XFER_BOUND" xfer_s
 path_stop
 check "the path lost datagrams ($(l2em_count lost))" test "$(l2em_count lost)" -gt 0
 check "the path duplicated datagrams ($(l2em_count dups))" test "$(l2em_count dups)" -gt 0
@@ -281,6 +294,32 @@ figure path_frames "$(l2em_count seen)"
 figure path_lost "$(l2em_count lost)"
 figure path_dups "$(l2em_count dups)"
 figure path_reordered "$(l2em_count reordered)"
+# ---------------------------------------------------------------- a2
+
+# Scenario: a long, lossy path; a fresh handshake and TCP must cross it.
+section "a2. 200 ms +- 20 ms, 5% loss, 1% duplication: new handshake, $LONG_KB KiB TCP B->A"
+path -d 200 -j 20 -l 5 -D 1
+n B wg set "$IFB" peer "$PA" remove
+check "B forgot A (no handshake)" eval '! handshake_done "$IFB" "$PA"'
+n B wg set "$IFB" peer "$PA" allowed-ips $IN4_A/32 endpoint $OUT4_A:$PORT_A
+t0=$(now)
+bg B "$E2E_TMP/ping-a2" ping -n -i 0.5 -w $((LONG_HS_BOUND + 2)) $IN4_A
+ppid=$BG_PID
+wait_until "$LONG_HS_BOUND" handshake_done "$IFB" "$PA"
+took=$(since "$t0")
+handshake_done "$IFB" "$PA" || took=none
+stop_ping "$ppid"
+check "a2: new handshake over the long path within ${LONG_HS_BOUND}s (took $took s)" \
+	within "$took" "$LONG_HS_BOUND"
+figure long_handshake_s "$took"
+rtt=$(n B ping -n -c 5 -i 0.5 -W 3 $IN4_A 2>&1 | sed -n 's|^rtt [^=]*= [0-9.]*/\([0-9.]*\)/.*|\1|p')
+info "a2: RTT through the tunnel: ${rtt:-?} ms (average of the answered of 5 pings)"
+xfer "a2: long path" "$LONG_KB" "$LONG_XFER_BOUND" long_xfer_s
+path_stop
+check "a2: the path lost datagrams ($(l2em_count lost))" test "$(l2em_count lost)" -gt 0
+check "a2: the path reordered datagrams ($(l2em_count reordered) of $(l2em_count seen))" \
+	test "$(l2em_count reordered)" -gt 0
+
 # ---------------------------------------------------------------- b
 
 # Scenario: heavy duplication; the replay window must drop every copy.
@@ -378,7 +417,7 @@ check "c: the capture saw what A's stack counted (InEchos +$((in1 - in0)), captu
 	test "$nseq" -eq $((in1 - in0)) -a "$nseq" -gt 0
 check "c: A's inner network got no more requests than B sent ($nseq <= ${tx:-0})" test "$nseq" -le "${tx:-0}"
 check_eq "c: ping at B: no duplicate replies" 0 "${dup:-x}"
-xfer "c: after the outage" "$RECOVERY_MB" 30 outage_xfer_s
+xfer "c: after the outage" $((RECOVERY_MB * 1024)) 30 outage_xfer_s
 # ---------------------------------------------------------------- d
 
 # Scenario: the hub restarts with the same keys and configuration file;
@@ -478,7 +517,7 @@ check "e: A moved to B's new mapping ($OUT4_B:41000-41099) within ${NAT_BOUND}s 
 check "e: A->B traffic resumed within ${NAT_BOUND}s of the change (after $back s)" within "$back" "$NAT_BOUND"
 figure nat_endpoint_s "$moved"
 figure nat_traffic_s "$back"
-xfer "e: through the new mapping, lossy path" "$NAT_MB" "$NAT_XFER_BOUND" nat_xfer_s
+xfer "e: through the new mapping, lossy path" $((NAT_MB * 1024)) "$NAT_XFER_BOUND" nat_xfer_s
 check "e: A's endpoint for B still the new mapping after the transfer ($(ep))" \
 	ep_mapped $OUT4_B 41000 41099
 stop_ping "$paid"

@@ -10,7 +10,7 @@
 # to DAEMON_A.  SCRIPT names (basic, tcp, ...) pick a subset.  SOAK=1 adds
 # soak.sh (about 4 minutes more).  Each script runs under timeout(1)
 # (E2E_SCRIPT_TIMEOUT, default 300 s; soak SOAK_SECONDS + 150 s, netem
-# OUTAGE_SECONDS more); a script that dies
+# 100 s + OUTAGE_SECONDS more); a script that dies
 # without its own summary line counts as one failure.  The last line is
 #
 #	e2e: N passed, N failed
@@ -53,7 +53,7 @@ for s in "${scripts[@]}"; do
 	limit=$E2E_SCRIPT_TIMEOUT
 	[[ $s == soak ]] && limit=$((${SOAK_SECONDS:-210} + 150))
 	# netem waits through a whole outage (OUTAGE_SECONDS, default 60 s).
-	[[ $s == netem ]] && limit=$((E2E_SCRIPT_TIMEOUT + ${OUTAGE_SECONDS:-60}))
+	[[ $s == netem ]] && limit=$((E2E_SCRIPT_TIMEOUT + 100 + ${OUTAGE_SECONDS:-60}))
 	echo
 	echo "##### $s ($DAEMON_A <-> $DAEMON_B)"
 	t0=$(date +%s)
