@@ -1,8 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * UDP sockets for the outer transport. Socket buffers are enlarged (the
- * bandwidth-delay product of a fast tunnel exceeds the defaults); failure
- * to do so is not an error.
+ * UDP sockets for the outer transport.
+ *
+ * Socket buffers are enlarged to UDP_SOCKET_BUFFER; failure to do so is not
+ * an error. The receive buffer must hold what arrives while the event loop
+ * is busy elsewhere (a batch of crypto, TUN writes, a time slice lost to
+ * another process): 4 MiB is about 13 ms at 2.5 Gbit/s. The path's own
+ * bandwidth-delay product is held by the inner TCP's window and the
+ * sender's queue, not here; a tunnel buffer deeper than the daemon's
+ * stalls only adds queueing delay when the tunnel is overloaded. Measured
+ * (make bench, 3 alternating runs, 2 cores) with 208 KiB (the kernel's
+ * default), 1 MiB, 4 MiB and 16 MiB: single-stream TCP 1839 / 2099 / 2350
+ * / 2135 Mbit/s with 38,395 / 1,559 / 0 / 0 retransmits, UDP loss at 500
+ * Mbit/s 0.188 / 0.004 / 0.000 / 0.000 %: 4 MiB is where it stops paying.
  */
 #include "udp.h"
 
