@@ -225,15 +225,7 @@ table inet lwflood {
 EOF
 n X nft -f "$E2E_TMP/x.nft" || e2e_die "cannot load nft rules in X"
 
-genkey a
-genkey b
-genkey c
-IFA=$(ifname a)
-IFB=$(ifname b)
-IFC=$(ifname c)
-PA=$(pub a)
-PB=$(pub b)
-PC=$(pub c)
+trio_keys
 daemon_start A "$DAEMON_A" "$IFA" || exit 1
 daemon_start B "$DAEMON_B" "$IFB" || exit 1
 daemon_start C "$DAEMON_B" "$IFC" || exit 1

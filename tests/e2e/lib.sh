@@ -462,6 +462,15 @@ pair_keys()
 	PB=$(pub b)
 }
 
+# trio_keys: pair_keys, and the same for a third peer c (IFC, PC).
+trio_keys()
+{
+	pair_keys
+	genkey c
+	IFC=$(ifname c)
+	PC=$(pub c)
+}
+
 # line_topology: namespaces A, R and B, a veth A-R and a veth R-B, no
 # addresses.  Sets VAR, VRA (A-R) and VRB, VBR (R-B).
 line_topology()

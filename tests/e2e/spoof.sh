@@ -42,15 +42,7 @@ addr A "$(veth_name A B)" "$OUT4_A/24"
 addr B "$(veth_name B A)" "$OUT4_B/24"
 addr A "$(veth_name A C)" "$OUT4_AC/24"
 addr C "$(veth_name C A)" "$OUT4_C/24"
-genkey a
-genkey b
-genkey c
-IFA=$(ifname a)
-IFB=$(ifname b)
-IFC=$(ifname c)
-PA=$(pub a)
-PB=$(pub b)
-PC=$(pub c)
+trio_keys
 daemon_start A "$DAEMON_A" "$IFA" || exit 1
 daemon_start B "$DAEMON_B" "$IFB" || exit 1
 daemon_start C "$DAEMON_B" "$IFC" || exit 1
