@@ -54,7 +54,7 @@ static char hex_digit(uint32_t n)
 	return (char)('0' + n + (is_letter & ('a' - '0' - 10)));
 }
 
-void key_to_hex(char hex[static 2 * HEXKEY_KEY_LEN + 1],
+void key_to_hex(char hex[static HEXKEY_LEN + 1],
 		const uint8_t key[static HEXKEY_KEY_LEN])
 {
 	size_t i;

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hexkey.h"
+#include "hexkey.h" /* key_from_hex, key_to_hex: keys in UAPI form */
 #include "messages.h"
 
 struct uapi_allowed_ip {
@@ -81,7 +81,6 @@ void uapi_set_free(struct uapi_set *s);
  * end of the buffer. */
 int uapi_set_parse(struct uapi_set *s, const char *text, size_t len);
 
-/* key_from_hex and key_to_hex are in hexkey.h. */
 /* "1.2.3.4:5" or "[::1]:5" (numeric only). 0 or -EINVAL. */
 int endpoint_parse(struct uapi_endpoint *ep, const char *s, size_t len);
 /* Formats as endpoint_parse accepts; buf of at least 64 bytes. */

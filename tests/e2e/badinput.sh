@@ -79,8 +79,8 @@ check "tcpdump listening" wait_until 10 eval 'grep -qs "listening on" "$E2E_TMP/
 check "ping B->A (B initiates)" ping_ok B $IN4_A
 check "initiation captured" wait_until 5 eval '! pid_alive $TD1'
 check "data packet captured" wait_until 5 eval '! pid_alive $TD2'
-e2e_kill "$TD1"
-e2e_kill "$TD2"
+kill_pid "$TD1"
+kill_pid "$TD2"
 
 n A wg showconf "$IFA" >"$E2E_TMP/conf.before"
 HS0=$(peer_field "$IFA" "$PB" handshake)

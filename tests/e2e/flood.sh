@@ -411,21 +411,24 @@ if ((A_IS_WGGO)) && ! within "$legit" "$LEGIT_BOUND"; then
 	info "SKIP C's handshake within ${LEGIT_BOUND}s during the flood, answered by a cookie reply: wireguard-go drops handshake messages beyond its queue, so C's initiations may go unanswered (took $legit s, $c_cookies cookie replies)"
 	check "new peer C completed its handshake with A within ${LEGIT_BOUND_SLOW}s (wireguard-go)" \
 		within "$legit" "$LEGIT_BOUND_SLOW"
-elif ((udp_lost_c > 0)) && ! within "$legit" "$LEGIT_BOUND"; then
-	# A machine busy with other work: the kernel dropped datagrams before
-	# A or C read them, so C may have needed one more retry.
-	info "C's handshake took $legit s, over ${LEGIT_BOUND}s: $udp_lost_c datagrams were dropped on full socket buffers (A's or C's) meanwhile, so it is checked within ${LEGIT_BOUND_SLOW}s (one retry more)"
-	check "A answered C's first initiation with a cookie reply" test "${c_cookies:-0}" -gt 0
-	check "new peer C completed its handshake with A within ${LEGIT_BOUND_SLOW}s (datagrams lost on full socket buffers)" \
-		within "$legit" "$LEGIT_BOUND_SLOW"
-	when="after the flood ended"
-	((flood_running)) && when="while the flood was still running"
-	info "C's handshake finished $when"
 else
+	bound=$LEGIT_BOUND
+	if ((udp_lost_c > 0)) && ! within "$legit" "$LEGIT_BOUND"; then
+		# A machine busy with other work: the kernel dropped datagrams
+		# before A or C read them, so C may have needed one more retry.
+		bound=$LEGIT_BOUND_SLOW
+		info "C's handshake took $legit s, over ${LEGIT_BOUND}s: $udp_lost_c datagrams were dropped on full socket buffers (A's or C's) meanwhile, so it is checked within ${bound}s (one retry more)"
+	fi
 	check "A answered C's first initiation with a cookie reply" test "${c_cookies:-0}" -gt 0
-	check "new peer C completed its handshake with A within ${LEGIT_BOUND}s" \
-		within "$legit" "$LEGIT_BOUND"
-	check "C's handshake finished while the flood was still running" test "$flood_running" = 1
+	check "new peer C completed its handshake with A within ${bound}s" \
+		within "$legit" "$bound"
+	if ((bound == LEGIT_BOUND)); then
+		check "C's handshake finished while the flood was still running" test "$flood_running" = 1
+	else
+		when="after the flood ended"
+		((flood_running)) && when="while the flood was still running"
+		info "C's handshake finished $when"
+	fi
 fi
 end_flood "$E2E_TMP/flood-new.out" new
 sleep 0.5
@@ -561,7 +564,7 @@ rl_case()
 	sleep 1.5	# A is under load after 512 of them in a second
 	T=$((RL_SECONDS + 20)) n X "$HSFLOOD" -m mac2 -k "$PA" -S "$E2E_TMP/$name.src" \
 		-r "$RL_RATE" -d "$RL_SECONDS" $A_XOUT6 $PORT_A >"$out" 2>&1
-	e2e_kill "$lpid"
+	kill_pid "$lpid"
 	info "$name: $(grep '^hsflood:' "$out")"
 	info "$name: handshake responses per address: $(awk '/^source / { sub("responses=", "", $4); printf "%s ", $4 }' "$out")"
 }

@@ -225,9 +225,6 @@ e2e_signal()
 
 . "$(dirname "${BASH_SOURCE[0]}")/../proc.sh"	# pid_alive, kill_pid, wait_until
 
-# e2e_kill PID: kill_pid, under the name the scenario scripts use.
-e2e_kill() { kill_pid "$@"; }
-
 # ---------------------------------------------------------------- namespaces
 
 ns_name() { printf 'lwt-%s-%s' "$E2E_TAG" "${1,,}"; }
@@ -510,13 +507,13 @@ e2e_cleanup()
 	local pid ns ifc p left
 	[[ -n $E2E_WATCHDOG ]] && { kill -TERM "$E2E_WATCHDOG" 2>/dev/null; wait "$E2E_WATCHDOG" 2>/dev/null; }
 	for pid in "${E2E_BG[@]}"; do
-		e2e_kill "$pid"
+		kill_pid "$pid"
 	done
 	# Anything still inside our namespaces was started by us (e.g. a daemon
 	# that wg-quick forked): end it by PID before deleting the namespace.
 	for ns in "${E2E_NS[@]}"; do
 		for p in $(ip netns pids "$ns" 2>/dev/null); do
-			e2e_kill "$p"
+			kill_pid "$p"
 		done
 	done
 	for ns in "${E2E_NS[@]}"; do

@@ -169,7 +169,7 @@ path()
 path_stop()
 {
 	[[ -n $L2EM_PID ]] || return 0
-	e2e_kill "$L2EM_PID"
+	kill_pid "$L2EM_PID"
 	L2EM_PID=
 	L2EM_LAST=$(grep -a -o 'seen=.*' "$E2E_TMP/l2em.log")
 	say "      l2em ($L2EM_ARGS) $L2EM_LAST"
@@ -210,7 +210,7 @@ xfer()
 	rpid=$BG_PID
 	if ! wait_until 5 listening; then
 		fail "$label: receiver listening" "nc -l on A not listening after 5 s"
-		e2e_kill "$rpid"
+		kill_pid "$rpid"
 		return 1
 	fi
 	t0=$(now)
@@ -224,7 +224,7 @@ xfer()
 	check "$label: transfer took at most ${bound}s (took $took s)" within "$took" "$bound"
 	info "$label: $kb KiB in $took s ($(awk -v t="$took" -v k="$kb" 'BEGIN { printf "%.3f", k * 0.008192 / t }') Mbit/s)"
 	figure "$fig" "$took"
-	e2e_kill "$rpid"
+	kill_pid "$rpid"
 }
 
 # ping_summary FILE: "transmitted received duplicates" of a ping's output.
@@ -402,7 +402,7 @@ fi
 sleep 1
 stop_ping "$ppid"
 sleep 0.5
-e2e_kill "$cpid"
+kill_pid "$cpid"
 in1=$(icmp A InEchos)
 read -r tx rx dup < <(ping_summary "$E2E_TMP/ping-c")
 seqs=$(icmp_seqs "$E2E_TMP/c.pcap")
@@ -447,7 +447,7 @@ fi
 info "d: first echo reply $rec s after A was configured again, $rec_stop s after SIGTERM (restart took $(awk -v a="$t_stop" -v b="$t_up" 'BEGIN { printf "%.1f", b - a }') s)"
 figure restart_recovery_s "$rec"
 figure restart_recovery_since_stop_s "$rec_stop"
-e2e_kill "$ppid"
+kill_pid "$ppid"
 check "ping A->B after the restart" ping_ok A $IN4_B
 check "daemon A running" daemon_alive "$IFA"
 check "daemon B running" daemon_alive "$IFB"

@@ -119,7 +119,7 @@ if command -v iperf3 >/dev/null; then
 	else
 		fail "iperf3 server listening" "not listening after 5 s"
 	fi
-	e2e_kill "$ipid"
+	kill_pid "$ipid"
 	bg B "$E2E_TMP/iperf3-server" iperf3 -s -1 -B $IN4_B -p 5201
 	ipid=$BG_PID
 	if wait_until 5 eval 'nq B ss -Hltn "sport = :5201" | grep -q LISTEN'; then
@@ -130,7 +130,7 @@ if command -v iperf3 >/dev/null; then
 	else
 		fail "iperf3 server listening" "not listening after 5 s"
 	fi
-	e2e_kill "$ipid"
+	kill_pid "$ipid"
 else
 	info "iperf3 not installed: throughput figure skipped"
 fi
