@@ -351,6 +351,8 @@ figure dup_inner_requests $((in1 - in0))
 icmp_seqs() { tcpdump -n -r "$1" 2>/dev/null | sed -n 's/.*ICMP echo request, id [0-9]*, seq \([0-9]*\),.*/\1/p'; }
 
 capture_ready() { grep -q 'listening on' "$E2E_TMP/tcpdump-c.log"; }
+# capture_has N: the capture holds at least N echo requests.
+capture_has() { (($(icmp_seqs "$E2E_TMP/c.pcap" | grep -c .) >= $1)); }
 
 # Scenario: the path to the hub is down for OUTAGE_SECONDS while B keeps
 # sending; then it comes back.  Every echo request that reaches A's inner
@@ -358,7 +360,7 @@ capture_ready() { grep -q 'listening on' "$E2E_TMP/tcpdump-c.log"; }
 # from a queue and also delivered late).
 section "c. ${OUTAGE_SECONDS}s outage of the path to the hub, then recovery (bound ${OUTAGE_BOUND}s)"
 path
-bg A "$E2E_TMP/tcpdump-c.log" tcpdump -n -U -i "$IFA" -w "$E2E_TMP/c.pcap" 'icmp[icmptype] == icmp-echo'
+bg A "$E2E_TMP/tcpdump-c.log" tcpdump -n -U --immediate-mode -i "$IFA" -w "$E2E_TMP/c.pcap" 'icmp[icmptype] == icmp-echo'
 cpid=$BG_PID
 wait_until 5 capture_ready || fail "c: tcpdump on $IFA ready" "no 'listening on' after 5 s"
 in0=$(icmp A InEchos)
@@ -402,8 +404,13 @@ fi
 sleep 1
 stop_ping "$ppid"
 sleep 0.5
-kill_pid "$cpid"
 in1=$(icmp A InEchos)
+# The capture is read while tcpdump runs: give it up to 3 s to have written
+# every request the stack counted before it is stopped (the check below
+# still wants them all).
+wait_until 3 capture_has $((in1 - in0))
+kill_pid "$cpid"
+info "c: tcpdump: $(grep -E 'captured|received by filter|dropped by kernel' "$E2E_TMP/tcpdump-c.log" | tr '\n' ' ')"
 read -r tx rx dup < <(ping_summary "$E2E_TMP/ping-c")
 seqs=$(icmp_seqs "$E2E_TMP/c.pcap")
 nseq=$(grep -c . <<<"$seqs")
