@@ -14,8 +14,9 @@
 #   - a foreign interface of a's name (wireguard-go, configured by hand)
 #     is refused by up and by down, naming it and its process, and left
 #     byte-identical (wg showconf, addresses, MTU);
-#   - a failed up (the daemon does not start) leaves no key in the run
-#     directory and no interface;
+#   - a failed up (the daemon does not start; or a route that conflicts
+#     with one already on the host) leaves no key in the run directory, no
+#     interface, daemon or state;
 #   - up makes the interface with lanwired as user nobody, reports each
 #     change, keeps no key in the run directory; up again prints
 #     "nothing to change" and runs no command;
@@ -182,6 +183,25 @@ t "up again runs no command" hasnt "$out" '^\[#\]'
 t "still the same daemon" test "$(pgrep -f "lanwired -u nobody $IA\$")" = "$pids"
 
 t "up z exits 0" lw $Z up z
+
+# --- a first up that fails half-way (a conflicting route on c's host)
+# removes what it made and leaves no key
+priv_c=$(cat "$tmp/net.keys/c.key")
+# c's route to L1, as the planner summarises it (from its AllowedIPs)
+lanroute=$("$LANWIRE" -f "$tmp/net.conf" render c 2>/dev/null | sed -n 's/^AllowedIPs = //p' |
+	tr ',' '\n' | tr -d ' ' | grep -v '^10\.99\.' | head -n 1)
+t "c has a route to L1 beyond the tunnel ($lanroute)" test -n "$lanroute"
+ip -n $C route add "$lanroute" via 198.51.100.1 dev wan
+out=$(lw $C up c 2>&1); rc=$?
+echo "$out"
+t "up with a conflicting route fails" test $rc -ne 0
+t "the failure names the route" has "$out" "route add $lanroute dev"
+t "the failed up undid itself (interface removed)" has "$out" "^c: interface $IC removed"
+t "no interface left" bash -c "! ip -n $C link show $IC"
+t "no daemon left" bash -c "! pgrep -f 'lanwired -u nobody $IC\$'"
+t "no state left" test ! -e "$tmp/run-$C/$IC.state"
+t "no private key of c in its run directory" bash -c "! grep -rqF -- '$priv_c' '$tmp/run-$C'"
+ip -n $C route del "$lanroute" via 198.51.100.1 dev wan
 t "up c exits 0" lw $C up c
 for i in $(seq 50); do
 	ip netns exec $A ping -c 1 -W 1 10.99.0.1 >/dev/null 2>&1 &&
