@@ -198,8 +198,10 @@ static int set_peer(struct up_ctx *u, const struct lw_peer_plan *pp,
 		}
 		argv[n++] = "allowed-ips";
 		argv[n++] = buf_str(&ips);
-		if (!argv[n - 1])
+		if (!argv[n - 1]) {
+			buf_free(&ips);
 			return -ENOMEM;
+		}
 	}
 	r = f->psk ? set_with_key(u, argv, pp->psk) : host_run(u->o, argv, NULL);
 	buf_free(&ips);
