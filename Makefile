@@ -40,7 +40,7 @@ PLANNER_CLI := $(wildcard planner/cli*.c)
 # Host side (up, down, lab): linked into lanwire only, with the examples
 # embedded for the lab.
 PLANNER_HOST := $(filter-out %_test.c,$(wildcard planner/lab*.c \
-	planner/apply.c planner/proc.c))
+	planner/apply*.c planner/proc.c))
 PLANNER_LIB := $(filter-out %_test.c $(PLANNER_CLI) $(PLANNER_HOST),\
 	$(PLANNER_ALL))
 PLANNER_HOST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_HOST)) \

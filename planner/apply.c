@@ -1,77 +1,32 @@
 // SPDX-License-Identifier: MIT
 /*
- * lanwire up / down (apply.h): the rendered configuration, forwarding and
- * the nft table put on the host through the host's own tools, each
- * command echoed "[#] ..." and run from an argument vector. Up records
- * what it changed (RUN/IFACE.state) so that down undoes exactly that.
+ * lanwire up (apply.h): a node's plan brought onto this host by
+ * difference. The interface is ours only if RUN/IFACE.state says up made
+ * it and its ifindex still matches; anything else of that name is left
+ * untouched and refused. A new interface is made by starting lanwired
+ * (as an unprivileged user unless told); then, on every run, its MTU,
+ * keys, port and peers (apply_wg.c), addresses, routes, sysctls and nft
+ * table are compared with the plan and only what differs is changed,
+ * each change reported as one line and recorded in the state file for
+ * down. No file with a key is ever written: keys reach wg on its stdin.
  */
-#include "apply.h"
+#include "apply_int.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <signal.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "proc.h"
 #include "render.h"
 #include "txn.h"
 
-#define DAEMON_EXIT_MS 5000
-
-struct paths {
-	char conf[PATH_MAX], nft[PATH_MAX], state[PATH_MAX], wg[PATH_MAX];
-};
-
-static void make_paths(struct paths *p, const struct lw_apply *o,
-		       const char *iface)
-{
-	snprintf(p->conf, sizeof(p->conf), "%s/%s.conf", o->run_dir, iface);
-	snprintf(p->nft, sizeof(p->nft), "%s/%s.nft", o->run_dir, iface);
-	snprintf(p->state, sizeof(p->state), "%s/%s.state", o->run_dir,
-		 iface);
-	snprintf(p->wg, sizeof(p->wg), "%s/%s.wg", o->run_dir, iface);
-}
-
-static struct lw_cmd cmd_of(const struct lw_apply *o)
-{
-	struct lw_cmd c = { o->netns, NULL, o->echo, o->out_fd, NULL };
-
-	return c;
-}
-
-static int fail(const char *fmt, const char *a, const char *b)
-{
-	fputs("lanwire: ", stderr);
-	fprintf(stderr, fmt, a, b);
-	fputc('\n', stderr);
-	return 1;
-}
-
-/* Runs a query command silently (not echoed, output dropped); true if it
- * exits 0. */
-static bool query_succeeds(const struct lw_apply *o, const char *const argv[])
-{
-	struct lw_cmd c = cmd_of(o);
-	char *out;
-	int r;
-
-	c.echo = NULL;
-	c.out_fd = LW_CMD_QUIET;
-	r = proc_capture(&c, argv, &out);
-	free(out);
-	return r == 0;
-}
-
 bool apply_iface_exists(const struct lw_apply *o, const char *iface)
 {
-	const char *argv[] = { "ip", "link", "show", "dev", iface, NULL };
+	unsigned int idx, mtu;
 
-	return query_succeeds(o, argv);
+	return !host_link(o, iface, &idx, &mtu);
 }
 
 char *apply_default_daemon(const char *argv0)
@@ -93,294 +48,317 @@ char *apply_default_daemon(const char *argv0)
 	return strdup("lanwired");
 }
 
-/* ---- up ---- */
-
-/* IFACE.conf without the host hooks (apply does their work itself) and
- * IFACE.nft, written into the run directory. */
-static int write_files(const struct lw_node_plan *pl,
-		       const struct lw_apply *o, const struct paths *p)
+static bool drops_privileges(const struct lw_apply *o)
 {
-	struct lw_render_opts ro = { o->source, o->run_dir };
-	struct lw_node_plan bare = *pl;
-	struct lw_files files = { 0 };
-	struct lw_txn t;
-	char *nft = NULL;
-	int r;
-
-	bare.n_sysctls = 0;
-	bare.forwards = false;
-	r = render_wgquick(&bare, &ro, &files);
-	if (!r && pl->forwards && !(nft = render_nft_ruleset(pl, &ro)))
-		r = -ENOMEM;
-	txn_init(&t);
-	if (!r)
-		r = txn_add(&t, p->conf, files.v[0].text,
-			    strlen(files.v[0].text), 0600, true);
-	if (!r && nft)
-		r = txn_add(&t, p->nft, nft, strlen(nft), 0644, false);
-	if (!r)
-		r = txn_commit(&t);
-	txn_free(&t);
-	free(nft);
-	files_free(&files);
-	return r ? fail("cannot write %s: %s", p->conf, strerror(-r)) : 0;
+	return o->user && *o->user && strcmp(o->user, "root");
 }
 
-static int interface_up(const struct lw_node_plan *pl,
-			const struct lw_apply *o)
-{
-	char env[PATH_MAX + 64];
-	const char *envv[] = { env, NULL };
-	struct paths p;
-	struct lw_cmd c = cmd_of(o);
-	const char *argv[] = { "wg-quick", "up", p.conf, NULL };
+/* ---- the interface ---- */
 
-	make_paths(&p, o, pl->iface);
-	snprintf(env, sizeof(env), "WG_QUICK_USERSPACE_IMPLEMENTATION=%s",
-		 o->daemon);
-	c.env = envv;
-	if (proc_run(&c, argv))
-		return fail("wg-quick up %s failed%s", p.conf, "");
+/* lanwired IFACE (daemonising once the TUN and UAPI socket exist), then
+ * the state recorded: name, ifindex, daemon processes. */
+static int link_create(struct up_ctx *u)
+{
+	const char *argv[] = { u->o->daemon, "-u", u->o->user, u->pl->iface,
+			       NULL };
+	struct lw_up_state *st = &u->st;
+	unsigned int mtu;
+
+	if (!drops_privileges(u->o)) {
+		argv[1] = u->pl->iface;
+		argv[2] = NULL;
+	}
+	if (host_run(u->o, argv, NULL) ||
+	    host_link(u->o, u->pl->iface, &st->ifindex, &mtu))
+		return apply_fail(u, "%s did not create interface %s",
+				  u->o->daemon, u->pl->iface);
+	snprintf(st->iface, sizeof(st->iface), "%s", u->pl->iface);
+	snprintf(st->user, sizeof(st->user), "%s",
+		 drops_privileges(u->o) ? u->o->user : "root");
+	snprintf(u->cur, sizeof(u->cur), "%s", u->pl->iface);
+	st->n_pids = proc_find_daemon(u->o->daemon, u->pl->iface, st->pids,
+				      LW_UP_MAX_PIDS);
+	apply_report(u, "interface %s created (%s as user %s, pid %d)",
+		     u->pl->iface, u->o->daemon, st->user,
+		     st->n_pids ? (int)st->pids[st->n_pids - 1] : 0);
+	return state_save(u);
+}
+
+static int link_mtu(struct up_ctx *u, bool fresh)
+{
+	char mtu_s[16];
+	const char *argv[] = { "ip", "link", "set", "mtu", mtu_s, "up", "dev",
+			       u->cur, NULL };
+	unsigned int idx, mtu;
+
+	if (host_link(u->o, u->cur, &idx, &mtu))
+		return apply_fail(u, "interface %s vanished", u->cur);
+	if (!fresh && mtu == u->pl->mtu)
+		return 0;
+	snprintf(mtu_s, sizeof(mtu_s), "%u", u->pl->mtu);
+	if (host_run(u->o, argv, NULL))
+		return apply_fail(u, "cannot set the MTU of %s", u->cur);
+	if (fresh)
+		apply_report(u, "MTU %u, link up", u->pl->mtu);
+	else
+		apply_report(u, "MTU %u -> %u", mtu, u->pl->mtu);
 	return 0;
 }
 
-/* The interface exists: bring its peers and keys in line with the plan
- * without touching the tunnel. */
-static int interface_sync(const struct lw_node_plan *pl,
-			  const struct lw_apply *o)
-{
-	struct paths p;
-	const char *strip[] = { "wg-quick", "strip", p.conf, NULL };
-	const char *sync[] = { "wg", "syncconf", pl->iface, p.wg, NULL };
-	struct lw_cmd c = cmd_of(o);
-	struct lw_txn t;
-	char *out = NULL;
-	int r;
+/* ---- addresses and routes ---- */
 
-	make_paths(&p, o, pl->iface);
-	c.echo = NULL;
-	c.out_fd = LW_CMD_QUIET;
-	r = proc_capture(&c, strip, &out);
-	if (r || !out) {
-		free(out);
-		return fail("wg-quick strip %s failed%s", p.conf, "");
+static int addr_cmd(struct up_ctx *u, const char *obj, const char *verb,
+		    const struct lw_prefix *p)
+{
+	char text[LW_PREFIX_STRLEN];
+	const char *argv[] = { "ip", p->family == AF_INET6 ? "-6" : "-4", obj,
+			       verb, text, "dev", u->cur, NULL };
+
+	prefix_format(text, sizeof(text), p);
+	if (host_run(u->o, argv, NULL))
+		return apply_fail(u, "ip %s %s %s dev %s failed", obj, verb,
+				  text, u->cur);
+	apply_report(u, "%s %s %s", obj, text,
+		     !strcmp(verb, "add") ? "added" : "removed");
+	return 0;
+}
+
+/* Adds what the plan wants and the host lacks; removes what up added
+ * before and the plan no longer wants. want[] of n; mine: st's record. */
+static int converge_list(struct up_ctx *u, const char *obj,
+			 const struct lw_prefix *want, size_t n,
+			 struct lw_up_prefixes *mine,
+			 const struct lw_up_prefixes *have)
+{
+	size_t i;
+	int r = 0;
+
+	/* Removals first: deleting an IPv4 primary address takes the
+	 * secondaries of its subnet with it. */
+	for (i = mine->n; i-- > 0 && !r;) {
+		struct lw_prefix p = mine->v[i];
+		bool wanted = false;
+
+		for (size_t j = 0; j < n; j++)
+			wanted |= prefix_equal(&want[j], &p);
+		if (wanted)
+			continue;
+		if (up_prefixes_has(have, &p))
+			r = addr_cmd(u, obj, "del", &p);
+		up_prefixes_del(mine, &p);
 	}
-	txn_init(&t);
-	r = txn_add(&t, p.wg, out, strlen(out), 0600, true);
-	if (!r)
-		r = txn_commit(&t);
-	txn_free(&t);
-	free(out);
-	if (r)
-		return fail("cannot write %s: %s", p.wg, strerror(-r));
-	r = proc_run(&(struct lw_cmd){ o->netns, NULL, o->echo, o->out_fd,
-				       NULL },
-		     sync);
-	unlink(p.wg);
-	return r ? fail("wg syncconf %s failed%s", pl->iface, "") : 0;
-}
-
-static char *sysctl_read(const struct lw_apply *o, const char *key)
-{
-	const char *argv[] = { "sysctl", "-n", key, NULL };
-	struct lw_cmd c = cmd_of(o);
-	char *out = NULL;
-
-	c.echo = NULL;
-	c.out_fd = LW_CMD_QUIET;
-	if (proc_capture(&c, argv, &out)) {
-		free(out);
-		return NULL;
+	for (i = 0; i < n && !r; i++) {
+		if (up_prefixes_has(have, &want[i]))
+			continue;
+		r = addr_cmd(u, obj, "add", &want[i]);
+		if (!r)
+			r = up_prefixes_add(mine, &want[i]);
 	}
-	out[strcspn(out, "\n")] = '\0';
-	return out;
-}
-
-/* Whether the state file already holds key's old value. */
-static bool state_has(const char *state, const char *key)
-{
-	char *text = NULL, *line, *save = NULL;
-	size_t len, klen = strlen(key);
-	bool has = false;
-
-	if (lw_read_file(state, &text, &len, 1 << 20))
-		return false;
-	for (line = strtok_r(text, "\n", &save); line && !has;
-	     line = strtok_r(NULL, "\n", &save))
-		has = !strncmp(line, key, klen) && line[klen] == ' ';
-	free(text);
-	return has;
-}
-
-static int state_add(const char *state, const char *key, const char *old)
-{
-	FILE *f = fopen(state, "a");
-	int r;
-
-	if (!f)
-		return -errno;
-	fprintf(f, "%s %s\n", key, old);
-	r = fflush(f) || fsync(fileno(f)) ? -errno : 0;
-	fclose(f);
 	return r;
 }
 
+static int converge_addrs(struct up_ctx *u)
+{
+	struct lw_up_prefixes have = { 0 };
+	int r = host_addrs(u->o, u->cur, &have);
+
+	if (!r)
+		r = converge_list(u, "address", u->pl->addrs, u->pl->n_addrs,
+				  &u->st.addrs, &have);
+	free(have.v);
+	return r;
+}
+
+static int converge_routes(struct up_ctx *u)
+{
+	struct lw_up_prefixes have = { 0 };
+	int r = host_routes(u->o, u->cur, &have);
+
+	if (!r)
+		r = converge_list(u, "route", u->pl->routes, u->pl->n_routes,
+				  &u->st.routes, &have);
+	free(have.v);
+	return r;
+}
+
+/* ---- sysctls and nft ---- */
+
 /* One "key=value" of the plan: set when it differs, the old value kept
  * for down the first time. */
-static int apply_sysctl(const struct lw_apply *o, const struct paths *p,
-			const char *setting)
+static int converge_sysctl(struct up_ctx *u, const char *setting)
 {
 	const char *eq = strchr(setting, '=');
 	const char *argv[] = { "sysctl", "-q", "-w", setting, NULL };
-	char key[128], *cur;
+	char key[96], *cur;
 	int r = 0;
 
 	snprintf(key, sizeof(key), "%.*s", (int)(eq - setting), setting);
-	cur = sysctl_read(o, key);
+	cur = host_sysctl(u->o, key);
 	if (!cur)
-		return fail("cannot read sysctl %s%s", key, "");
+		return apply_fail(u, "cannot read sysctl %s", key);
 	if (strcmp(cur, eq + 1)) {
-		if (!state_has(p->state, key))
-			r = state_add(p->state, key, cur);
-		if (r)
-			r = fail("cannot write %s: %s", p->state,
-				 strerror(-r));
-		else if (proc_run(&(struct lw_cmd){ o->netns, NULL, o->echo,
-						     o->out_fd, NULL },
-				  argv))
-			r = fail("sysctl -w %s failed%s", setting, "");
+		if (up_state_add_sysctl(&u->st, key, cur) || state_save(u))
+			r = apply_fail(u, "cannot record sysctl %s", key);
+		else if (host_run(u->o, argv, NULL))
+			r = apply_fail(u, "sysctl -w %s failed", setting);
+		else
+			apply_report(u, "sysctl %s %s -> %s", key, cur, eq + 1);
 	}
 	free(cur);
 	return r;
 }
 
-int apply_up(const struct lw_node_plan *pl, const struct lw_apply *o)
+/* RUN/IFACE.nft is the ruleset last loaded: load again only when the
+ * plan's differs or the table is gone. */
+static int converge_nft(struct up_ctx *u)
 {
-	const char *nft[] = { "nft", "-f", NULL, NULL };
-	struct lw_cmd c = cmd_of(o);
-	struct paths p;
-	size_t i;
-	int r;
-
-	make_paths(&p, o, pl->iface);
-	nft[2] = p.nft;
-	r = lw_mkdir_private(o->run_dir, &(bool){ false });
-	if (r)
-		return fail("cannot make %s: %s", o->run_dir, strerror(-r));
-	if (write_files(pl, o, &p))
-		return 1;
-	if (apply_iface_exists(o, pl->iface))
-		r = interface_sync(pl, o);
-	else
-		r = interface_up(pl, o);
-	for (i = 0; !r && i < pl->n_sysctls; i++)
-		r = apply_sysctl(o, &p, pl->sysctls[i]);
-	if (!r && pl->forwards && proc_run(&c, nft))
-		r = fail("nft -f %s failed%s", p.nft, "");
-	return r;
-}
-
-/* ---- down ---- */
-
-static bool nft_table_exists(const struct lw_apply *o)
-{
-	const char *argv[] = { "nft", "list", "table", "inet", LW_NFT_TABLE,
-			       NULL };
-
-	return query_succeeds(o, argv);
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* The daemons serving iface are gone once their interface is: wait,
- * then stop those that linger. */
-static void wait_daemons(const struct lw_apply *o, const pid_t *pids,
-			 size_t n)
-{
-	size_t i, alive = n;
-	int waited;
-
-	for (waited = 0; alive && waited < DAEMON_EXIT_MS; waited += 50) {
-		for (i = 0, alive = 0; i < n; i++)
-			alive += proc_alive(pids[i]);
-		if (alive)
-			sleep_ms(50);
-	}
-	for (i = 0; i < n; i++) {
-		if (!proc_alive(pids[i]))
-			continue;
-		if (o->echo)
-			fprintf(o->echo, "[#] kill %d\n", (int)pids[i]);
-		kill(pids[i], SIGTERM);
-	}
-}
-
-static int interface_down(const struct lw_node_plan *pl,
-			  const struct lw_apply *o, const struct paths *p)
-{
-	const char *down[] = { "wg-quick", "down", p->conf, NULL };
-	const char *del[] = { "ip", "link", "del", "dev", pl->iface, NULL };
-	struct lw_cmd c = cmd_of(o);
-	pid_t pids[8];
-	size_t n;
-	int r;
-
-	if (!apply_iface_exists(o, pl->iface))
-		return 0;
-	n = proc_find_daemon(o->daemon, pl->iface, pids, 8);
-	r = proc_run(&c, access(p->conf, R_OK) ? del : down);
-	wait_daemons(o, pids, n);
-	return r ? fail("cannot remove interface %s%s", pl->iface, "") : 0;
-}
-
-/* Sets back every sysctl up changed, from the state file. */
-static int restore_sysctls(const struct lw_apply *o, const struct paths *p)
-{
-	char *text = NULL, *line, *save = NULL, *sp, setting[256];
-	const char *argv[] = { "sysctl", "-q", "-w", setting, NULL };
-	struct lw_cmd c = cmd_of(o);
+	struct lw_render_opts ro = { u->o->source, u->o->run_dir };
+	const char *del[] = { "nft", "delete", "table", "inet", LW_NFT_TABLE,
+			      NULL };
+	char path[PATH_MAX], *want = render_nft_ruleset(u->pl, &ro), *had = NULL;
+	const char *load[] = { "nft", "-f", path, NULL };
+	bool table = host_nft_table(u->o), same;
+	struct lw_txn t;
 	size_t len;
 	int r = 0;
 
-	if (lw_read_file(p->state, &text, &len, 1 << 20))
-		return 0;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		sp = strchr(line, ' ');
-		if (!sp)
-			continue;
-		snprintf(setting, sizeof(setting), "%.*s=%s",
-			 (int)(sp - line), line, sp + 1);
-		if (proc_run(&c, argv))
-			r = fail("sysctl -w %s failed%s", setting, "");
+	if (!want)
+		return apply_fail(u, "out of memory");
+	snprintf(path, sizeof(path), "%s/%s.nft", u->o->run_dir, u->pl->iface);
+	if (!*want) {
+		if (u->st.nft && table && host_run(u->o, del, NULL))
+			r = apply_fail(u, "cannot delete table inet %s",
+				       LW_NFT_TABLE);
+		else if (u->st.nft && table)
+			apply_report(u, "nft table inet %s removed",
+				     LW_NFT_TABLE);
+		if (!r) {
+			u->st.nft = false;
+			unlink(path);
+		}
+		free(want);
+		return r;
 	}
-	free(text);
+	same = table && u->st.nft && !lw_read_file(path, &had, &len, 1 << 24) &&
+	       !strcmp(had, want);
+	free(had);
+	if (!same) {
+		txn_init(&t);
+		r = txn_add(&t, path, want, strlen(want), 0600, false);
+		if (!r)
+			r = txn_commit(&t);
+		txn_free(&t);
+		if (r || host_run(u->o, load, NULL))
+			r = apply_fail(u, "cannot load %s", path);
+		else
+			apply_report(u, "nft table inet %s %s", LW_NFT_TABLE,
+				     table ? "replaced" : "loaded");
+		u->st.nft |= !r;
+	}
+	free(want);
 	return r;
 }
 
-int apply_down(const struct lw_node_plan *pl, const struct lw_apply *o)
+/* Every part of the interface brought to the plan, then the state saved
+ * whatever happened. */
+static int converge(struct up_ctx *u, bool fresh)
 {
-	const char *nft[] = { "nft", "delete", "table", "inet", LW_NFT_TABLE,
-			      NULL };
-	struct lw_cmd c = cmd_of(o);
-	struct paths p;
-	int r = 0;
+	size_t i;
+	int r = link_mtu(u, fresh);
 
-	make_paths(&p, o, pl->iface);
-	if (pl->forwards && nft_table_exists(o) && proc_run(&c, nft))
-		r = fail("cannot delete table inet %s%s", LW_NFT_TABLE, "");
-	r |= interface_down(pl, o, &p);
-	r |= restore_sysctls(o, &p);
-	if (!r) {
-		unlink(p.conf);
-		unlink(p.nft);
-		unlink(p.state);
-		rmdir(o->run_dir);
+	if (!r)
+		r = apply_wg(u, fresh);
+	if (!r)
+		r = converge_addrs(u);
+	if (!r)
+		r = converge_routes(u);
+	for (i = 0; !r && i < u->pl->n_sysctls; i++)
+		r = converge_sysctl(u, u->pl->sysctls[i]);
+	if (!r)
+		r = converge_nft(u);
+	r |= state_save(u);
+	if (!r && !u->changes && u->o->report)
+		fprintf(u->o->report, "%s: nothing to change\n",
+			u->pl->self->name);
+	return r;
+}
+
+/* ---- up ---- */
+
+/* An interface of our name that up did not make: say whose it is. */
+static int refuse_foreign(struct up_ctx *u, bool has_state)
+{
+	char owner[512];
+
+	host_owner(u->o, u->pl->iface, owner, sizeof(owner));
+	return apply_fail(u,
+			  "interface %s exists and lanwire up did not create "
+			  "it (%s %s); it is served by %s. Leaving it "
+			  "untouched: take it down yourself, or give %s "
+			  "another interface = in the description",
+			  u->pl->iface, u->state_path,
+			  has_state ? "records another interface of that name" :
+				      "does not exist",
+			  owner, u->pl->self->name);
+}
+
+/* A state whose interface is gone entirely: keep only the sysctls' old
+ * values (still to be restored) and whether the nft table is ours. */
+static void forget_interface(struct lw_up_state *st)
+{
+	st->ifindex = 0;
+	st->n_pids = 0;
+	st->addrs.n = 0;
+	st->routes.n = 0;
+}
+
+int apply_up(const struct lw_node_plan *pl, const struct lw_apply *o)
+{
+	struct up_ctx u = { .pl = pl, .o = o };
+	unsigned int idx, mtu;
+	bool has_state;
+	int r;
+
+	snprintf(u.state_path, sizeof(u.state_path), "%s/%s.state",
+		 o->run_dir, pl->iface);
+	r = lw_mkdir_private(o->run_dir, &(bool){ false });
+	if (r)
+		return apply_fail(&u, "cannot make %s: %s", o->run_dir,
+				  strerror(-r));
+	r = state_load(&u);
+	if (r && r != -ENOENT)
+		return r == -EINVAL ? 1 : apply_fail(&u, "cannot read %s: %s",
+						     u.state_path,
+						     strerror(-r));
+	has_state = !r;
+	if (!host_link(o, pl->iface, &idx, &mtu)) {
+		if (!has_state || u.st.ifindex != idx) {
+			r = refuse_foreign(&u, has_state);
+			goto out;
+		}
+		snprintf(u.cur, sizeof(u.cur), "%s", pl->iface);
+		r = converge(&u, false);
+		goto out;
 	}
+	if (has_state && u.st.ifindex &&
+	    !host_link_name(o, u.st.ifindex, u.cur)) {
+		r = apply_fail(&u, "the interface up made as %s is now named "
+				   "%s; run lanwire down %s first",
+			       u.st.iface, u.cur, pl->self->name);
+		goto out;
+	}
+	if (!has_state)
+		snprintf(u.st.node, sizeof(u.st.node), "%s", pl->self->name);
+	forget_interface(&u.st);
+	r = link_create(&u);
+	if (!r)
+		r = converge(&u, true);
+	if (r && u.st.ifindex) {
+		fprintf(stderr, "lanwire: %s: up failed; undoing it\n",
+			pl->self->name);
+		apply_undo(&u);
+	}
+out:
+	up_state_free(&u.st);
 	return r;
 }

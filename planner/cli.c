@@ -174,7 +174,7 @@ static const struct subcommand subcommands[] = {
 	  "write a node's configuration" },
 	{ "qr", cmd_qr, "qr CLIENT",
 	  "show a client's configuration as a QR code" },
-	{ "up", cmd_up, "up NODE [--daemon PATH] [--run-dir DIR]",
+	{ "up", cmd_up, "up NODE [--user USER] [--daemon PATH] [--run-dir DIR]",
 	  "bring a node up here: lanwired, forwarding, nft policy" },
 	{ "down", cmd_down, "down NODE [--daemon PATH] [--run-dir DIR]",
 	  "undo exactly what up did" },

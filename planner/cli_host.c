@@ -25,6 +25,7 @@
 struct host_opts {
 	const char *daemon;
 	const char *run_dir;
+	const char *user;
 };
 
 static int parse_host_opts(const char *cmd, int argc, char *argv[],
@@ -34,6 +35,7 @@ static int parse_host_opts(const char *cmd, int argc, char *argv[],
 		COMMON_OPTS,
 		{ "daemon", required_argument, NULL, 'D' },
 		{ "run-dir", required_argument, NULL, 'R' },
+		{ "user", required_argument, NULL, 'u' },
 		{ 0 }
 	};
 	int ch;
@@ -47,6 +49,8 @@ static int parse_host_opts(const char *cmd, int argc, char *argv[],
 			o->daemon = optarg;
 		else if (ch == 'R')
 			o->run_dir = optarg;
+		else if (ch == 'u')
+			o->user = optarg;
 		else
 			return cli_usage_error(cmd, "unknown option");
 	}
@@ -59,7 +63,7 @@ static int parse_host_opts(const char *cmd, int argc, char *argv[],
 static int up_down(const char *cmd, int argc, char *argv[], struct cli *c,
 		   bool up)
 {
-	struct host_opts ho = { NULL, LW_RUN_DIR };
+	struct host_opts ho = { NULL, LW_RUN_DIR, LW_DEFAULT_USER };
 	struct lw_node_plan pl;
 	struct lw_keyring kr;
 	struct lw_desc d;
@@ -69,6 +73,12 @@ static int up_down(const char *cmd, int argc, char *argv[], struct cli *c,
 
 	if (r)
 		return r < 0 ? 0 : r;
+	if (geteuid())
+		return cli_fail("%s must run as root: it %s network "
+				"interfaces, routes, sysctls and the nft "
+				"table (try sudo lanwire %s %s)",
+				cmd, up ? "creates and changes" : "removes",
+				cmd, argv[optind]);
 	r = cli_load_checked(c, &d, &kr, false);
 	node = r ? -1 : desc_find_node(&d, argv[optind]);
 	if (!r && node < 0)
@@ -78,8 +88,9 @@ static int up_down(const char *cmd, int argc, char *argv[], struct cli *c,
 	if (!r) {
 		daemon = ho.daemon ? strdup(ho.daemon) :
 				     apply_default_daemon(argv[0]);
-		struct lw_apply o = { ho.run_dir, daemon,  NULL,
-				      cli_base_name(c->file), stderr, -1 };
+		struct lw_apply o = { ho.run_dir, daemon, NULL,
+				      cli_base_name(c->file), stderr, -1,
+				      ho.user, stdout };
 		r = up ? apply_up(&pl, &o) : apply_down(&pl, &o);
 		free(daemon);
 		plan_free(&pl);

@@ -198,7 +198,8 @@ static int node_up(struct lab *l, size_t i, const char *run_dir)
 		l->d->nodes[i].role == LW_ROLE_GATEWAY ? LAB_GATEWAY :
 							 LAB_CLIENT);
 	struct lw_apply o = { run_dir, l->daemon, h ? h->ns : NULL,
-			      l->sc->example, l->log, fileno(l->log) };
+			      l->sc->example, l->log, fileno(l->log),
+			      NULL, NULL };
 	struct lw_node_plan pl;
 	char err[512], role[96];
 	int r;

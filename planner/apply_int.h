@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside lanwire up / down (apply.h), shared by its files:
+ *   apply.c       up: refuse what is not ours, create, converge
+ *   apply_wg.c    the WireGuard side: keys, port, peers by difference
+ *   apply_down.c  down: remove what the state says up added, then verify
+ *   apply_host.c  the host's view: links, addresses, routes, sysctls and
+ *                 nft read back through ip/sysctl/nft; the state file;
+ *                 who owns a foreign interface; the change report
+ *
+ * Ownership: struct up_ctx lives on apply_up()'s / apply_down()'s stack;
+ * its state is freed there.
+ */
+#ifndef LW_APPLY_INT_H
+#define LW_APPLY_INT_H
+
+#include <limits.h>
+
+#include "apply.h"
+#include "upstate.h"
+
+struct up_ctx {
+	const struct lw_node_plan *pl;
+	const struct lw_apply *o;
+	struct lw_up_state st;
+	char state_path[PATH_MAX];
+	char cur[LW_IFNAME_MAX + 1]; /* the interface's name now */
+	unsigned int changes;	     /* lines reported */
+};
+
+/* "lanwire: up NODE: ..." on stderr; returns 1. */
+int apply_fail(const struct up_ctx *u, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* One change, "NODE: ..." on o->report. */
+void apply_report(struct up_ctx *u, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Runs argv echoed, input (if any) on its stdin; its exit status. */
+int host_run(const struct lw_apply *o, const char *const argv[],
+	     const char *input);
+/* Runs argv quietly; its stdout (caller frees), or NULL if it failed. */
+char *host_query(const struct lw_apply *o, const char *const argv[]);
+
+/* The link named name: its index and MTU. 0 or -ENODEV. */
+int host_link(const struct lw_apply *o, const char *name,
+	      unsigned int *ifindex, unsigned int *mtu);
+/* The name of the link with index ifindex. 0 or -ENODEV. */
+int host_link_name(const struct lw_apply *o, unsigned int ifindex,
+		   char name[static LW_IFNAME_MAX + 1]);
+/* Addresses (with their prefix length; no link-local) or main-table
+ * routes on link name, added to *out. 0 or -errno. */
+int host_addrs(const struct lw_apply *o, const char *name,
+	       struct lw_up_prefixes *out);
+int host_routes(const struct lw_apply *o, const char *name,
+		struct lw_up_prefixes *out);
+bool host_nft_table(const struct lw_apply *o);
+/* The sysctl's value (caller frees) or NULL. */
+char *host_sysctl(const struct lw_apply *o, const char *key);
+/* Who serves interface name, as "wireguard-go (pid 12)", "a kernel
+ * WireGuard interface" or "owner unknown". */
+void host_owner(const struct lw_apply *o, const char *name, char *buf,
+		size_t size);
+/* Whether pid is alive and still runs with name among its arguments. */
+bool host_pid_serves(pid_t pid, const char *name);
+
+/* RUN/IFACE.state. load: 0, -ENOENT, -EINVAL (not ours to trust) or
+ * -errno. save: atomically, 0600. */
+int state_load(struct up_ctx *u);
+int state_save(struct up_ctx *u);
+
+/* apply_wg.c: the interface's keys, port and peers brought to the plan
+ * with the fewest changes (never re-setting an unchanged key or port).
+ * fresh: the interface was just made. 0 or 1 (reported). */
+int apply_wg(struct up_ctx *u, bool fresh);
+/* apply_down.c: removes everything u's state records (a failed first up
+ * undone). */
+void apply_undo(struct up_ctx *u);
+
+#endif
