@@ -184,7 +184,7 @@ void peer_set_preshared_key(struct peer *peer, const uint8_t *psk)
 	memcpy(peer->handshake.preshared_key, psk, NOISE_SYMMETRIC_KEY_LEN);
 }
 
-void peer_set_endpoint(struct peer *peer, const struct uapi_endpoint *ep)
+void peer_set_endpoint(struct peer *peer, const struct endpoint *ep)
 {
 	peer->endpoint = *ep;
 	peer->has_endpoint = true;

@@ -97,7 +97,7 @@ static int print_allowed_ip(void *ctx, int family, const uint8_t *addr,
 
 static void get_peer(struct peer *p, struct uapi_buf *b)
 {
-	char hex[2 * NOISE_PUBLIC_KEY_LEN + 1], ep[64];
+	char hex[2 * NOISE_PUBLIC_KEY_LEN + 1], ep[ENDPOINT_STR_MAX];
 
 	key_to_hex(hex, p->public_key);
 	buf_printf(b, "public_key=%s\n", hex);

@@ -8,7 +8,8 @@
  * here: the device applies the whole model or none of it. Values are taken
  * as strictly as the wg tool writes them (ipc-uapi.h) and as wireguard-go
  * reads them (device/uapi.go): exact key names, no blanks, decimal numbers
- * of digits only, keys of exactly 64 hex digits, numeric endpoints.
+ * of digits only, keys of exactly 64 hex digits, endpoints as endpoint.c
+ * reads them.
  *
  * error_line counts the lines handed to uapi_set_parse_line(): after an
  * error it is the 1-based number of the failing line (line 1 is the first
@@ -37,12 +38,6 @@ enum key_scope {
 	KEY_DEVICE,	/* before the first public_key */
 	KEY_PEER,	/* after a public_key, about that peer */
 	KEY_PEER_START, /* public_key itself: opens a new peer */
-};
-
-/* A piece of a line: not NUL-terminated. */
-struct span {
-	const char *p;
-	size_t len;
 };
 
 struct uapi_key {
@@ -446,78 +441,4 @@ int uapi_set_parse(struct uapi_set *s, const char *text, size_t len)
 			return 0;
 		text = nl + 1;
 	}
-}
-
-/* "[v6]:port" or "v4:port" into family, address text and port text. */
-static int endpoint_split(const char *s, size_t len, int *family,
-			  struct span *host, struct span *port)
-{
-	const char *colon;
-
-	if (len && s[0] == '[') {
-		const char *close = memchr(s, ']', len);
-
-		if (!close || close + 1 == s + len || close[1] != ':')
-			return -EINVAL;
-		*family = AF_INET6;
-		*host = (struct span){ s + 1, (size_t)(close - s - 1) };
-		colon = close + 1;
-	} else {
-		colon = len ? memrchr(s, ':', len) : NULL;
-		if (!colon)
-			return -EINVAL;
-		*family = AF_INET;
-		*host = (struct span){ s, (size_t)(colon - s) };
-	}
-	*port = (struct span){ colon + 1, (size_t)(s + len - colon - 1) };
-	return 0;
-}
-
-/*
- * Numeric, port required, brackets around v6 and only v6, as wg writes it.
- * A v6 zone ("%eth0") is refused: inet_pton() has no notion of one.
- */
-int endpoint_parse(struct uapi_endpoint *ep, const char *s, size_t len)
-{
-	struct uapi_endpoint out;
-	struct span host, port;
-	uint32_t port_num;
-	int family, ret;
-
-	if (endpoint_split(s, len, &family, &host, &port) ||
-	    parse_decimal(port.p, port.len, UINT16_MAX, &port_num))
-		return -EINVAL;
-	memset(&out, 0, sizeof(out));
-	if (family == AF_INET6) {
-		out.in6.sin6_family = AF_INET6;
-		out.in6.sin6_port = htons((uint16_t)port_num);
-		ret = parse_address(AF_INET6, host.p, host.len,
-				    &out.in6.sin6_addr);
-	} else {
-		out.in.sin_family = AF_INET;
-		out.in.sin_port = htons((uint16_t)port_num);
-		ret = parse_address(AF_INET, host.p, host.len,
-				    &out.in.sin_addr);
-	}
-	if (ret)
-		return ret;
-	*ep = out;
-	return 0;
-}
-
-/* An endpoint of neither family formats as the empty string. */
-void endpoint_format(char *buf, size_t buflen, const struct uapi_endpoint *ep)
-{
-	char host[INET6_ADDRSTRLEN];
-
-	if (!buflen)
-		return;
-	buf[0] = '\0';
-	if (ep->sa.sa_family == AF_INET &&
-	    inet_ntop(AF_INET, &ep->in.sin_addr, host, sizeof(host)))
-		snprintf(buf, buflen, "%s:%u", host, ntohs(ep->in.sin_port));
-	else if (ep->sa.sa_family == AF_INET6 &&
-		 inet_ntop(AF_INET6, &ep->in6.sin6_addr, host, sizeof(host)))
-		snprintf(buf, buflen, "[%s]:%u", host,
-			 ntohs(ep->in6.sin6_port));
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "endpoint.h"
 #include "hexkey.h" /* key_from_hex, key_to_hex: keys in UAPI form */
 #include "messages.h"
 
@@ -23,14 +24,6 @@ struct uapi_allowed_ip {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t cidr;
 	uint8_t addr[16]; /* first 4 bytes for AF_INET */
-};
-
-struct uapi_endpoint {
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in in;
-		struct sockaddr_in6 in6;
-	};
 };
 
 struct uapi_peer {
@@ -41,7 +34,7 @@ struct uapi_peer {
 	bool has_preshared_key;
 	uint8_t preshared_key[NOISE_SYMMETRIC_KEY_LEN];
 	bool has_endpoint;
-	struct uapi_endpoint endpoint;
+	struct endpoint endpoint;
 	bool has_persistent_keepalive;
 	uint16_t persistent_keepalive_interval;
 	size_t n_allowed_ips;
@@ -80,10 +73,5 @@ void uapi_set_free(struct uapi_set *s);
  * separated by '\n', without "set=1" and ending at an empty line or at the
  * end of the buffer. */
 int uapi_set_parse(struct uapi_set *s, const char *text, size_t len);
-
-/* "1.2.3.4:5" or "[::1]:5" (numeric only). 0 or -EINVAL. */
-int endpoint_parse(struct uapi_endpoint *ep, const char *s, size_t len);
-/* Formats as endpoint_parse accepts; buf of at least 64 bytes. */
-void endpoint_format(char *buf, size_t buflen, const struct uapi_endpoint *ep);
 
 #endif
