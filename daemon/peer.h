@@ -65,7 +65,10 @@ struct peer *peer_lookup(struct device *dev,
 
 void peer_set_preshared_key(struct peer *peer, const uint8_t *psk);
 void peer_set_endpoint(struct peer *peer, const struct endpoint *ep);
-/* Recompute DH(s, S) and expire sessions after the device key changed. */
+/* After the device's private key changed (device_set_private_key): DH(s, S)
+ * again, every keypair (next too) and the handshake dropped, and the
+ * handshake rate limit reset so the next one goes out at once; packets
+ * already staged start it now. */
 void peer_refresh_identity(struct peer *peer);
 
 /* Keypair slot changes, with index-table bookkeeping. */

@@ -139,6 +139,30 @@ void uapi_get(struct device *dev, struct uapi_buf *b)
 
 /* ---- set ---- */
 
+/*
+ * As the kernel and wireguard-go: the key the device already has changes
+ * nothing (`wg syncconf` with the running configuration keeps every
+ * session). A new one first removes the peer that has its public key (it
+ * cannot exist), then re-keys every peer (peer_refresh_identity).
+ */
+static void apply_private_key(struct device *dev,
+			      const uint8_t key[static NOISE_PUBLIC_KEY_LEN])
+{
+	uint8_t pub[NOISE_PUBLIC_KEY_LEN];
+	struct peer *p;
+
+	if (noise_local_is_private(&dev->local, key))
+		return;
+	if (!crypto_is_zero(key, NOISE_PUBLIC_KEY_LEN)) {
+		x25519_public_from_private(pub, key);
+		p = peer_lookup(dev, pub);
+		if (p)
+			peer_remove(p);
+	}
+	log_verbose("UAPI: new private key; every session dropped");
+	device_set_private_key(dev, key);
+}
+
 static int apply_device(struct device *dev, struct uapi_set *s)
 {
 	int ret;
@@ -155,15 +179,8 @@ static int apply_device(struct device *dev, struct uapi_set *s)
 		if (ret < 0)
 			return ret;
 	}
-	if (s->has_private_key) {
-		struct peer *p;
-
-		device_set_private_key(dev, s->private_key);
-		/* A peer with our own public key cannot exist. */
-		if (dev->local.has_identity &&
-		    (p = peer_lookup(dev, dev->local.static_public)))
-			peer_remove(p);
-	}
+	if (s->has_private_key)
+		apply_private_key(dev, s->private_key);
 	if (s->replace_peers)
 		while (dev->peers_first)
 			peer_remove(dev->peers_first);
