@@ -168,16 +168,21 @@ static int apply_device(struct device *dev, struct uapi_set *s)
 	int ret;
 
 	/* Steps that can fail for reasons outside our control go first, so
-	 * a failure leaves the rest of the device untouched. */
+	 * a failure leaves the rest of the device untouched. Whatever the
+	 * cause, wireguard-go answers -EADDRINUSE (IpcErrorPortInUse) for
+	 * both; so do we, and log the cause. */
 	if (s->has_listen_port) {
 		ret = device_set_listen_port(dev, s->listen_port);
 		if (ret < 0)
-			return ret;
+			return -EADDRINUSE;
 	}
 	if (s->has_fwmark) {
 		ret = device_set_fwmark(dev, s->fwmark);
-		if (ret < 0)
-			return ret;
+		if (ret < 0) {
+			log_error("UAPI: cannot set fwmark: %s",
+				  strerror(-ret));
+			return -EADDRINUSE;
+		}
 	}
 	if (s->has_private_key)
 		apply_private_key(dev, s->private_key);

@@ -299,10 +299,20 @@ static int set_persistent_keepalive_interval(struct uapi_set *s,
 	return 0;
 }
 
+/*
+ * As wireguard-go, which empties the peer's allowed IPs where the line
+ * stands: the peer's own allowed IPs and those of this op's allowed_ip
+ * lines before it go, the lines after it stay.
+ */
 static int set_replace_allowed_ips(struct uapi_set *s, const char *value,
 				   size_t len)
 {
-	return parse_true(value, len, &last_peer(s)->replace_allowed_ips);
+	struct uapi_peer *peer = last_peer(s);
+	int ret = parse_true(value, len, &peer->replace_allowed_ips);
+
+	if (!ret)
+		peer->n_allowed_ips = 0;
+	return ret;
 }
 
 static int set_allowed_ip(struct uapi_set *s, const char *value, size_t len)
@@ -321,12 +331,12 @@ static int set_allowed_ip(struct uapi_set *s, const char *value, size_t len)
 	return 0;
 }
 
-/* Only version 1 exists; the kernel answers other values so. */
+/* Only version 1 exists; wireguard-go answers -EINVAL for another. */
 static int set_protocol_version(struct uapi_set *s, const char *value,
 				size_t len)
 {
 	(void)s;
-	return value_is(value, len, "1") ? 0 : -EPROTONOSUPPORT;
+	return value_is(value, len, "1") ? 0 : -EINVAL;
 }
 
 /* ---- dispatch ---------------------------------------------------------- */
@@ -363,13 +373,14 @@ static const struct uapi_key *key_lookup(const char *name, size_t len)
 }
 
 /*
- * A peer key needs a peer. A device key after the first public_key is
- * unknown in that position, as in wireguard-go ("invalid UAPI peer key").
+ * A key is unknown where it does not belong, as in wireguard-go: a peer key
+ * before the first public_key ("invalid UAPI device key"), a device key
+ * after it ("invalid UAPI peer key").
  */
 static int key_check_scope(const struct uapi_set *s, const struct uapi_key *k)
 {
 	if (k->scope == KEY_PEER && !s->n_peers)
-		return -EPROTO;
+		return -EINVAL;
 	if (k->scope == KEY_DEVICE && s->n_peers)
 		return -EINVAL;
 	return 0;
@@ -394,7 +405,7 @@ int uapi_set_parse_line(struct uapi_set *s, const char *line, size_t len)
 		return -EINVAL;
 	eq = memchr(line, '=', len);
 	if (!eq)
-		return -EINVAL;
+		return -EPROTO; /* wireguard-go: "failed to parse line" */
 	key_len = (size_t)(eq - line);
 	k = key_lookup(line, key_len);
 	if (!k)

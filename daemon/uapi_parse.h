@@ -61,9 +61,14 @@ struct uapi_set {
  * Streaming interface: uapi_set_init(), then uapi_set_parse_line() once per
  * line (without the trailing newline; the "set=1" line and the empty line
  * that ends the transaction are not passed), then the caller applies or
- * frees. Returns 0 or a negative errno: -EINVAL for a malformed value or an
- * unknown key, -EPROTO for a peer key before any public_key,
- * -EPROTONOSUPPORT for protocol_version other than 1, -ENOMEM.
+ * frees. Returns 0 or a negative errno, as wireguard-go answers: -EPROTO
+ * for a line without '=', -EINVAL for a malformed value, an unknown key or
+ * one out of place (a peer key before any public_key, a device key after
+ * one) and a protocol_version other than 1; or -ENOMEM.
+ *
+ * replace_allowed_ips=true empties the allowed_ips gathered so far for its
+ * peer op and sets replace_allowed_ips, so the op replaces the peer's
+ * allowed IPs with those of the lines after it (wireguard-go's order).
  */
 void uapi_set_init(struct uapi_set *s);
 int uapi_set_parse_line(struct uapi_set *s, const char *line, size_t len);

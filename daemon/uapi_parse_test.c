@@ -291,6 +291,36 @@ static void test_blank_line_ends(void)
 	uapi_set_free(&s);
 }
 
+/* replace_allowed_ips empties what its peer op gathered before it, as
+ * wireguard-go empties the peer where the line stands. */
+static void test_replace_allowed_ips_position(void)
+{
+	struct uapi_set s;
+
+	CHECK_EQ(parse_text(&s, "public_key=" PUB1 "\n"
+				"allowed_ip=10.0.0.1/32\n"
+				"allowed_ip=10.0.0.2/32\n"
+				"replace_allowed_ips=true\n"
+				"allowed_ip=10.0.0.3/32\n"
+				"public_key=" PUB2 "\n"
+				"allowed_ip=10.0.0.4/32\n"
+				"replace_allowed_ips=true\n"
+				"public_key=" PUB1 "\n"
+				"allowed_ip=10.0.0.5/32\n"),
+		 0);
+	CHECK_EQ(s.n_peers, 3);
+	if (s.n_peers == 3) {
+		CHECK(s.peers[0].replace_allowed_ips);
+		CHECK_EQ(s.peers[0].n_allowed_ips, 1);
+		CHECK(allowed_ip_is(&s.peers[0].allowed_ips[0], "10.0.0.3/32"));
+		CHECK(s.peers[1].replace_allowed_ips);
+		CHECK_EQ(s.peers[1].n_allowed_ips, 0);
+		CHECK(!s.peers[2].replace_allowed_ips);
+		CHECK_EQ(s.peers[2].n_allowed_ips, 1);
+	}
+	uapi_set_free(&s);
+}
+
 #define PEER "public_key=" PUB1 "\n"
 
 struct bad_case {
@@ -300,9 +330,9 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	/* line shape */
-	{ "listen_port", -EINVAL, 1 },
-	{ "private_key=" PRIV "\nlisten_port\n", -EINVAL, 2 },
+	/* line shape (wireguard-go: -EPROTO without '=') */
+	{ "listen_port", -EPROTO, 1 },
+	{ "private_key=" PRIV "\nlisten_port\n", -EPROTO, 2 },
 	{ "=5", -EINVAL, 1 },
 	{ "=", -EINVAL, 1 },
 	{ "listen_prt=5", -EINVAL, 1 },
@@ -389,19 +419,19 @@ static const struct bad_case bad_cases[] = {
 	{ PEER "endpoint=192.0.2.1%1:51820", -EINVAL, 2 },
 	{ PEER "endpoint=example.com:51820", -EINVAL, 2 },
 	{ PEER "endpoint=:51820", -EINVAL, 2 },
-	/* order */
-	{ "remove=true", -EPROTO, 1 },
-	{ "listen_port=1\nallowed_ip=10.0.0.0/8", -EPROTO, 2 },
-	{ "endpoint=192.0.2.1:1", -EPROTO, 1 },
-	{ "protocol_version=1", -EPROTO, 1 },
+	/* order: a key out of place is unknown there (wireguard-go) */
+	{ "remove=true", -EINVAL, 1 },
+	{ "listen_port=1\nallowed_ip=10.0.0.0/8", -EINVAL, 2 },
+	{ "endpoint=192.0.2.1:1", -EINVAL, 1 },
+	{ "protocol_version=1", -EINVAL, 1 },
 	{ PEER "listen_port=1", -EINVAL, 2 },
 	{ PEER "private_key=" PRIV, -EINVAL, 2 },
 	{ PEER "replace_peers=true", -EINVAL, 2 },
-	/* protocol version */
-	{ PEER "protocol_version=2", -EPROTONOSUPPORT, 2 },
-	{ PEER "protocol_version=0", -EPROTONOSUPPORT, 2 },
-	{ PEER "protocol_version=", -EPROTONOSUPPORT, 2 },
-	{ PEER "protocol_version=01", -EPROTONOSUPPORT, 2 },
+	/* protocol version: -EINVAL as wireguard-go answers */
+	{ PEER "protocol_version=2", -EINVAL, 2 },
+	{ PEER "protocol_version=0", -EINVAL, 2 },
+	{ PEER "protocol_version=", -EINVAL, 2 },
+	{ PEER "protocol_version=01", -EINVAL, 2 },
 	/* the first bad line stops the parse */
 	{ PEER "allowed_ip=10.0.0.0/8\nallowed_ip=10.0.0.0/33\nbogus",
 	  -EINVAL, 3 },
@@ -636,6 +666,7 @@ int main(void)
 	test_zero_private_key();
 	test_other_client();
 	test_blank_line_ends();
+	test_replace_allowed_ips_position();
 	test_bad_lines();
 	test_nul_in_line();
 	test_streaming();
