@@ -506,10 +506,11 @@ int __wrap_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
 			mh->msg_flags = MSG_TRUNC;
 		}
 		memcpy(mh->msg_iov[0].iov_base, e->d.data, len);
-		memcpy(mh->msg_name, &e->src, sizeof(e->src));
+		/* The socket address only: struct endpoint is larger. */
 		mh->msg_namelen = e->src.sa.sa_family == AF_INET6 ?
 					  sizeof(e->src.in6) :
 					  sizeof(e->src.in);
+		memcpy(mh->msg_name, &e->src.sa, mh->msg_namelen);
 		put_gro_cmsg(mh, e->gso);
 		msgs[n].msg_len = (unsigned)len;
 	}
