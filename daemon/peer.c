@@ -203,8 +203,6 @@ void peer_refresh_identity(struct peer *peer)
 	peer_clear_keypairs(peer);
 	peer->last_sent_handshake_ns = 0;
 	peer->sent_lastminute_handshake = false;
-	if (peer->staged_count)
-		send_staged_packets(peer);
 }
 
 static void drop_keypair(struct peer *peer, struct noise_keypair *kp)

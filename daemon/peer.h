@@ -67,8 +67,8 @@ void peer_set_preshared_key(struct peer *peer, const uint8_t *psk);
 void peer_set_endpoint(struct peer *peer, const struct endpoint *ep);
 /* After the device's private key changed (device_set_private_key): DH(s, S)
  * again, every keypair (next too) and the handshake dropped, and the
- * handshake rate limit reset so the next one goes out at once; packets
- * already staged start it now. */
+ * handshake rate limit reset so the next one goes out at once (the UAPI
+ * then sends what is staged). */
 void peer_refresh_identity(struct peer *peer);
 
 /* Keypair slot changes, with index-table bookkeeping. */

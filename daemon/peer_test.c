@@ -13,7 +13,8 @@
  *  3. after a new key the next handshake goes out at once, even 1 s after
  *     the last one (REKEY_TIMEOUT would hold it 5 s), and carries traffic;
  *  4. a peer whose public key is the new key's is removed;
- *  5. the zero key removes the identity and drops every session.
+ *  5. the zero key removes the identity and drops every session; a packet
+ *     staged meanwhile goes out as soon as a key is set.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -349,6 +350,8 @@ static void test_new_key_removes_own_peer(void)
 /* 5. The zero key: no identity, no sessions; a key again: traffic. */
 static void test_zero_key(void)
 {
+	uint8_t marker = 0;
+
 	pair_up();
 	CHECK(delivered(&A, &B, 1));
 	CHECK_EQ(uapi_setf(&B.dev, "private_key=%064d\n", 0), 0);
@@ -358,8 +361,16 @@ static void test_zero_key(void)
 	/* the zero key again is the key it has: a no-op */
 	CHECK_EQ(uapi_setf(&B.dev, "private_key=%064d\n", 0), 0);
 	CHECK(!B.dev.local.has_identity);
+	/* Without a key a packet waits, staged; the key sends it. */
+	send_packet(&B, &A, 8);
+	pump();
+	CHECK_EQ(B.peer->staged_count, 1);
+	CHECK_EQ(drain_tun(&A, &marker), 0);
 	CHECK_EQ(node_rekey(&B, &A, true), 0);
-	CHECK(delivered(&B, &A, 8));
+	pump();
+	CHECK_EQ(drain_tun(&A, &marker), 1);
+	CHECK_EQ(marker, 8);
+	CHECK(delivered(&B, &A, 9));
 	pair_down();
 }
 

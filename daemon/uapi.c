@@ -145,14 +145,14 @@ void uapi_get(struct device *dev, struct uapi_buf *b)
  * session). A new one first removes the peer that has its public key (it
  * cannot exist), then re-keys every peer (peer_refresh_identity).
  */
-static void apply_private_key(struct device *dev,
+static bool apply_private_key(struct device *dev,
 			      const uint8_t key[static NOISE_PUBLIC_KEY_LEN])
 {
 	uint8_t pub[NOISE_PUBLIC_KEY_LEN];
 	struct peer *p;
 
 	if (noise_local_is_private(&dev->local, key))
-		return;
+		return false;
 	if (!crypto_is_zero(key, NOISE_PUBLIC_KEY_LEN)) {
 		x25519_public_from_private(pub, key);
 		p = peer_lookup(dev, pub);
@@ -161,9 +161,12 @@ static void apply_private_key(struct device *dev,
 	}
 	log_verbose("UAPI: new private key; every session dropped");
 	device_set_private_key(dev, key);
+	return true;
 }
 
-static int apply_device(struct device *dev, struct uapi_set *s)
+/* *rekeyed says whether the private key changed. */
+static int apply_device(struct device *dev, struct uapi_set *s,
+			bool *rekeyed)
 {
 	int ret;
 
@@ -185,7 +188,7 @@ static int apply_device(struct device *dev, struct uapi_set *s)
 		}
 	}
 	if (s->has_private_key)
-		apply_private_key(dev, s->private_key);
+		*rekeyed = apply_private_key(dev, s->private_key);
 	if (s->replace_peers)
 		while (dev->peers_first)
 			peer_remove(dev->peers_first);
@@ -251,10 +254,17 @@ static int apply_peer(struct device *dev, const struct uapi_peer *op)
 
 int uapi_apply(struct device *dev, struct uapi_set *s)
 {
-	int ret = apply_device(dev, s);
+	bool rekeyed = false;
+	int ret = apply_device(dev, s, &rekeyed);
 
 	for (size_t i = 0; !ret && i < s->n_peers; i++)
 		ret = apply_peer(dev, &s->peers[i]);
+	/* Packets that waited for a key (or staged under the old one) go
+	 * now, once the whole transaction (endpoints too) is in place: the
+	 * handshake they start may go at once (peer_refresh_identity). */
+	for (struct peer *p = dev->peers_first; rekeyed && p; p = p->list_next)
+		if (p->staged_count)
+			send_staged_packets(p);
 	return ret;
 }
 
