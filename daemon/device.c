@@ -20,6 +20,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "peer.h"
+#include "privdrop.h"
 #include "tun.h"
 #include "uapi.h"
 #include "udp.h"
@@ -255,11 +256,11 @@ int device_set_listen_port(struct device *dev, uint16_t port)
 		close_fd(&dev->udp4_fd);
 		close_fd(&dev->udp6_fd);
 	}
-	ret = udp_open(port, dev->fwmark, &fd4, &fd6, &bound);
+	ret = privdrop_udp_open(port, dev->fwmark, &fd4, &fd6, &bound);
 	if (ret < 0) {
 		log_error("cannot bind UDP port %u: %s", port, strerror(-ret));
 		/* Try to get the old port back so the device keeps working. */
-		if (udp_open(dev->listen_port, dev->fwmark, &fd4, &fd6,
+		if (privdrop_udp_open(dev->listen_port, dev->fwmark, &fd4, &fd6,
 			     &bound) == 0) {
 			dev->udp4_fd = fd4;
 			dev->udp6_fd = fd6;
@@ -280,10 +281,8 @@ int device_set_listen_port(struct device *dev, uint16_t port)
 
 int device_set_fwmark(struct device *dev, uint32_t mark)
 {
-	int ret = udp_set_fwmark(dev->udp4_fd, mark);
+	int ret = privdrop_udp_set_fwmark(dev->udp4_fd, dev->udp6_fd, mark);
 
-	if (!ret)
-		ret = udp_set_fwmark(dev->udp6_fd, mark);
 	if (!ret)
 		dev->fwmark = mark;
 	return ret;

@@ -54,7 +54,7 @@ static void node_init(struct node *n, const char *name, bool offloads)
 static void connect_nodes(struct node *a, struct node *b)
 {
 	uint8_t ka[32], kb[32], v4[4];
-	struct uapi_endpoint ep = { 0 };
+	struct endpoint ep = { 0 };
 
 	x25519_generate_private(ka);
 	x25519_generate_private(kb);

@@ -68,6 +68,15 @@ static int env_fd(const char *var)
 	return (int)fd;
 }
 
+/* Nothing inherited stays open but stdio and what WG_TUN_FD / WG_UAPI_FD
+ * hand over (checked again, and refused if bad, when they are used). */
+static void close_inherited(void)
+{
+	int keep[2] = { env_fd("WG_TUN_FD"), env_fd("WG_UAPI_FD") };
+
+	privdrop_close_inherited(keep, 2);
+}
+
 /* LANWIRE_OFFLOAD=0 turns TUN and UDP offloads off (plain syscalls, one
  * packet each), for comparison and for kernels that misbehave. */
 static bool offloads_wanted(void)
@@ -214,6 +223,7 @@ int main(int argc, char **argv)
 			ifname);
 		return 2;
 	}
+	close_inherited();
 	log_init_from_env(ifname);
 	if (crypto_init() < 0 || device_init(&dev, ifname) < 0) {
 		log_error("cannot initialise");

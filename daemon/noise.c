@@ -220,6 +220,16 @@ void noise_local_set_private(struct noise_local *local,
 	local->has_identity = true;
 }
 
+bool noise_local_is_private(const struct noise_local *local,
+			    const uint8_t private_key[static NOISE_PUBLIC_KEY_LEN])
+{
+	if (crypto_is_zero(private_key, NOISE_PUBLIC_KEY_LEN))
+		return !local->has_identity;
+	return local->has_identity &&
+	       crypto_equal(local->static_private, private_key,
+			    NOISE_PUBLIC_KEY_LEN);
+}
+
 void noise_handshake_precompute(struct noise_handshake *hs,
 				const struct noise_local *local)
 {

@@ -87,6 +87,10 @@ struct noise_keypairs {
  * then refresh every peer with noise_handshake_set_static(). */
 void noise_local_set_private(struct noise_local *local,
 			     const uint8_t *private_key);
+/* Is private_key (all zero = none) the identity local already has?
+ * Compared in constant time. */
+bool noise_local_is_private(const struct noise_local *local,
+			    const uint8_t private_key[static NOISE_PUBLIC_KEY_LEN]);
 void noise_handshake_init(struct noise_handshake *hs,
 			  const struct noise_local *local,
 			  const uint8_t remote_static[static NOISE_PUBLIC_KEY_LEN],

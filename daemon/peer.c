@@ -184,20 +184,25 @@ void peer_set_preshared_key(struct peer *peer, const uint8_t *psk)
 	memcpy(peer->handshake.preshared_key, psk, NOISE_SYMMETRIC_KEY_LEN);
 }
 
-void peer_set_endpoint(struct peer *peer, const struct uapi_endpoint *ep)
+void peer_set_endpoint(struct peer *peer, const struct endpoint *ep)
 {
 	peer->endpoint = *ep;
 	peer->has_endpoint = true;
 }
 
+/*
+ * As the kernel's set_device (and wireguard-go's SetPrivateKey) on a new
+ * key, and further: nothing made under the old identity is used again.
+ * The kernel only stops sending on current and next; here every slot goes,
+ * so a packet sealed under the old identity no longer decrypts either.
+ */
 void peer_refresh_identity(struct peer *peer)
 {
 	noise_handshake_precompute(&peer->handshake, &peer->device->local);
 	peer_clear_handshake(peer);
-	/* Sessions made under the old identity must not be used to send;
-	 * the next packet starts a handshake under the new one. */
-	if (peer->keypairs.current)
-		peer->keypairs.current->is_valid = false;
+	peer_clear_keypairs(peer);
+	peer->last_sent_handshake_ns = 0;
+	peer->sent_lastminute_handshake = false;
 }
 
 static void drop_keypair(struct peer *peer, struct noise_keypair *kp)

@@ -18,6 +18,7 @@
 #include "cookie.h"
 #include "noise.h"
 #include "timers.h"
+#include "endpoint.h"
 #include "uapi_parse.h"
 
 struct device;
@@ -36,7 +37,7 @@ struct peer {
 	struct allowedips_owner allowedips;
 
 	bool has_endpoint;
-	struct uapi_endpoint endpoint;
+	struct endpoint endpoint;
 
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;
@@ -63,8 +64,11 @@ struct peer *peer_lookup(struct device *dev,
 			 const uint8_t public_key[static NOISE_PUBLIC_KEY_LEN]);
 
 void peer_set_preshared_key(struct peer *peer, const uint8_t *psk);
-void peer_set_endpoint(struct peer *peer, const struct uapi_endpoint *ep);
-/* Recompute DH(s, S) and expire sessions after the device key changed. */
+void peer_set_endpoint(struct peer *peer, const struct endpoint *ep);
+/* After the device's private key changed (device_set_private_key): DH(s, S)
+ * again, every keypair (next too) and the handshake dropped, and the
+ * handshake rate limit reset so the next one goes out at once (the UAPI
+ * then sends what is staged). */
 void peer_refresh_identity(struct peer *peer);
 
 /* Keypair slot changes, with index-table bookkeeping. */

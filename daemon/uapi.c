@@ -97,7 +97,7 @@ static int print_allowed_ip(void *ctx, int family, const uint8_t *addr,
 
 static void get_peer(struct peer *p, struct uapi_buf *b)
 {
-	char hex[2 * NOISE_PUBLIC_KEY_LEN + 1], ep[64];
+	char hex[2 * NOISE_PUBLIC_KEY_LEN + 1], ep[ENDPOINT_STR_MAX];
 
 	key_to_hex(hex, p->public_key);
 	buf_printf(b, "public_key=%s\n", hex);
@@ -139,31 +139,56 @@ void uapi_get(struct device *dev, struct uapi_buf *b)
 
 /* ---- set ---- */
 
-static int apply_device(struct device *dev, struct uapi_set *s)
+/*
+ * As the kernel and wireguard-go: the key the device already has changes
+ * nothing (`wg syncconf` with the running configuration keeps every
+ * session). A new one first removes the peer that has its public key (it
+ * cannot exist), then re-keys every peer (peer_refresh_identity).
+ */
+static bool apply_private_key(struct device *dev,
+			      const uint8_t key[static NOISE_PUBLIC_KEY_LEN])
+{
+	uint8_t pub[NOISE_PUBLIC_KEY_LEN];
+	struct peer *p;
+
+	if (noise_local_is_private(&dev->local, key))
+		return false;
+	if (!crypto_is_zero(key, NOISE_PUBLIC_KEY_LEN)) {
+		x25519_public_from_private(pub, key);
+		p = peer_lookup(dev, pub);
+		if (p)
+			peer_remove(p);
+	}
+	log_verbose("UAPI: new private key; every session dropped");
+	device_set_private_key(dev, key);
+	return true;
+}
+
+/* *rekeyed says whether the private key changed. */
+static int apply_device(struct device *dev, struct uapi_set *s,
+			bool *rekeyed)
 {
 	int ret;
 
 	/* Steps that can fail for reasons outside our control go first, so
-	 * a failure leaves the rest of the device untouched. */
+	 * a failure leaves the rest of the device untouched. Whatever the
+	 * cause, wireguard-go answers -EADDRINUSE (IpcErrorPortInUse) for
+	 * both; so do we, and log the cause. */
 	if (s->has_listen_port) {
 		ret = device_set_listen_port(dev, s->listen_port);
 		if (ret < 0)
-			return ret;
+			return -EADDRINUSE;
 	}
 	if (s->has_fwmark) {
 		ret = device_set_fwmark(dev, s->fwmark);
-		if (ret < 0)
-			return ret;
+		if (ret < 0) {
+			log_error("UAPI: cannot set fwmark: %s",
+				  strerror(-ret));
+			return -EADDRINUSE;
+		}
 	}
-	if (s->has_private_key) {
-		struct peer *p;
-
-		device_set_private_key(dev, s->private_key);
-		/* A peer with our own public key cannot exist. */
-		if (dev->local.has_identity &&
-		    (p = peer_lookup(dev, dev->local.static_public)))
-			peer_remove(p);
-	}
+	if (s->has_private_key)
+		*rekeyed = apply_private_key(dev, s->private_key);
 	if (s->replace_peers)
 		while (dev->peers_first)
 			peer_remove(dev->peers_first);
@@ -229,10 +254,17 @@ static int apply_peer(struct device *dev, const struct uapi_peer *op)
 
 int uapi_apply(struct device *dev, struct uapi_set *s)
 {
-	int ret = apply_device(dev, s);
+	bool rekeyed = false;
+	int ret = apply_device(dev, s, &rekeyed);
 
 	for (size_t i = 0; !ret && i < s->n_peers; i++)
 		ret = apply_peer(dev, &s->peers[i]);
+	/* Packets that waited for a key (or staged under the old one) go
+	 * now, once the whole transaction (endpoints too) is in place: the
+	 * handshake they start may go at once (peer_refresh_identity). */
+	for (struct peer *p = dev->peers_first; rekeyed && p; p = p->list_next)
+		if (p->staged_count)
+			send_staged_packets(p);
 	return ret;
 }
 

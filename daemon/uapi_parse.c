@@ -8,7 +8,8 @@
  * here: the device applies the whole model or none of it. Values are taken
  * as strictly as the wg tool writes them (ipc-uapi.h) and as wireguard-go
  * reads them (device/uapi.go): exact key names, no blanks, decimal numbers
- * of digits only, keys of exactly 64 hex digits, numeric endpoints.
+ * of digits only, keys of exactly 64 hex digits, endpoints as endpoint.c
+ * reads them.
  *
  * error_line counts the lines handed to uapi_set_parse_line(): after an
  * error it is the 1-based number of the failing line (line 1 is the first
@@ -37,12 +38,6 @@ enum key_scope {
 	KEY_DEVICE,	/* before the first public_key */
 	KEY_PEER,	/* after a public_key, about that peer */
 	KEY_PEER_START, /* public_key itself: opens a new peer */
-};
-
-/* A piece of a line: not NUL-terminated. */
-struct span {
-	const char *p;
-	size_t len;
 };
 
 struct uapi_key {
@@ -304,10 +299,20 @@ static int set_persistent_keepalive_interval(struct uapi_set *s,
 	return 0;
 }
 
+/*
+ * As wireguard-go, which empties the peer's allowed IPs where the line
+ * stands: the peer's own allowed IPs and those of this op's allowed_ip
+ * lines before it go, the lines after it stay.
+ */
 static int set_replace_allowed_ips(struct uapi_set *s, const char *value,
 				   size_t len)
 {
-	return parse_true(value, len, &last_peer(s)->replace_allowed_ips);
+	struct uapi_peer *peer = last_peer(s);
+	int ret = parse_true(value, len, &peer->replace_allowed_ips);
+
+	if (!ret)
+		peer->n_allowed_ips = 0;
+	return ret;
 }
 
 static int set_allowed_ip(struct uapi_set *s, const char *value, size_t len)
@@ -326,12 +331,12 @@ static int set_allowed_ip(struct uapi_set *s, const char *value, size_t len)
 	return 0;
 }
 
-/* Only version 1 exists; the kernel answers other values so. */
+/* Only version 1 exists; wireguard-go answers -EINVAL for another. */
 static int set_protocol_version(struct uapi_set *s, const char *value,
 				size_t len)
 {
 	(void)s;
-	return value_is(value, len, "1") ? 0 : -EPROTONOSUPPORT;
+	return value_is(value, len, "1") ? 0 : -EINVAL;
 }
 
 /* ---- dispatch ---------------------------------------------------------- */
@@ -368,13 +373,14 @@ static const struct uapi_key *key_lookup(const char *name, size_t len)
 }
 
 /*
- * A peer key needs a peer. A device key after the first public_key is
- * unknown in that position, as in wireguard-go ("invalid UAPI peer key").
+ * A key is unknown where it does not belong, as in wireguard-go: a peer key
+ * before the first public_key ("invalid UAPI device key"), a device key
+ * after it ("invalid UAPI peer key").
  */
 static int key_check_scope(const struct uapi_set *s, const struct uapi_key *k)
 {
 	if (k->scope == KEY_PEER && !s->n_peers)
-		return -EPROTO;
+		return -EINVAL;
 	if (k->scope == KEY_DEVICE && s->n_peers)
 		return -EINVAL;
 	return 0;
@@ -399,7 +405,7 @@ int uapi_set_parse_line(struct uapi_set *s, const char *line, size_t len)
 		return -EINVAL;
 	eq = memchr(line, '=', len);
 	if (!eq)
-		return -EINVAL;
+		return -EPROTO; /* wireguard-go: "failed to parse line" */
 	key_len = (size_t)(eq - line);
 	k = key_lookup(line, key_len);
 	if (!k)
@@ -446,78 +452,4 @@ int uapi_set_parse(struct uapi_set *s, const char *text, size_t len)
 			return 0;
 		text = nl + 1;
 	}
-}
-
-/* "[v6]:port" or "v4:port" into family, address text and port text. */
-static int endpoint_split(const char *s, size_t len, int *family,
-			  struct span *host, struct span *port)
-{
-	const char *colon;
-
-	if (len && s[0] == '[') {
-		const char *close = memchr(s, ']', len);
-
-		if (!close || close + 1 == s + len || close[1] != ':')
-			return -EINVAL;
-		*family = AF_INET6;
-		*host = (struct span){ s + 1, (size_t)(close - s - 1) };
-		colon = close + 1;
-	} else {
-		colon = len ? memrchr(s, ':', len) : NULL;
-		if (!colon)
-			return -EINVAL;
-		*family = AF_INET;
-		*host = (struct span){ s, (size_t)(colon - s) };
-	}
-	*port = (struct span){ colon + 1, (size_t)(s + len - colon - 1) };
-	return 0;
-}
-
-/*
- * Numeric, port required, brackets around v6 and only v6, as wg writes it.
- * A v6 zone ("%eth0") is refused: inet_pton() has no notion of one.
- */
-int endpoint_parse(struct uapi_endpoint *ep, const char *s, size_t len)
-{
-	struct uapi_endpoint out;
-	struct span host, port;
-	uint32_t port_num;
-	int family, ret;
-
-	if (endpoint_split(s, len, &family, &host, &port) ||
-	    parse_decimal(port.p, port.len, UINT16_MAX, &port_num))
-		return -EINVAL;
-	memset(&out, 0, sizeof(out));
-	if (family == AF_INET6) {
-		out.in6.sin6_family = AF_INET6;
-		out.in6.sin6_port = htons((uint16_t)port_num);
-		ret = parse_address(AF_INET6, host.p, host.len,
-				    &out.in6.sin6_addr);
-	} else {
-		out.in.sin_family = AF_INET;
-		out.in.sin_port = htons((uint16_t)port_num);
-		ret = parse_address(AF_INET, host.p, host.len,
-				    &out.in.sin_addr);
-	}
-	if (ret)
-		return ret;
-	*ep = out;
-	return 0;
-}
-
-/* An endpoint of neither family formats as the empty string. */
-void endpoint_format(char *buf, size_t buflen, const struct uapi_endpoint *ep)
-{
-	char host[INET6_ADDRSTRLEN];
-
-	if (!buflen)
-		return;
-	buf[0] = '\0';
-	if (ep->sa.sa_family == AF_INET &&
-	    inet_ntop(AF_INET, &ep->in.sin_addr, host, sizeof(host)))
-		snprintf(buf, buflen, "%s:%u", host, ntohs(ep->in.sin_port));
-	else if (ep->sa.sa_family == AF_INET6 &&
-		 inet_ntop(AF_INET6, &ep->in6.sin6_addr, host, sizeof(host)))
-		snprintf(buf, buflen, "[%s]:%u", host,
-			 ntohs(ep->in6.sin6_port));
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "endpoint.h"
 #include "hexkey.h" /* key_from_hex, key_to_hex: keys in UAPI form */
 #include "messages.h"
 
@@ -23,14 +24,6 @@ struct uapi_allowed_ip {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t cidr;
 	uint8_t addr[16]; /* first 4 bytes for AF_INET */
-};
-
-struct uapi_endpoint {
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in in;
-		struct sockaddr_in6 in6;
-	};
 };
 
 struct uapi_peer {
@@ -41,7 +34,7 @@ struct uapi_peer {
 	bool has_preshared_key;
 	uint8_t preshared_key[NOISE_SYMMETRIC_KEY_LEN];
 	bool has_endpoint;
-	struct uapi_endpoint endpoint;
+	struct endpoint endpoint;
 	bool has_persistent_keepalive;
 	uint16_t persistent_keepalive_interval;
 	size_t n_allowed_ips;
@@ -68,9 +61,14 @@ struct uapi_set {
  * Streaming interface: uapi_set_init(), then uapi_set_parse_line() once per
  * line (without the trailing newline; the "set=1" line and the empty line
  * that ends the transaction are not passed), then the caller applies or
- * frees. Returns 0 or a negative errno: -EINVAL for a malformed value or an
- * unknown key, -EPROTO for a peer key before any public_key,
- * -EPROTONOSUPPORT for protocol_version other than 1, -ENOMEM.
+ * frees. Returns 0 or a negative errno, as wireguard-go answers: -EPROTO
+ * for a line without '=', -EINVAL for a malformed value, an unknown key or
+ * one out of place (a peer key before any public_key, a device key after
+ * one) and a protocol_version other than 1; or -ENOMEM.
+ *
+ * replace_allowed_ips=true empties the allowed_ips gathered so far for its
+ * peer op and sets replace_allowed_ips, so the op replaces the peer's
+ * allowed IPs with those of the lines after it (wireguard-go's order).
  */
 void uapi_set_init(struct uapi_set *s);
 int uapi_set_parse_line(struct uapi_set *s, const char *line, size_t len);
@@ -80,10 +78,5 @@ void uapi_set_free(struct uapi_set *s);
  * separated by '\n', without "set=1" and ending at an empty line or at the
  * end of the buffer. */
 int uapi_set_parse(struct uapi_set *s, const char *text, size_t len);
-
-/* "1.2.3.4:5" or "[::1]:5" (numeric only). 0 or -EINVAL. */
-int endpoint_parse(struct uapi_endpoint *ep, const char *s, size_t len);
-/* Formats as endpoint_parse accepts; buf of at least 64 bytes. */
-void endpoint_format(char *buf, size_t buflen, const struct uapi_endpoint *ep);
 
 #endif

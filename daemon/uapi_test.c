@@ -3,8 +3,9 @@
  * UAPI transcripts against a real device object (no TUN): set then get
  * round-trips every key; a transaction with one bad line answers errno=-22
  * and leaves the get output byte-for-byte unchanged; remove, update_only,
- * replace_allowed_ips, replace_peers and a private key equal to a peer's
- * public key behave as wireguard-go's.
+ * replace_allowed_ips (where it stands), replace_peers and a private key
+ * equal to a peer's public key behave as wireguard-go's, and bad
+ * transactions answer wireguard-go's errno values.
  */
 #include <string.h>
 
@@ -181,6 +182,71 @@ static void test_private_key_of_a_peer(void)
 	}
 }
 
+/* replace_allowed_ips where it stands, as wireguard-go 0.0.20220316
+ * answered these transcripts (the peer's allowed IPs after each). */
+static void test_replace_allowed_ips_order(void)
+{
+	static const struct {
+		const char *lines, *kept, *gone;
+	} cases[] = {
+		/* 1: before the lines: the old ones go */
+		{ "replace_allowed_ips=true\nallowed_ip=10.8.0.1/32",
+		  "allowed_ip=10.8.0.1/32", "allowed_ip=10.8.0.9/32" },
+		/* 2: between lines: those before it go too */
+		{ "allowed_ip=10.8.0.2/32\nreplace_allowed_ips=true\n"
+		  "allowed_ip=10.8.0.3/32",
+		  "allowed_ip=10.8.0.3/32", "allowed_ip=10.8.0.2/32" },
+		/* 3: last: the peer is left with none */
+		{ "allowed_ip=10.8.0.4/32\nreplace_allowed_ips=true", NULL,
+		  "allowed_ip=10.8.0.4/32" },
+	};
+	char body[512], *g;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_EQ(set("public_key=" PUB2 "\nallowed_ip=10.8.0.9/32"), 0);
+		snprintf(body, sizeof(body), "public_key=" PUB2 "\n%s",
+			 cases[i].lines);
+		CHECK_EQ(set(body), 0);
+		g = get();
+		if (cases[i].kept)
+			CHECK(has(g, cases[i].kept));
+		CHECK(!has(g, cases[i].gone));
+		CHECK(!has(g, "allowed_ip=10.8.0.9/32"));
+		free(g);
+	}
+	g = get();
+	CHECK(!strstr(g, "allowed_ip=10.8."));
+	free(g);
+}
+
+/* Errno answers as wireguard-go's (0.0.20220316, measured; upstream's
+ * device/uapi.go read): each transaction changes nothing. */
+static void test_errno_parity(void)
+{
+	static const struct {
+		const char *body;
+		int err;
+	} cases[] = {
+		{ "public_key=" PUB2 "\nprotocol_version=2", -22 },
+		{ "persistent_keepalive_interval=5", -22 },
+		{ "endpoint=192.0.2.1:5", -22 },
+		{ "garbage", -71 },
+		{ "listen_port=1\ngarbage", -71 },
+		{ "=x", -22 },
+		{ "public_key=" PUB2 "\nlisten_port=5", -22 },
+		{ "public_key=" PUB2 "\nendpoint=[fe80::1%lwkynosuch0]:5", -22 },
+		{ "public_key=" PUB2 "\nupdate_only=false", -22 },
+	};
+	char *before = get(), *after;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_EQ(set(cases[i].body), cases[i].err);
+	after = get();
+	CHECK(!strcmp(before, after));
+	free(before);
+	free(after);
+}
+
 static void test_unknown_operation(void)
 {
 	struct uapi_buf out;
@@ -198,6 +264,8 @@ int main(void)
 	test_bad_line_changes_nothing();
 	test_peer_operations();
 	test_private_key_of_a_peer();
+	test_replace_allowed_ips_order();
+	test_errno_parity();
 	test_unknown_operation();
 	device_close(&dev);
 	return test_finish("uapi");

@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
-#include "uapi_parse.h"
+#include "endpoint.h"
 
 /* Longer than any address, prefix or endpoint the parsers accept. */
 #define MAX_TEXT 512
@@ -121,7 +121,7 @@ static void check_addr(const char *s)
 static void check_daemon_agrees(const struct lw_endpoint *ep,
 				const char *text)
 {
-	struct uapi_endpoint d;
+	struct endpoint d;
 
 	if (endpoint_parse(&d, text, strlen(text)))
 		__builtin_trap();

@@ -258,7 +258,7 @@ int __wrap_x25519_generate_private(uint8_t priv[static 32])
 }
 
 /* Side k's address on the wire: v4 or v6, home or after a NAT rebinding. */
-static void wire_addr(int k, bool v6, bool roamed, struct uapi_endpoint *ep)
+static void wire_addr(int k, bool v6, bool roamed, struct endpoint *ep)
 {
 	memset(ep, 0, sizeof(*ep));
 	if (v6) {
@@ -279,7 +279,7 @@ static void wire_addr(int k, bool v6, bool roamed, struct uapi_endpoint *ep)
 /* Which side an address belongs to, or -1. */
 static int side_of_addr(const struct sockaddr *sa)
 {
-	struct uapi_endpoint ep;
+	struct endpoint ep;
 	socklen_t n = sa->sa_family == AF_INET6 ? sizeof(ep.in6) :
 						  sizeof(ep.in);
 
@@ -465,7 +465,7 @@ int __wrap_sendmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags)
 /* What the next recvmmsg on a side's socket returns. */
 struct inbox_entry {
 	struct dgram d;
-	struct uapi_endpoint src;
+	struct endpoint src;
 	size_t gso;	/* UDP_GRO segment size, 0 for one datagram */
 	bool truncated;
 };
@@ -506,10 +506,11 @@ int __wrap_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
 			mh->msg_flags = MSG_TRUNC;
 		}
 		memcpy(mh->msg_iov[0].iov_base, e->d.data, len);
-		memcpy(mh->msg_name, &e->src, sizeof(e->src));
+		/* The socket address only: struct endpoint is larger. */
 		mh->msg_namelen = e->src.sa.sa_family == AF_INET6 ?
 					  sizeof(e->src.in6) :
 					  sizeof(e->src.in);
+		memcpy(mh->msg_name, &e->src.sa, mh->msg_namelen);
 		put_gro_cmsg(mh, e->gso);
 		msgs[n].msg_len = (unsigned)len;
 	}
@@ -790,7 +791,7 @@ static void add_peer(int k)
 	struct side *s = &sides[k];
 	int o = 1 - k;
 	uint8_t a[16], psk[32];
-	struct uapi_endpoint ep;
+	struct endpoint ep;
 
 	s->peer = peer_create(&s->dev, public_keys[o]);
 	if (!s->peer)

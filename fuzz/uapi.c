@@ -34,8 +34,8 @@ static void check_allowed_ips(const struct uapi_peer *peer)
 
 static void check_endpoint(const struct uapi_peer *peer)
 {
-	struct uapi_endpoint back;
-	char buf[64];
+	struct endpoint back;
+	char buf[ENDPOINT_STR_MAX];
 
 	if (!peer->has_endpoint)
 		return;
