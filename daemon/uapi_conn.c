@@ -198,6 +198,12 @@ static void serve(struct uapi_conn *c, struct device *dev)
 			break;
 		}
 		len = (size_t)(nl - line);
+		if (len >= UAPI_MAX_LINE) {
+			/* As when it arrives in pieces: however it is split,
+			 * a line this long is refused. */
+			refuse_oversize(c, "line", UAPI_MAX_LINE);
+			break;
+		}
 		*nl = '\0';
 		c->start += len + 1;
 		serve_line(c, dev, line, len);
