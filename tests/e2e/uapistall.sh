@@ -21,8 +21,10 @@
 # 16 MiB + socket buffers), and lanwired's peak RSS (VmHWM) grows by less
 # than 32 MiB for it (twice the cap; the 100 MB would cost ~80 MB if it
 # were held).  wireguard-go serves each client on its own goroutine and has
-# no deadline or cap: for it only the tunnel and wg show are checked, and the
-# flood is skipped.  First, lanwired's drop counters (lanwire_drop lines in
+# no deadline or cap; it also reads a set transaction holding the lock that
+# get needs, so a stalled set makes wg show wait until the client goes (seen
+# with 0.0.20220316).  For it only the tunnel is checked, and the flood is
+# skipped.  Last, lanwired's drop counters (lanwire_drop lines in
 # the get=1 answer, README) are there, and wg show / showconf / syncconf
 # ignore them.  tests/e2e/uapiclient.c (compiled here with cc) plays the
 # clients and prints what the daemon did.
@@ -94,8 +96,12 @@ under_load()
 	info "$name: $(grep 'packets transmitted' <<<"$out"); max RTT ${max:-none} ms; slowest get=1 answer ${ans} ms; slowest wg show ${slow} ms (process start included)"
 	check_eq "$name: no ping lost" "0" "$loss"
 	check "$name: max RTT ${max:-none} ms < 50 ms" awk -v m="${max:-99999}" 'BEGIN { exit !(m < 50) }'
-	check "$name: get=1 answered in ${ans} ms < 100 ms" test "$ans" -lt 100
-	check "$name: wg show ran in ${slow} ms (< 1 s on a busy machine)" test "$slow" -lt 1000
+	if ((LW_A)); then
+		check "$name: get=1 answered in ${ans} ms < 100 ms" test "$ans" -lt 100
+		check "$name: wg show ran in ${slow} ms (< 1 s on a busy machine)" test "$slow" -lt 1000
+	else
+		info "$name: other clients' answers not checked for $DAEMON_A (it reads a set holding its UAPI lock: a stalled set makes every get wait)"
+	fi
 }
 
 # client_result NAME LOG: the client's report lines.
