@@ -22,7 +22,7 @@
 #include "peer.h"
 #include "privdrop.h"
 #include "tun.h"
-#include "uapi.h"
+#include "uapi_server.h"
 #include "udp.h"
 
 static uint64_t clock_ns(clockid_t id)
@@ -152,6 +152,8 @@ void device_close(struct device *dev)
 	close_fd(&dev->udp4_fd);
 	close_fd(&dev->udp6_fd);
 	close_fd(&dev->tun_fd);
+	uapi_server_free(dev->uapi_server);
+	dev->uapi_server = NULL;
 	close_fd(&dev->epoll_fd);
 	/* Drops the cached libcrypto form of the static key too. */
 	noise_local_set_private(&dev->local, NULL);
@@ -346,18 +348,20 @@ void pktbuf_put(struct device *dev, struct pktbuf *b)
 
 void device_tick_timers(struct device *dev)
 {
-	uint64_t now = device_now(), next = 0;
+	uint64_t now = device_now(), next = 0, d;
 	struct peer *p, *n;
 
 	dev->next_timer_ns = 0;
 	for (p = dev->peers_first; p; p = n) {
-		uint64_t d;
-
 		n = p->list_next;
 		d = timers_tick(&p->timers, now);
 		if (d && (!next || d < next))
 			next = d;
 	}
+	/* UAPI request deadlines share the loop's timer. */
+	d = uapi_server_expire(dev->uapi_server, now);
+	if (d && (!next || d < next))
+		next = d;
 	/* Actions above may have armed timers through device_timer_armed. */
 	if (next && (!dev->next_timer_ns || next < dev->next_timer_ns))
 		dev->next_timer_ns = next;
@@ -389,7 +393,10 @@ static void handle_event(struct device *dev, struct epoll_event *ev)
 	} else if (fd == dev->udp4_fd || fd == dev->udp6_fd) {
 		receive_packets_from_udp(dev, fd);
 	} else if (fd == dev->uapi_fd) {
-		uapi_accept(dev);
+		uapi_server_accept(dev->uapi_server, dev, device_now());
+	} else {
+		uapi_server_handle(dev->uapi_server, dev, fd, ev->events,
+				   device_now());
 	}
 }
 
@@ -413,7 +420,9 @@ int device_run(struct device *dev)
 	epoll_watch(dev, dev->tun_fd);
 	epoll_watch(dev, dev->udp4_fd);
 	epoll_watch(dev, dev->udp6_fd);
-	epoll_watch(dev, dev->uapi_fd);
+	if (dev->uapi_fd >= 0 &&
+	    !(dev->uapi_server = uapi_server_new(dev->uapi_fd, dev->epoll_fd)))
+		return -ENOMEM;
 	while (!dev->should_exit && !device_stop_requested) {
 		int n = epoll_pwait(dev->epoll_fd, evs, 16,
 				    epoll_timeout_ms(dev), &wait_mask);

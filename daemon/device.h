@@ -28,6 +28,7 @@
 #include "workers.h"
 
 struct peer;
+struct uapi_server;
 
 #define DEFAULT_MTU 1420
 /* Buffers per recvmmsg batch. With UDP_GRO each may carry up to 64 KiB of
@@ -135,6 +136,7 @@ struct device {
 	int udp4_fd, udp6_fd;
 	int epoll_fd;
 	int uapi_fd;
+	struct uapi_server *uapi_server; /* its clients; made by device_run */
 	bool should_exit;
 
 	/* Earliest armed timer deadline (monotonic ns), 0 if none; lets the

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * UAPI server (wireguard.com/xplatform). Requests are read line by line
- * from a client connection; a set transaction is parsed into struct
- * uapi_set in full before anything is applied, so a bad line changes no
- * state. Apply order follows the protocol: device keys, replace_peers, then
- * each peer's operations in the order given.
+ * UAPI operations (wireguard.com/xplatform): get=1's answer, and applying
+ * a set transaction that uapi_parse.c has parsed whole, so a bad line
+ * changes no state. Apply order follows the protocol: device keys,
+ * replace_peers, then each peer's operations in the order given. Reading
+ * requests off client connections is uapi_conn.c and uapi_server.c; the
+ * listening socket is made here.
  */
 #include "uapi.h"
 
@@ -25,9 +26,6 @@
 #include "device.h"
 #include "log.h"
 #include "peer.h"
-
-#define UAPI_MAX_LINE 4096
-#define UAPI_CLIENT_TIMEOUT_SEC 5
 
 /* ---- response buffer ---- */
 
@@ -120,6 +118,20 @@ static void get_peer(struct peer *p, struct uapi_buf *b)
 	allowedips_walk_by_owner(&p->allowedips, print_allowed_ip, b);
 }
 
+/*
+ * lanwire's read-only extension: one line per drop reason, device-wide,
+ * before the first peer: "lanwire_drop=COUNT NAME", NAME being
+ * drop_reason_name()'s text, everything after the first space. wg ignores keys it does not know (wireguard-tools ipc-uapi.h),
+ * so wg show and wg showconf print what they always did. A set
+ * transaction refuses the key, as any unknown one.
+ */
+static void get_drops(struct device *dev, struct uapi_buf *b)
+{
+	for (unsigned r = 0; r < DROP_COUNT; r++)
+		buf_printf(b, UAPI_DROP_KEY "=%" PRIu64 " %s\n", dev->drops[r],
+			   drop_reason_name((enum drop_reason)r));
+}
+
 void uapi_get(struct device *dev, struct uapi_buf *b)
 {
 	char hex[2 * NOISE_PUBLIC_KEY_LEN + 1];
@@ -133,6 +145,7 @@ void uapi_get(struct device *dev, struct uapi_buf *b)
 	buf_printf(b, "listen_port=%u\n", dev->listen_port);
 	if (dev->fwmark)
 		buf_printf(b, "fwmark=%u\n", dev->fwmark);
+	get_drops(dev, b);
 	for (p = dev->peers_first; p; p = p->list_next)
 		get_peer(p, b);
 }
@@ -265,218 +278,6 @@ int uapi_apply(struct device *dev, struct uapi_set *s)
 	for (struct peer *p = dev->peers_first; rekeyed && p; p = p->list_next)
 		if (p->staged_count)
 			send_staged_packets(p);
-	return ret;
-}
-
-/* ---- request handling ---- */
-
-/* Reads lines from a connection; owns nothing but its buffer. */
-struct line_reader {
-	int fd;
-	char buf[UAPI_MAX_LINE * 2];
-	size_t start, end;
-};
-
-/* Next line without its newline in *line (NUL-terminated in place).
- * 1 on a line, 0 on EOF, -errno on error or an over-long line. */
-static int read_line(struct line_reader *r, char **line, size_t *len)
-{
-	for (;;) {
-		char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
-		ssize_t n;
-
-		if (nl) {
-			*line = r->buf + r->start;
-			*len = (size_t)(nl - *line);
-			*nl = '\0';
-			r->start += *len + 1;
-			return 1;
-		}
-		if (r->end - r->start >= UAPI_MAX_LINE)
-			return -EMSGSIZE;
-		memmove(r->buf, r->buf + r->start, r->end - r->start);
-		r->end -= r->start;
-		r->start = 0;
-		n = read(r->fd, r->buf + r->end, sizeof(r->buf) - r->end - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		r->end += (size_t)n;
-	}
-}
-
-static void respond_errno(struct uapi_buf *out, int err)
-{
-	buf_printf(out, "errno=%d\n\n", err);
-}
-
-/* Consumes a set transaction up to its blank line, then applies it if
- * every line parsed. Returns 0 or -errno. */
-static int serve_set(struct device *dev, struct line_reader *r)
-{
-	struct uapi_set s;
-	char *line;
-	size_t len;
-	int ret = 0, rr;
-
-	uapi_set_init(&s);
-	while ((rr = read_line(r, &line, &len)) == 1 && len) {
-		if (!ret) {
-			ret = uapi_set_parse_line(&s, line, len);
-			if (ret)
-				log_error("UAPI set: line %zu rejected (%s)",
-					  s.error_line, strerror(-ret));
-		}
-	}
-	if (rr < 0 && !ret)
-		ret = rr;
-	if (!ret && rr == 1)
-		ret = uapi_apply(dev, &s);
-	else if (!ret)
-		ret = -EPROTO; /* connection ended mid-transaction */
-	uapi_set_free(&s);
-	return ret;
-}
-
-static int serve_get(struct device *dev, struct line_reader *r,
-		     struct uapi_buf *out)
-{
-	char *line;
-	size_t len;
-	int rr = read_line(r, &line, &len);
-
-	if (rr != 1 || len)
-		return rr < 0 ? rr : -EINVAL;
-	uapi_get(dev, out);
-	return out->error;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Where responses go: the client socket, or a buffer for tests. */
-struct uapi_sink {
-	int fd;
-	struct uapi_buf *buf;
-};
-
-static int emit(struct uapi_sink *sink, const struct uapi_buf *out)
-{
-	if (out->error)
-		return out->error;
-	if (sink->buf) {
-		buf_printf(sink->buf, "%.*s", (int)out->len, out->data);
-		return sink->buf->error;
-	}
-	return write_all(sink->fd, out->data, out->len);
-}
-
-/* Serves requests on one connection until EOF, an unknown operation or
- * a write error. */
-static void serve_connection(struct device *dev, struct line_reader *r,
-			     struct uapi_sink *sink)
-{
-	for (;;) {
-		struct uapi_buf out = { 0 };
-		char *line;
-		size_t len;
-		int ret, rr = read_line(r, &line, &len);
-		bool known = true;
-
-		if (rr != 1)
-			return;
-		if (!strcmp(line, "get=1")) {
-			ret = serve_get(dev, r, &out);
-			if (ret)
-				uapi_buf_free(&out);
-		} else if (!strcmp(line, "set=1")) {
-			ret = serve_set(dev, r);
-		} else {
-			ret = -EINVAL;
-			known = false;
-		}
-		respond_errno(&out, ret);
-		ret = emit(sink, &out);
-		uapi_buf_free(&out);
-		if (ret < 0 || !known)
-			return;
-	}
-}
-
-void uapi_accept(struct device *dev)
-{
-	struct timeval tv = { .tv_sec = UAPI_CLIENT_TIMEOUT_SEC };
-	struct line_reader *r;
-	int fd = accept4(dev->uapi_fd, NULL, NULL, SOCK_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	/* The socket is root-only; the timeout only guards against a stuck
-	 * client holding the event loop. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	r = calloc(1, sizeof(*r));
-	if (r) {
-		struct uapi_sink sink = { .fd = fd };
-
-		r->fd = fd;
-		serve_connection(dev, r, &sink);
-		crypto_wipe(r, sizeof(*r));
-		free(r);
-	}
-	close(fd);
-}
-
-int uapi_handle_text(struct device *dev, const char *req, size_t len,
-		     struct uapi_buf *out)
-{
-	struct uapi_sink sink = { .fd = -1, .buf = out };
-	struct line_reader *r;
-	const char *e;
-	int sv[2], ret;
-
-	/* Feed the request through a socketpair so the same reader runs as
-	 * for a real client; the response is collected in out. */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	r = calloc(1, sizeof(*r));
-	if (!r) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (len > 65536) {
-		/* Larger requests would block the writer: send in pieces is
-		 * not needed by the tests, so refuse. */
-		ret = -EMSGSIZE;
-		goto out;
-	}
-	ret = write_all(sv[0], req, len);
-	shutdown(sv[0], SHUT_WR);
-	if (ret)
-		goto out;
-	r->fd = sv[1];
-	serve_connection(dev, r, &sink);
-	e = out->data ? strstr(out->data, "errno=") : NULL;
-	ret = e ? atoi(e + 6) : -EPROTO;
-out:
-	free(r);
-	close(sv[0]);
-	close(sv[1]);
 	return ret;
 }
 

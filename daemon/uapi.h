@@ -15,13 +15,14 @@
 struct device;
 
 #define UAPI_DIR "/var/run/wireguard"
+/* get=1 answers carry one such line per drop reason (uapi.c, README). */
+#define UAPI_DROP_KEY "lanwire_drop"
 
 /* Creates the listening socket for ifname (directory 0755, socket 0600).
  * Returns the fd or -errno (-EADDRINUSE if a live daemon holds it). */
 int uapi_listen(const char *ifname);
 void uapi_unlink(const char *ifname);
-/* Accepts and serves one client connection (all its requests). */
-void uapi_accept(struct device *dev);
+/* Client connections are served by uapi_server.h. */
 
 /* Growable text buffer for responses. */
 struct uapi_buf {
@@ -34,8 +35,9 @@ void uapi_buf_free(struct uapi_buf *b);
 /* The two operations, separated from the socket for tests. */
 int uapi_apply(struct device *dev, struct uapi_set *set);
 void uapi_get(struct device *dev, struct uapi_buf *out);
-/* Runs a whole request text ("get=1\n\n" or "set=1\n...\n\n") and appends
- * the response, ending "errno=N\n\n". Returns the errno value. */
+/* Runs a whole request text ("get=1\n\n" or "set=1\n...\n\n", any number
+ * of them) through one connection's reader (uapi_conn.c) and appends the
+ * responses, each ending "errno=N\n\n". Returns the first errno value. */
 int uapi_handle_text(struct device *dev, const char *req, size_t len,
 		     struct uapi_buf *out);
 

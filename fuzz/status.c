@@ -8,7 +8,8 @@
  * reaches the by-name output. Besides the sanitizers' findings it traps
  * when a promise breaks: an answer accepted has one peer per public_key
  * line and every key it took (private_key, public_key) was exactly 64 hex
- * digits; status_free() leaves nothing behind.
+ * digits; one drop counter per lanwire_drop line, each with a name;
+ * status_free() leaves nothing behind.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -78,13 +79,17 @@ static bool is_hex_key(const char *v, size_t n)
 static void check_accepted(const char *text, const struct lw_wg_status *st)
 {
 	const char *line = text, *nl, *v;
-	size_t n, peers = 0;
+	size_t n, peers = 0, drops = 0;
 
 	for (; *line; line = nl ? nl + 1 : line + n) {
 		nl = strchr(line, '\n');
 		n = nl ? (size_t)(nl - line) : strlen(line);
 		if (!strncmp(line, "errno=", 6))
 			break;
+		if (!strncmp(line, LW_UAPI_DROP_KEY "=", 13)) {
+			drops++;
+			continue;
+		}
 		if (!strncmp(line, "public_key=", 11)) {
 			v = line + 11;
 			peers++;
@@ -98,6 +103,11 @@ static void check_accepted(const char *text, const struct lw_wg_status *st)
 	}
 	if (peers != st->n_peers || st->n_peers > st->cap_peers)
 		__builtin_trap();
+	if (drops != st->n_drops || st->n_drops > st->cap_drops)
+		__builtin_trap();
+	for (n = 0; n < st->n_drops; n++)
+		if (!st->drops[n].name[0])
+			__builtin_trap();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -116,7 +126,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		status_print(devnull, "wg0", &st, &desc, &keyring, 1700000000);
 	}
 	status_free(&st);
-	if (st.peers || st.n_peers || st.has_private_key ||
+	if (st.peers || st.n_peers || st.drops || st.n_drops ||
+	    st.has_private_key ||
 	    !crypto_is_zero(st.private_key, sizeof(st.private_key)))
 		__builtin_trap();
 	return 0;

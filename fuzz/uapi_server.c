@@ -1,18 +1,24 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer harness of lanwired's UAPI server (daemon/uapi.c): the input
- * is what a client writes on the socket (any number of get=1 / set=1
- * requests), served by uapi_handle_text() through the same line reader
- * as a real connection, to a device that a fixed set transaction has
- * given a listen port and two peers. Besides the sanitizers' findings it
- * traps when a promise breaks:
+ * libFuzzer harness of lanwired's UAPI request reader (daemon/uapi_conn.c,
+ * the reader every client connection of uapi_server.c has) and the get /
+ * apply behind it (daemon/uapi.c): the input is what a client writes on
+ * the socket (any number of get=1 / set=1 requests), served in one write
+ * by uapi_handle_text() to a device that a fixed set transaction has
+ * given a listen port and two peers, and again to a second such device in
+ * pieces cut at arbitrary points (chosen by a hash of the input), the
+ * answers taken as soon as they are there. Besides the sanitizers'
+ * findings it traps when a promise breaks:
+ *   - the pieces get the same answers and leave the same device as the
+ *     one write;
  *   - a lone request that fails (errno other than 0), and input with no
  *     set=1 at all, leave the device exactly as it was;
  *   - what get=1 prints afterwards, turned into a set transaction and
  *     applied to a fresh device, is accepted and prints the same (get and
  *     set agree on every field: keys, endpoints, allowed IPs, keepalive);
  *   - lanwire status's reader (planner/status.c) parses the get answer
- *     and finds the device's listen port, private key and peers in order.
+ *     and finds the device's listen port, private key, peers in order,
+ *     and every drop counter (lanwire_drop lines) with its name.
  * Nothing reaches the network: udp_open, udp_set_fwmark, udp_send and
  * sendmmsg are wrapped at link time (-Wl,--wrap), so a listen_port binds
  * nothing and a keepalive sent on "persistent_keepalive_interval" goes
@@ -31,6 +37,7 @@
 #include "peer.h"
 #include "status.h"
 #include "uapi.h"
+#include "uapi_conn.h"
 
 #define MAX_INPUT 65536
 
@@ -113,6 +120,7 @@ static bool has_prefix(const char *s, const char *prefix)
 static bool is_counter(const char *line)
 {
 	return has_prefix(line, "tx_bytes=") || has_prefix(line, "rx_bytes=") ||
+	       has_prefix(line, UAPI_DROP_KEY "=") ||
 	       has_prefix(line, "last_handshake_time_");
 }
 
@@ -215,9 +223,97 @@ static void check_status_reader(struct device *dev, const struct uapi_buf *ans)
 		    memcmp(st.peers[i].public_key, p->public_key, 32))
 			__builtin_trap();
 	}
-	if (i != st.n_peers)
+	if (i != st.n_peers || st.n_drops != DROP_COUNT)
 		__builtin_trap();
+	for (i = 0; i < DROP_COUNT; i++)
+		if (st.drops[i].count != dev->drops[i] ||
+		    strcmp(st.drops[i].name, drop_reason_name(i)))
+			__builtin_trap();
 	status_free(&st);
+}
+
+/* Takes every answer the connection has ready. */
+static void take(struct uapi_conn *c, struct device *dev, struct uapi_buf *out)
+{
+	const char *d;
+	size_t n, ncap;
+
+	while ((n = uapi_conn_pending(c, &d))) {
+		if (out->cap - out->len <= n) {
+			ncap = (out->len + n) * 2 + 64;
+			out->data = realloc(out->data, ncap);
+			if (!out->data)
+				abort();
+			out->cap = ncap;
+		}
+		memcpy(out->data + out->len, d, n);
+		out->len += n;
+		out->data[out->len] = '\0';
+		uapi_conn_sent(c, dev, n);
+	}
+}
+
+/* The input in pieces of 1 to 64 bytes, their sizes drawn from a
+ * generator seeded by a hash of the input (FNV-1a). */
+static void run_split(struct device *dev, const uint8_t *data, size_t size,
+		      struct uapi_buf *out)
+{
+	struct uapi_conn *c = malloc(sizeof(*c));
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t pos = 0, room, piece;
+	char *where;
+
+	if (!c)
+		abort();
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ data[i]) * 0x100000001b3ULL;
+	memset(out, 0, sizeof(*out));
+	uapi_conn_init(c);
+	while (pos < size && (room = uapi_conn_space(c, &where))) {
+		h ^= h << 13, h ^= h >> 7, h ^= h << 17;
+		piece = 1 + h % 64;
+		if (piece > room)
+			piece = room;
+		if (piece > size - pos)
+			piece = size - pos;
+		memcpy(where, data + pos, piece);
+		pos += piece;
+		uapi_conn_received(c, dev, piece);
+		take(c, dev, out);
+	}
+	uapi_conn_eof(c, dev);
+	take(c, dev, out);
+	if (!uapi_conn_is_done(c))
+		__builtin_trap();
+	uapi_conn_free(c);
+	free(c);
+}
+
+/* Pieces and one write answered alike and left the devices alike. */
+static void check_split(const uint8_t *data, size_t size,
+			const struct uapi_buf *whole_out,
+			const struct uapi_buf *whole_after)
+{
+	struct uapi_buf out, after, a, b;
+	struct device dev;
+
+	if (device_init(&dev, "lwfuzz2"))
+		abort();
+	run(&dev, base_config, sizeof(base_config) - 1, &out);
+	uapi_buf_free(&out);
+	run_split(&dev, data, size, &out);
+	if (!same_text(&out, whole_out))
+		__builtin_trap();
+	get(&dev, &after);
+	filter_lines(after.data, after.len, false, &a);
+	filter_lines(whole_after->data, whole_after->len, false, &b);
+	if (!same_text(&a, &b))
+		__builtin_trap();
+	uapi_buf_free(&out);
+	uapi_buf_free(&after);
+	uapi_buf_free(&a);
+	uapi_buf_free(&b);
+	device_close(&dev);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -248,6 +344,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((responses == 1 && failed) || !memmem(data, size, "set=1", 5))
 		if (!same_text(&before, &after))
 			__builtin_trap();
+	check_split(data, size, &out, &after);
 	check_round_trip(&after);
 	check_status_reader(&dev, &after);
 

@@ -57,6 +57,27 @@ static int peer_key(struct lw_wg_peer *p, const char *k, const char *v)
 	return 0;
 }
 
+/* "COUNT NAME" of a drop line: digits, one space, a name. */
+static int drop_line(struct lw_wg_status *st, const char *v)
+{
+	struct lw_wg_drop *d;
+	char *end;
+
+	if (*v < '0' || *v > '9')
+		return -EPROTO;
+	if (lw_grow(&st->drops, &st->cap_drops, st->n_drops + 1,
+		    sizeof(*st->drops)))
+		return -ENOMEM;
+	d = &st->drops[st->n_drops];
+	errno = 0;
+	d->count = strtoull(v, &end, 10);
+	if (errno || *end != ' ' || !end[1])
+		return -EPROTO;
+	snprintf(d->name, sizeof(d->name), "%s", end + 1);
+	st->n_drops++;
+	return 0;
+}
+
 /* One key=value line; *done set at errno=. */
 static int parse_line(struct lw_wg_status *st, char *line, bool *done,
 		      int *err)
@@ -81,6 +102,8 @@ static int parse_line(struct lw_wg_status *st, char *line, bool *done,
 		p = &st->peers[st->n_peers++];
 		return hex_key(p->public_key, eq);
 	}
+	if (!strcmp(line, LW_UAPI_DROP_KEY))
+		return drop_line(st, eq); /* device-wide wherever it stands */
 	if (st->n_peers)
 		return peer_key(&st->peers[st->n_peers - 1], line, eq);
 	if (!strcmp(line, "private_key")) {
@@ -180,6 +203,7 @@ void status_free(struct lw_wg_status *st)
 {
 	crypto_wipe(st->private_key, sizeof(st->private_key));
 	free(st->peers);
+	free(st->drops);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -257,6 +281,26 @@ static void print_peer(FILE *f, const struct lw_wg_peer *p,
 		fprintf(f, "  persistent keepalive: every %u s\n", p->keepalive);
 }
 
+/* The reasons that dropped anything, as lanwired counts them; nothing
+ * from a daemon that does not count (wireguard-go). */
+static void print_drops(FILE *f, const struct lw_wg_status *st)
+{
+	size_t i, shown = 0;
+
+	if (!st->n_drops)
+		return;
+	for (i = 0; i < st->n_drops; i++) {
+		if (!st->drops[i].count)
+			continue;
+		if (!shown++)
+			fputs("  dropped packets:\n", f);
+		fprintf(f, "    %" PRIu64 " %s\n", st->drops[i].count,
+			st->drops[i].name);
+	}
+	if (!shown)
+		fputs("  dropped packets: none\n", f);
+}
+
 void status_print(FILE *f, const char *iface, const struct lw_wg_status *st,
 		  const struct lw_desc *d, const struct lw_keyring *kr,
 		  uint64_t now)
@@ -277,6 +321,7 @@ void status_print(FILE *f, const char *iface, const struct lw_wg_status *st,
 	fputc('\n', f);
 	if (st->listen_port)
 		fprintf(f, "  listening port: %u\n", st->listen_port);
+	print_drops(f, st);
 	for (i = 0; i < st->n_peers; i++)
 		print_peer(f, &st->peers[i], d, kr, now);
 }

@@ -30,12 +30,23 @@ struct lw_wg_peer {
 	char allowed_ips[512]; /* "a/n, b/n" */
 };
 
+/* lanwired's extension of the get answer (daemon/uapi.c, README): one
+ * "lanwire_drop=COUNT NAME" line per reason it drops packets for. Other
+ * daemons send none. */
+#define LW_UAPI_DROP_KEY "lanwire_drop"
+struct lw_wg_drop {
+	uint64_t count;
+	char name[64];
+};
+
 struct lw_wg_status {
 	bool has_private_key;
 	uint8_t private_key[LW_KEY_LEN];
 	uint16_t listen_port;
 	struct lw_wg_peer *peers;
 	size_t n_peers, cap_peers;
+	struct lw_wg_drop *drops; /* in the daemon's order */
+	size_t n_drops, cap_drops;
 };
 
 /* Parses a UAPI get answer. 0, -EPROTO (malformed or no errno=0 line),

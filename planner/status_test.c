@@ -2,11 +2,15 @@
 /*
  * status_parse() on UAPI "get" transcripts as lanwired and wireguard-go
  * answer them: interface keys, peers starting at public_key=, counters,
- * allowed IPs joined, the closing errno; and the malformed ones.
+ * allowed IPs joined, the closing errno, lanwired's drop counters; and the
+ * malformed ones.
  */
 #include "status.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test.h"
@@ -79,9 +83,74 @@ static void test_bad(void)
 	status_free(&st);
 }
 
+/* lanwired's drop counters: parsed in order, nonzero ones printed; a
+ * daemon that sends none (wireguard-go) gets no such section. */
+static void test_drops(void)
+{
+	static const char with[] =
+		"listen_port=51820\n"
+		"lanwire_drop=0 packet too short\n"
+		"lanwire_drop=7 inner source not in peer's allowed IPs\n"
+		"lanwire_drop=18446744073709551615 rate limited\n"
+		"public_key=b85996fecc9c7f1fc6d2572a76eda11d59bcd20be8e543b15ce4bd85a8e75a33\n"
+		"errno=0\n\n";
+	struct lw_keyring kr = { 0 };
+	struct lw_desc d = { 0 };
+	struct lw_wg_status st;
+	char *text = NULL;
+	size_t len;
+	FILE *f;
+
+	CHECK_EQ(status_parse(&st, with), 0);
+	CHECK_EQ(st.n_drops, 3);
+	CHECK_EQ(st.n_peers, 1);
+	if (st.n_drops == 3) {
+		CHECK_EQ(st.drops[1].count, 7);
+		CHECK(!strcmp(st.drops[1].name,
+			      "inner source not in peer's allowed IPs"));
+		CHECK(st.drops[2].count == UINT64_MAX);
+	}
+	f = open_memstream(&text, &len);
+	status_print(f, "wg0", &st, &d, &kr, 0);
+	fclose(f);
+	CHECK(strstr(text, "  dropped packets:\n"
+			   "    7 inner source not in peer's allowed IPs\n"
+			   "    18446744073709551615 rate limited\n"));
+	CHECK(!strstr(text, "packet too short"));
+	free(text);
+	status_free(&st);
+
+	CHECK_EQ(status_parse(&st, "lanwire_drop=0 x\nerrno=0\n\n"), 0);
+	f = open_memstream(&text, &len);
+	status_print(f, "wg0", &st, &d, &kr, 0);
+	fclose(f);
+	CHECK(strstr(text, "dropped packets: none\n"));
+	free(text);
+	status_free(&st);
+
+	CHECK_EQ(status_parse(&st, answer), 0); /* as wireguard-go answers */
+	f = open_memstream(&text, &len);
+	status_print(f, "wg0", &st, &d, &kr, 0);
+	fclose(f);
+	CHECK(!strstr(text, "dropped"));
+	free(text);
+	status_free(&st);
+
+	static const char *const bad[] = {
+		"lanwire_drop=\nerrno=0\n\n", "lanwire_drop=5\nerrno=0\n\n",
+		"lanwire_drop=5 \nerrno=0\n\n", "lanwire_drop=x y\nerrno=0\n\n",
+		"lanwire_drop=99999999999999999999 y\nerrno=0\n\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		CHECK_EQ(status_parse(&st, bad[i]), -EPROTO);
+		status_free(&st);
+	}
+}
+
 int main(void)
 {
 	test_answer();
 	test_bad();
+	test_drops();
 	return test_finish("planner_status");
 }
