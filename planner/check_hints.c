@@ -2,11 +2,13 @@
 /*
  * Checks that warn about what works today but breaks later (see
  * check.h): implicit addresses and ports (pin.h), hub endpoints given as
- * names, a tunnel in carrier-grade NAT space, and policy rules whose two
- * sides are the same party.
+ * names, a tunnel in carrier-grade NAT space, policy rules whose two
+ * sides are the same party, keepalive = 0 on a gateway, and a client DNS
+ * server its tunnel does not carry.
  */
 #include "check.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -114,9 +116,72 @@ static void check_self_rule(struct lw_desc *d, const struct lw_rule *r)
 	}
 }
 
+/* keepalive = 0 on a gateway: its LAN is cut off from the tunnel once
+ * the gateway's NAT mapping expires. */
+static void check_gateway_keepalive(struct lw_desc *d, const struct lw_node *n)
+{
+	if (n->role != LW_ROLE_GATEWAY || !n->keepalive_line || n->keepalive)
+		return;
+	warn(d, n->keepalive_line,
+	     "keepalive = 0 on gateway %s: behind NAT, nothing from the "
+	     "tunnel reaches site %s once its NAT mapping expires, until "
+	     "the site sends something; keep a keepalive on gateways",
+	     n->name, d->sites[n->site].name);
+}
+
+/* Whether client ni's tunnel carries a: the tunnel, or a LAN it may
+ * reach. */
+static bool tunnel_carries(const struct lw_desc *d, size_t ni,
+			   const struct lw_prefix *a)
+{
+	size_t s, k;
+
+	if (prefix_contains(&d->net.tunnel[family_index(a->family)].p, a))
+		return true;
+	for (s = 0; s < d->n_sites; s++) {
+		for (k = 0; k < d->sites[s].n_lans; k++) {
+			if (prefix_contains(&d->sites[s].lans[k].p, a) &&
+			    desc_may_open(d, ni, d->sites[s].gateway))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A client's DNS server its tunnel does not carry: queries go to the
+ * local network instead, or nowhere. */
+static void check_dns(struct lw_desc *d, size_t ni)
+{
+	const struct lw_node *n = &d->nodes[ni];
+	const char *item = n->dns;
+	struct lw_prefix a;
+	char one[LW_HOST_MAX + 1];
+	size_t len;
+
+	while (item && *item) {
+		len = strcspn(item, ",");
+		snprintf(one, sizeof(one), "%.*s", (int)len, item);
+		item += len;
+		item += strspn(item, ", ");
+		if (addr_parse(&a, one) || tunnel_carries(d, ni, &a))
+			continue;
+		warn(d, n->dns_line,
+		     "dns server %s of client %s lies in neither the tunnel "
+		     "nor a LAN the policy lets %s reach: its queries would "
+		     "leave outside the tunnel; allow %s to reach that site, "
+		     "or name a server inside",
+		     one, n->name, n->name, n->name);
+	}
+}
+
 void check_hints(struct lw_desc *d)
 {
 	size_t i;
+
+	for (i = 0; i < d->n_nodes; i++) {
+		check_gateway_keepalive(d, &d->nodes[i]);
+		check_dns(d, i);
+	}
 
 	check_endpoint_names(d);
 	check_cgnat_tunnel(d);

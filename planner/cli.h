@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The planner's command line, in three files as wireguard-tools splits
+ * The planner's command line, split by concern as wireguard-tools splits
  * wg(8): cli.c holds the subcommand table, main() and what every command
  * shares (options, loading and checking, key staging, commit); cli_show.c
  * the commands that read the description (check, render, qr); cli_edit.c
- * those that change it or the keys (keys, init, add, remove).
+ * those that change it (init, add, remove); cli_keys.c keys; cli_pin.c
+ * pin and diff (what a change moves); cli_host.c up, down, status.
  *
  * Ownership: struct cli lives in main(); keys_dir is freed there.
  */
