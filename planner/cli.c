@@ -171,7 +171,8 @@ static const struct subcommand subcommands[] = {
 	{ "pin", cmd_pin, "pin",
 	  "write every implicit address and listen port into the file" },
 	{ "diff", cmd_diff,
-	  "diff --against OLDFILE|--git REV [--format wg-quick|networkd]",
+	  "diff --against OLDFILE|--git REV|--rendered DIR "
+	  "[--format wg-quick|networkd] [--hook-dir DIR]",
 	  "name the nodes whose rendered files a change touches" },
 	{ "keys", cmd_keys, "keys", "make missing keys; list public keys" },
 	{ "check", cmd_check, "check", "check the description and keys" },

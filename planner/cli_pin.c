@@ -3,7 +3,8 @@
  * The commands about change: pin (write every implicit address and
  * listen port into the description, so later edits move nothing) and
  * diff (which nodes' rendered files a change of the description touches,
- * against an older copy of the file or a git revision of it). Also what
+ * against an older copy of the file, a git revision of it, or the files
+ * an earlier render --all wrote). Also what
  * keys, add and remove share with them: pinning into a text, the check
  * that an edit moved no node, and the "nodes to redeploy" lines. See
  * cli.h, pin.h and diff.h.
@@ -20,6 +21,7 @@
 #include "check.h"
 #include "desc.h"
 #include "diff.h"
+#include "keys.h"
 #include "pin.h"
 #include "proc.h"
 
@@ -189,7 +191,7 @@ static int git_text(const char *path, const char *rev, char **text)
 }
 
 struct diff_job {
-	const char *against, *rev;
+	const char *against, *rev, *rendered, *hook_dir;
 	enum lw_format fmt;
 };
 
@@ -201,6 +203,8 @@ static int diff_options(int argc, char *argv[], struct cli *c,
 		{ "against", required_argument, NULL, 'A' },
 		{ "git", required_argument, NULL, 'G' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "rendered", required_argument, NULL, 'R' },
+		{ "hook-dir", required_argument, NULL, 'H' },
 		{ 0 }
 	};
 	int ch;
@@ -214,14 +218,19 @@ static int diff_options(int argc, char *argv[], struct cli *c,
 			job->against = optarg;
 		else if (ch == 'G')
 			job->rev = optarg;
+		else if (ch == 'R')
+			job->rendered = optarg;
+		else if (ch == 'H')
+			job->hook_dir = optarg;
 		else if (ch == 'F' && !strcmp(optarg, "networkd"))
 			job->fmt = LW_FORMAT_NETWORKD;
 		else if (ch != 'F' || strcmp(optarg, "wg-quick"))
 			return cli_usage_error("diff", "bad option");
 	}
-	if (optind != argc || !job->against == !job->rev)
-		return cli_usage_error("diff", "give --against OLDFILE or "
-					       "--git REV");
+	if (optind != argc ||
+	    !!job->against + !!job->rev + !!job->rendered != 1)
+		return cli_usage_error("diff", "give one of --against OLDFILE, "
+					       "--git REV, --rendered DIR");
 	return 0;
 }
 
@@ -246,9 +255,31 @@ static int load_old(struct cli *c, const struct diff_job *job,
 	return r;
 }
 
+/* The description now against the files of an earlier render --all. */
+static int diff_with_rendered(struct cli *c, const struct diff_job *job)
+{
+	struct lw_diff df = { 0 };
+	struct lw_keyring kr;
+	struct lw_desc d;
+	char err[512];
+	int r = cli_load_checked(c, &d, &kr, false);
+
+	if (!r && (r = diff_rendered(&d, &kr, job->rendered, job->fmt,
+				     job->hook_dir, &df, err, sizeof(err))))
+		r = r == -ENOMEM ? cli_fail("out of memory") :
+				   cli_fail("%s", err);
+	if (!r)
+		diff_print(stdout, &df, true);
+	diff_free(&df);
+	keyring_free(&kr);
+	desc_free(&d);
+	return r;
+}
+
 int cmd_diff(int argc, char *argv[], struct cli *c)
 {
-	struct diff_job job = { NULL, NULL, LW_FORMAT_WGQUICK };
+	struct diff_job job = { NULL, NULL, NULL, DEFAULT_HOOK_DIR,
+				LW_FORMAT_WGQUICK };
 	struct lw_desc old = { 0 }, cur = { 0 };
 	char *text = NULL, err[512];
 	struct lw_diff df = { 0 };
@@ -258,6 +289,8 @@ int cmd_diff(int argc, char *argv[], struct cli *c)
 	r = diff_options(argc, argv, c, &job);
 	if (r)
 		return r < 0 ? 0 : r;
+	if (job.rendered)
+		return diff_with_rendered(c, &job);
 	r = load_old(c, &job, &old);
 	if (!r)
 		r = load_file(c->file, &text, &len, &cur);

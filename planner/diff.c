@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Rendered-file comparison of two descriptions (see diff.h): stand-in
- * keys, one rendering per node and side, files matched by name.
+ * keys, one rendering per node and side, files matched by name. The
+ * comparison with a directory of rendered files is in diff_rendered.c.
  */
 #include "diff.h"
 
@@ -127,8 +128,8 @@ static char *changed_files(const struct lw_files *a, const struct lw_files *b)
 	return buf_steal(&out);
 }
 
-static int add_change(struct lw_diff *df, const char *name,
-		      enum lw_change change, char *files)
+int diff_add_change(struct lw_diff *df, const char *name,
+		    enum lw_change change, char *files)
 {
 	struct lw_node_change *c;
 
@@ -173,9 +174,9 @@ static int compare_node(struct sides *s, size_t i, struct lw_diff *df)
 	if (!r && j >= 0 && !(files = changed_files(&a, &b)))
 		r = -ENOMEM;
 	if (!r && j < 0)
-		r = add_change(df, s->new->nodes[i].name, LW_CHANGE_NEW, NULL);
+		r = diff_add_change(df, s->new->nodes[i].name, LW_CHANGE_NEW, NULL);
 	else if (!r && *files)
-		r = add_change(df, s->new->nodes[i].name, LW_CHANGE_FILES,
+		r = diff_add_change(df, s->new->nodes[i].name, LW_CHANGE_FILES,
 			       files);
 	else
 		free(files);
@@ -200,7 +201,7 @@ int diff_descs(struct lw_desc *old, struct lw_desc *new,
 		r = compare_node(&s, i, out);
 	for (i = 0; !r && i < old->n_nodes; i++) {
 		if (desc_find_node(new, old->nodes[i].name) < 0)
-			r = add_change(out, old->nodes[i].name,
+			r = diff_add_change(out, old->nodes[i].name,
 				       LW_CHANGE_GONE, NULL);
 	}
 	keyring_free(&s.kr_old);

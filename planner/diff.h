@@ -2,7 +2,8 @@
 /*
  * Which machines a change of the description touches: both descriptions
  * (before and after) are planned and rendered for every node, and the
- * rendered files compared by name and text. A node whose files differ
+ * rendered files compared by name and text (or the description now with
+ * the files rendered earlier into a directory, diff_rendered). A node whose files differ
  * must be redeployed; a node only in the new description is new, one
  * only in the old is to be taken down.
  *
@@ -48,6 +49,20 @@ struct lw_diff {
 int diff_descs(struct lw_desc *old, struct lw_desc *new,
 	       const char *keys_dir, enum lw_format fmt, struct lw_diff *out,
 	       char *err, size_t errlen);
+/*
+ * Compares what d renders now (with the real keys in kr, and hook_dir
+ * as render's --hook-dir) with a directory render --all -o DIR wrote:
+ * DIR/NODE/FILE. A node without its
+ * directory is new, a directory without its node gone; files are
+ * compared in constant time (they hold keys). 0, -ENOMEM, or -ENOKEY /
+ * -errno with a message in err.
+ */
+int diff_rendered(struct lw_desc *d, const struct lw_keyring *kr,
+		  const char *dir, enum lw_format fmt, const char *hook_dir,
+		  struct lw_diff *out, char *err, size_t errlen);
+/* Appends a change (files taken over, may be NULL). 0 or -ENOMEM. */
+int diff_add_change(struct lw_diff *df, const char *name,
+		    enum lw_change change, char *files);
 /* "NODE: FILE, FILE" per changed node (with details), then
  * "nodes to redeploy: A, B" (or "none") and, if any,
  * "nodes to take down: C". */

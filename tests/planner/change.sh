@@ -12,7 +12,7 @@
 #             indentation, is idempotent; keys pins the nodes it makes
 #             keys for and no others
 #   diff      add, remove, a hand edit: the exact "nodes to redeploy"
-#             lines, lanwire diff --against and --git
+#             lines, lanwire diff --against, --git and --rendered
 #   node keys per-node keepalive and client dns in the rendered files
 
 # ---- renumber ----
@@ -314,6 +314,10 @@ macbook: removed
 nodes to redeploy: router, home-gw, office-gw
 nodes to take down: macbook"
 	cp "$f" "$d/before2.conf"
+	lw -f "$f" render --all -o "$d/out" >/dev/null
+	expect_eq "diff --rendered: nothing since render" \
+		"$(lw -f "$f" diff --rendered "$d/out" 2>&1)" \
+		"nodes to redeploy: none"
 	expect_eq "add names the nodes to redeploy" \
 		"$(lw -f "$f" add client tablet --group mobile 2>&1)" \
 		"add: tablet is in $f; 2 keys made in $k
@@ -325,6 +329,25 @@ home-gw: wg0.nft
 office-gw: wg0.nft
 tablet: new node
 nodes to redeploy: router, home-gw, office-gw, tablet"
+	expect_eq "diff --rendered: the files out of date" \
+		"$(lw -f "$f" diff --rendered "$d/out" 2>&1)" \
+		"router: wg0.conf, wg0.nft
+home-gw: wg0.nft
+office-gw: wg0.nft
+tablet: new node
+nodes to redeploy: router, home-gw, office-gw, tablet"
+	mkdir "$d/out/ghost"
+	rm "$d/out/home-gw/wg0.sysctl"
+	echo stale >"$d/out/office-gw/old.txt"
+	expect_eq "diff --rendered: a missing file, a stale one, a gone node" \
+		"$(lw -f "$f" diff --rendered "$d/out" 2>&1 | head -3)
+$(lw -f "$f" diff --rendered "$d/out" 2>&1 | tail -3)" \
+		"router: wg0.conf, wg0.nft
+home-gw: wg0.nft, wg0.sysctl
+office-gw: wg0.nft, old.txt
+ghost: removed
+nodes to redeploy: router, home-gw, office-gw, tablet
+nodes to take down: ghost"
 	# A hand edit: the office LAN renumbered. The mobiles' summary
 	# (172.16.0.0/12) still covers it: only router and office-gw change.
 	if (cd "$d" && git init -q . && git add star.conf &&
