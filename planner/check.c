@@ -248,7 +248,8 @@ static void report_not_hub(struct lw_desc *d, size_t node)
 	for (i = 0; i < d->n_nodes; i++) {
 		const struct lw_node *m = &d->nodes[i];
 
-		if (i == node || !m->hub_name || strcmp(m->hub_name, n->hub_name))
+		if (i == node || !m->hub_name ||
+		    strcmp(m->hub_name, n->hub_name))
 			continue;
 		if (i < node)
 			return;

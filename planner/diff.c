@@ -174,7 +174,8 @@ static int compare_node(struct sides *s, size_t i, struct lw_diff *df)
 	if (!r && j >= 0 && !(files = changed_files(&a, &b)))
 		r = -ENOMEM;
 	if (!r && j < 0)
-		r = diff_add_change(df, s->new->nodes[i].name, LW_CHANGE_NEW, NULL);
+		r = diff_add_change(df, s->new->nodes[i].name, LW_CHANGE_NEW,
+				    NULL);
 	else if (!r && *files)
 		r = diff_add_change(df, s->new->nodes[i].name, LW_CHANGE_FILES,
 			       files);

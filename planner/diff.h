@@ -3,11 +3,11 @@
  * Which machines a change of the description touches: both descriptions
  * (before and after) are planned and rendered for every node, and the
  * rendered files compared by name and text (or the description now with
- * the files rendered earlier into a directory, diff_rendered). A node whose files differ
- * must be redeployed; a node only in the new description is new, one
- * only in the old is to be taken down.
+ * the files rendered earlier into a directory, diff_rendered). A node
+ * whose files differ must be redeployed; a node only in the new
+ * description is new, one only in the old is to be taken down.
  *
- * Keys take no part: the two renderings use the same stand-in keys
+ * Between two descriptions keys take no part: the two renderings use the same stand-in keys
  * (the real public keys where the key directory or the description has
  * them, fixed stand-ins for private and preshared keys, which never
  * differ between the two since both use one key directory), so no secret

@@ -82,8 +82,8 @@ static void put_dns(struct lw_buf *b, const char *dns)
 	while (dns && *dns) {
 		n = strcspn(dns, ",");
 		snprintf(item, sizeof(item), "%.*s", (int)n, dns);
-		buf_printf(b, "%s=%s\n", addr_parse(&a, item) ? "Domains" : "DNS",
-			   item);
+		buf_printf(b, "%s=%s\n",
+			   addr_parse(&a, item) ? "Domains" : "DNS", item);
 		dns += n;
 		dns += strspn(dns, ", ");
 	}
