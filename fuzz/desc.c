@@ -7,9 +7,12 @@
  * sanitizers' findings it traps when the model breaks what the planner
  * promises: every diagnostic has a message, allocated addresses lie in
  * their pool and are unique, a client's summarised routes cover each LAN
- * it may sit in with a strictly less specific prefix, and a section that
- * lanwire add inserts into a clean description is parsed back.
+ * it may sit in with a strictly less specific prefix, a section that
+ * lanwire add inserts into a clean description is parsed back, and
+ * lanwire pin's text parses clean with every node where it was and
+ * nothing left implicit.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +25,7 @@
 #include "desc.h"
 #include "edit.h"
 #include "keys.h"
+#include "pin.h"
 #include "plan.h"
 #include "render.h"
 #include "routes.h"
@@ -173,6 +177,31 @@ static void check_edits(const struct lw_desc *d, const char *text, size_t size)
 	free(out);
 }
 
+/* lanwire pin: the same addresses and ports, now all written. */
+static void check_pin(const struct lw_desc *d, const char *text, size_t size)
+{
+	char *out = NULL, who[128];
+	struct lw_desc e;
+	size_t i, n;
+	int r = pin_text(d, text, size, NULL, &out, &n);
+
+	if (r == -ENOMEM)
+		return;
+	if (r)
+		__builtin_trap(); /* a clean node's section not found */
+	if (desc_parse(&e, "fuzz.conf", out, strlen(out)) == 0) {
+		check_desc(&e);
+		if (e.n_errors || !pin_same_identity(d, &e, who, sizeof(who)))
+			__builtin_trap();
+		for (i = 0; i < e.n_nodes; i++) {
+			if (pin_node_implicit(&e.nodes[i]))
+				__builtin_trap();
+		}
+	}
+	desc_free(&e);
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool ready;
@@ -190,6 +219,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_addresses(&d);
 			render_everything(&d);
 			check_edits(&d, (const char *)data, size);
+			check_pin(&d, (const char *)data, size);
 		}
 	}
 	desc_free(&d);

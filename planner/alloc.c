@@ -60,11 +60,20 @@ static bool lowest_free(const struct lw_desc *d, const struct lw_prefix *pool,
 	return false;
 }
 
-static void alloc_node(struct lw_desc *d, struct lw_node *n, unsigned int fi)
-{
+/* Nodes a full pool left without an address: reported once per pool. */
+struct pool_misses {
 	const struct lw_lprefix *pool;
-	char text[LW_PREFIX_STRLEN];
+	const char *key;
+	size_t first, n;
+};
+
+static void alloc_node(struct lw_desc *d, size_t i, unsigned int fi,
+		       struct pool_misses *miss, size_t *n_miss)
+{
+	struct lw_node *n = &d->nodes[i];
+	const struct lw_lprefix *pool;
 	const char *key = "";
+	size_t k;
 
 	if (n->addr[fi].p.family)
 		return;
@@ -75,20 +84,44 @@ static void alloc_node(struct lw_desc *d, struct lw_node *n, unsigned int fi)
 		n->allocated[fi] = true;
 		return;
 	}
-	prefix_format(text, sizeof(text), &pool->p);
-	desc_diag(d, LW_ERROR, n->line,
-		  "no free address left in %s %s for %s; widen the pool or "
-		  "give %s an address",
-		  key, text, n->name, n->name);
+	for (k = 0; k < *n_miss && miss[k].pool != pool; k++)
+		;
+	if (k == *n_miss)
+		miss[(*n_miss)++] = (struct pool_misses){ pool, key, i, 0 };
+	miss[k].n++;
+}
+
+/* One error per full pool, at its first node left out. */
+static void report_full(struct lw_desc *d, const struct pool_misses *m)
+{
+	const char *name = d->nodes[m->first].name;
+	char text[LW_PREFIX_STRLEN];
+
+	prefix_format(text, sizeof(text), &m->pool->p);
+	if (m->n == 1)
+		desc_diag(d, LW_ERROR, d->nodes[m->first].line,
+			  "no free address left in %s %s for %s; widen the "
+			  "pool or give %s an address",
+			  m->key, text, name, name);
+	else
+		desc_diag(d, LW_ERROR, d->nodes[m->first].line,
+			  "no free address left in %s %s for %s and %zu "
+			  "node%s after it; widen the pool or give them "
+			  "addresses",
+			  m->key, text, name, m->n - 1, m->n == 2 ? "" : "s");
 }
 
 void alloc_addresses(struct lw_desc *d)
 {
+	/* At most one pool per kind and family: infra, client. */
+	struct pool_misses miss[2 * LW_FAMILIES];
+	size_t i, k, n_miss = 0;
 	unsigned int fi;
-	size_t i;
 
 	for (i = 0; i < d->n_nodes; i++) {
 		for (fi = 0; fi < LW_FAMILIES; fi++)
-			alloc_node(d, &d->nodes[i], fi);
+			alloc_node(d, i, fi, miss, &n_miss);
 	}
+	for (k = 0; k < n_miss; k++)
+		report_full(d, &miss[k]);
 }

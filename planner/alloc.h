@@ -5,8 +5,11 @@
  * and gateways, client-pool for clients, each defaulting to the tunnel
  * prefix), in description order, skipping the pool's network and broadcast
  * addresses and every address written anywhere in the description. The
- * result is stable as long as the file is only appended to; lanwire add
- * writes the chosen address into the file so it never moves.
+ * result depends on the nodes above, so removing or inserting one shifts
+ * the implicit addresses below it: what is deployed is pinned (written
+ * into the file) by keys, add, remove and pin (pin.h), and check warns
+ * about the rest. The walk itself stays as it is, so that pinning a
+ * description from an older lanwire writes the addresses it deployed.
  */
 #ifndef LW_ALLOC_H
 #define LW_ALLOC_H

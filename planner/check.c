@@ -238,6 +238,35 @@ static void check_hub(struct lw_desc *d, const struct lw_node *h)
 		     adr(a, &h->endpoint.addr), h->name);
 }
 
+/* A hub = that names no hub, once per name however many spokes give
+ * it (a renamed hub would otherwise give one error per spoke). */
+static void report_not_hub(struct lw_desc *d, size_t node)
+{
+	const struct lw_node *n = &d->nodes[node];
+	size_t i, more = 0;
+
+	for (i = 0; i < d->n_nodes; i++) {
+		const struct lw_node *m = &d->nodes[i];
+
+		if (i == node || !m->hub_name ||
+		    strcmp(m->hub_name, n->hub_name))
+			continue;
+		if (i < node)
+			return;
+		more++;
+	}
+	if (more)
+		err(d, n->hub_line,
+		    "hub %s of %s (and of %zu spokes after it) is not a hub; "
+		    "name one of the [hub] sections",
+		    n->hub_name, n->name, more);
+	else
+		err(d, n->hub_line,
+		    "hub %s of %s is not a hub; name one of the [hub] "
+		    "sections",
+		    n->hub_name, n->name);
+}
+
 static void check_hubs(struct lw_desc *d)
 {
 	bool any = false;
@@ -250,10 +279,7 @@ static void check_hubs(struct lw_desc *d)
 			any = true;
 			check_hub(d, n);
 		} else if (n->hub_name && !n->has_hub) {
-			err(d, n->hub_line,
-			    "hub %s of %s is not a hub; name one of the "
-			    "[hub] sections",
-			    n->hub_name, n->name);
+			report_not_hub(d, i);
 		}
 	}
 	if (!any && d->n_nodes)
@@ -263,6 +289,51 @@ static void check_hubs(struct lw_desc *d)
 }
 
 /* ---- node addresses ---- */
+
+/* How many nodes' written family-fi addresses lie outside pool, which
+ * is theirs; *first: the first of them. */
+static size_t count_outside(const struct lw_desc *d, unsigned int fi,
+			    const struct lw_lprefix *pool, size_t *first)
+{
+	const char *key;
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n_nodes; i++) {
+		const struct lw_node *m = &d->nodes[i];
+
+		if (!m->addr[fi].line || alloc_pool(d, m, fi, &key) != pool ||
+		    prefix_contains(&pool->p, &m->addr[fi].p))
+			continue;
+		if (!n++)
+			*first = i;
+	}
+	return n;
+}
+
+/*
+ * A wrong pool or tunnel prefix puts every written address outside it:
+ * from three on, one error at the first such node says so. True when n
+ * is to be reported on its own.
+ */
+static bool report_outside(struct lw_desc *d, const struct lw_node *n,
+			   unsigned int fi, const struct lw_lprefix *pool,
+			   const char *key)
+{
+	char x[LW_PREFIX_STRLEN];
+	size_t first = 0, count = count_outside(d, fi, pool, &first);
+
+	if (count < 3)
+		return true;
+	if (&d->nodes[first] == n)
+		err(d, n->addr[fi].line,
+		    "the addresses of %zu nodes, from %s on, lie outside "
+		    "their %s %s; if %s is right, renumber them (or leave "
+		    "address out to have them allocated), else correct %s "
+		    "(line %d)",
+		    count, n->name, key, pfx(x, &pool->p), key, key,
+		    pool->line ? pool->line : net_line(d));
+	return false;
+}
 
 static void check_address(struct lw_desc *d, const struct lw_node *n,
 			  unsigned int fi)
@@ -281,6 +352,8 @@ static void check_address(struct lw_desc *d, const struct lw_node *n,
 		    adr(x, &a->p), n->name, family_name(a->p.family),
 		    family_name(a->p.family));
 	} else if (!prefix_contains(&pool->p, &a->p)) {
+		if (!report_outside(d, n, fi, pool, key))
+			return;
 		err(d, a->line,
 		    "address %s of %s is outside its %s %s; pick one inside, "
 		    "or leave address out to have one allocated",
@@ -583,6 +656,14 @@ static void report_conflict(struct lw_desc *d, const struct lw_node *n,
 		    "its traffic would detour through the hub; leave %s out "
 		    "of visits, or write routes by hand",
 		    n->name, s->name, pfx(x, &s->lans[c->lan].p), s->name);
+	else if (!c->has_blocker)
+		err(d, line,
+		    "client %s may sit in site %s, whose LAN %s is the whole "
+		    "private block %s, so no wider private route can cover "
+		    "it: on site, its traffic would detour through the hub; "
+		    "leave %s out of visits, or write routes by hand",
+		    n->name, s->name, pfx(x, &s->lans[c->lan].p),
+		    pfx(y, &c->block), s->name);
 	else
 		err(d, line,
 		    "client %s may sit in site %s, but no prefix wider than "
@@ -632,6 +713,7 @@ unsigned int check_desc(struct lw_desc *d)
 	check_sites(d);
 	check_policy(d);
 	check_clients(d);
+	check_hints(d);
 	return d->n_errors;
 }
 

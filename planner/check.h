@@ -15,6 +15,11 @@
 /* Runs every check on d (skipped when d->syntax_failed). Returns the
  * number of errors d now holds. */
 unsigned int check_desc(struct lw_desc *d);
+/* The warnings about what breaks later (check_hints.c): implicit
+ * addresses and ports (only when d has no errors), endpoint names, a
+ * tunnel in carrier-NAT space, rules from a party to itself, keepalive =
+ * 0 on a gateway, a client DNS server outside its tunnel. */
+void check_hints(struct lw_desc *d);
 /* Checks the keys: duplicates, and (as one warning, when warn_missing)
  * missing ones. */
 unsigned int check_keys(struct lw_desc *d, const struct lw_keyring *kr,

@@ -7,7 +7,9 @@
  * (keys) -> plan -> render -> write, and writes through one struct
  * lw_txn, so a failing command leaves no file half written. Diagnostics
  * go to stderr, results to stdout. Exit status 0 on success, 1 on
- * failure, 2 on a usage error.
+ * failure (a file that cannot be read or written, a refused operation),
+ * 2 when the description has errors (or an edit would give it some) and
+ * on a usage error: 2 means "fix what you gave me".
  */
 #include "cli.h"
 
@@ -109,7 +111,7 @@ int cli_load_checked(struct cli *c, struct lw_desc *d, struct lw_keyring *kr,
 	if (!d->n_errors)
 		check_keys(d, kr, warn_missing);
 	desc_print_diags(d, stderr);
-	return d->n_errors ? 1 : 0;
+	return d->n_errors ? LW_EXIT_DESC : 0;
 }
 
 const char *cli_base_name(const char *path)
@@ -166,6 +168,12 @@ static const struct subcommand subcommands[] = {
 	  "add a node, allocate its address, make its keys" },
 	{ "remove", cmd_remove, "remove NAME",
 	  "remove a node or site and its keys" },
+	{ "pin", cmd_pin, "pin",
+	  "write every implicit address and listen port into the file" },
+	{ "diff", cmd_diff,
+	  "diff --against OLDFILE|--git REV|--rendered DIR "
+	  "[--format wg-quick|networkd] [--hook-dir DIR]",
+	  "name the nodes whose rendered files a change touches" },
 	{ "keys", cmd_keys, "keys", "make missing keys; list public keys" },
 	{ "check", cmd_check, "check", "check the description and keys" },
 	{ "render", cmd_render,

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The planner's command line, in three files as wireguard-tools splits
+ * The planner's command line, split by concern as wireguard-tools splits
  * wg(8): cli.c holds the subcommand table, main() and what every command
  * shares (options, loading and checking, key staging, commit); cli_show.c
  * the commands that read the description (check, render, qr); cli_edit.c
- * those that change it or the keys (keys, init, add, remove).
+ * those that change it (init, add, remove); cli_keys.c keys; cli_pin.c
+ * pin and diff (what a change moves); cli_host.c up, down, status.
  *
  * Ownership: struct cli lives in main(); keys_dir is freed there.
  */
@@ -19,6 +20,9 @@
 #include "txn.h"
 
 #define DEFAULT_FILE	 "lanwire.conf"
+/* The exit status of a command refused because the description (or the
+ * result of an edit) has errors; the same as a usage error's. */
+#define LW_EXIT_DESC 2
 #define DEFAULT_HOOK_DIR "/etc/wireguard"
 
 struct cli {
@@ -57,7 +61,8 @@ const char *cli_keys_dir(struct cli *c);
 const char *cli_base_name(const char *path);
 
 /* Loads and checks c->file and its keys, printing diagnostics. 0 when
- * usable, 1 on errors; d and kr are to be freed either way. */
+ * usable, LW_EXIT_DESC on errors (1 when out of memory); d and kr are to
+ * be freed either way. */
 int cli_load_checked(struct cli *c, struct lw_desc *d, struct lw_keyring *kr,
 		     bool warn_missing);
 /* The errors of a description that exists only in memory. */
@@ -69,6 +74,15 @@ int cli_stage_keys(struct cli *c, struct lw_keyring *kr,
 /* Commits t; on failure removes dir if dir_made and says what failed. */
 int cli_commit(struct lw_txn *t, const char *dir, bool dir_made);
 
+/* cli_pin.c: pins text (pin_text, messages printed); refuses (1) when
+ * an edit moved a node of before in after; prints "nodes to redeploy". */
+int cli_pin_text(const struct lw_desc *d, const char *text, size_t len,
+		 const bool *only, char **out, size_t *n_pinned);
+int cli_same_identity(const struct lw_desc *before,
+		      const struct lw_desc *after, const char *what);
+void cli_print_redeploy(struct cli *c, struct lw_desc *before,
+			struct lw_desc *after);
+
 /* The subcommands. */
 int cmd_check(int argc, char *argv[], struct cli *c);
 int cmd_render(int argc, char *argv[], struct cli *c);
@@ -77,6 +91,8 @@ int cmd_keys(int argc, char *argv[], struct cli *c);
 int cmd_init(int argc, char *argv[], struct cli *c);
 int cmd_add(int argc, char *argv[], struct cli *c);
 int cmd_remove(int argc, char *argv[], struct cli *c);
+int cmd_pin(int argc, char *argv[], struct cli *c);
+int cmd_diff(int argc, char *argv[], struct cli *c);
 int cmd_up(int argc, char *argv[], struct cli *c);
 int cmd_down(int argc, char *argv[], struct cli *c);
 int cmd_status(int argc, char *argv[], struct cli *c);

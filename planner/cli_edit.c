@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * The commands that change the description or the keys: keys (make the
- * missing ones), init (a new description), add (a section, its allocated
- * address written in, its keys) and remove (a section and its keys). The
- * file is edited as text (edit.c); the would-be result is parsed and
- * checked before anything is written, and written with its keys in one
+ * The commands that change the description: init (a new description),
+ * add (a section, its allocated address written in, its keys) and remove
+ * (a section and its keys). Both pin every other node first (pin.h), so
+ * that the edit moves no one, and say which nodes to redeploy. The file
+ * is edited as text (edit.c); the would-be result is parsed and checked
+ * before anything is written, and written with its keys in one
  * transaction. See cli.h.
  */
 #include "cli.h"
@@ -21,60 +22,7 @@
 #include "desc.h"
 #include "edit.h"
 #include "keys.h"
-
-/* ---- keys ---- */
-
-static void print_public_keys(const struct lw_desc *d,
-			      const struct lw_keyring *kr)
-{
-	char text[LW_KEY_B64_LEN + 1];
-	size_t i;
-
-	for (i = 0; i < d->n_nodes; i++) {
-		key_to_base64(text, kr->nodes[i].public_key);
-		printf("%-16s %s%s\n", d->nodes[i].name, text,
-		       kr->nodes[i].on_device ?
-			       "  (private key on the device)" :
-			       "");
-	}
-}
-
-int cmd_keys(int argc, char *argv[], struct cli *c)
-{
-	static const struct option opts[] = { COMMON_OPTS, { 0 } };
-	struct lw_keyring kr;
-	unsigned int made = 0;
-	bool dir_made = false;
-	struct lw_desc d;
-	struct lw_txn t;
-	int ch, r;
-
-	while ((ch = getopt_long(argc, argv, "f:k:h", opts, NULL)) != -1) {
-		if (ch == 'h')
-			return cli_help("keys");
-		if (!cli_common_opt(c, ch))
-			return cli_usage_error("keys", "unknown option");
-	}
-	if (optind != argc)
-		return cli_usage_error("keys", "takes no arguments");
-	txn_init(&t);
-	r = cli_load_checked(c, &d, &kr, false);
-	if (!r)
-		r = cli_stage_keys(c, &kr, &d, &t, &made, &dir_made);
-	if (!r)
-		r = cli_commit(&t, cli_keys_dir(c), dir_made);
-	if (!r) {
-		printf("keys: %u key%s made in %s\n", made,
-		       made == 1 ? "" : "s", cli_keys_dir(c));
-		print_public_keys(&d, &kr);
-	} else if (dir_made) {
-		rmdir(cli_keys_dir(c));
-	}
-	txn_free(&t);
-	keyring_free(&kr);
-	desc_free(&d);
-	return r;
-}
+#include "pin.h"
 
 /* ---- init ---- */
 
@@ -165,7 +113,7 @@ static int init_write(struct cli *c, const char *text)
 	if (r || d.n_errors) {
 		fprintf(stderr, "lanwire: cannot make %s:\n", c->file);
 		cli_print_messages(&d);
-		r = 1;
+		r = LW_EXIT_DESC;
 	} else {
 		r = write_new_description(c, text);
 	}
@@ -278,7 +226,7 @@ static int parse_new(struct cli *c, const char *text, struct lw_desc *d,
 		return 0;
 	fprintf(stderr, "lanwire: cannot %s:\n", what);
 	cli_print_messages(d);
-	return 1;
+	return LW_EXIT_DESC;
 }
 
 /* Adds the section to orig, twice: once to learn the allocated
@@ -332,8 +280,8 @@ static int load_current(struct cli *c, char **text, size_t *len,
 	if (!d->n_errors)
 		return 0;
 	desc_print_diags(d, stderr);
-	return cli_fail("%s has errors; fix them first (lanwire check)",
-			c->file);
+	cli_fail("%s has errors; fix them first (lanwire check)", c->file);
+	return LW_EXIT_DESC;
 }
 
 static mode_t file_mode(const char *path)
@@ -341,6 +289,43 @@ static mode_t file_mode(const char *path)
 	struct stat st;
 
 	return stat(path, &st) ? 0644 : st.st_mode & 07777;
+}
+
+/* Pins every implicit node of d (but for only[i] false) into *text,
+ * replacing it, so that the edit to come moves none of them. */
+static int pin_others(const struct lw_desc *d, const bool *only, char **text,
+		      size_t *len)
+{
+	char *pinned = NULL;
+	size_t n;
+	int r = cli_pin_text(d, *text, *len, only, &pinned, &n);
+
+	if (r)
+		return r;
+	free(*text);
+	*text = pinned;
+	*len = strlen(pinned);
+	return 0;
+}
+
+/* Pins what is still implicit in the new description (a new hub's
+ * port) into *text, parsing it again into d. */
+static int repin(struct cli *c, struct lw_desc *d, char **text,
+		 const char *name)
+{
+	char *pinned = NULL, what[LW_NAME_MAX + 8];
+	size_t n;
+	int r = cli_pin_text(d, *text, strlen(*text), NULL, &pinned, &n);
+
+	if (r || !n) {
+		free(pinned);
+		return r;
+	}
+	free(*text);
+	*text = pinned;
+	desc_free(d);
+	snprintf(what, sizeof(what), "add %s", name);
+	return parse_new(c, *text, d, what);
 }
 
 static int add_write(struct cli *c, struct lw_desc *d, const char *text,
@@ -358,7 +343,7 @@ static int add_write(struct cli *c, struct lw_desc *d, const char *text,
 	if (!r && check_keys(d, &kr, false)) {
 		fprintf(stderr, "lanwire: cannot add %s:\n", name);
 		cli_print_messages(d);
-		r = 1;
+		r = LW_EXIT_DESC;
 	}
 	if (!r)
 		r = cli_stage_keys(c, &kr, d, &t, &made, &dir_made);
@@ -437,9 +422,17 @@ int cmd_add(int argc, char *argv[], struct cli *c)
 	if (!r && name_in_use(&cur, job.name))
 		r = cli_fail("%s is already in %s", job.name, c->file);
 	if (!r)
+		r = pin_others(&cur, NULL, &orig, &len);
+	if (!r)
 		r = compose_add(c, &job, orig, len, &text, &d);
 	if (!r)
+		r = repin(c, &d, &text, job.name);
+	if (!r)
+		r = cli_same_identity(&cur, &d, "add");
+	if (!r)
 		r = add_write(c, &d, text, job.name);
+	if (!r)
+		cli_print_redeploy(c, &cur, &d);
 	buf_free(&job.keys.b);
 	desc_free(&cur);
 	desc_free(&d);
@@ -497,6 +490,22 @@ static int still_named(const struct lw_desc *d, size_t node)
 	return r;
 }
 
+static int pin_all_but(const struct lw_desc *d, size_t node, char **text,
+		       size_t *len)
+{
+	bool *only = calloc(d->n_nodes + 1, sizeof(*only));
+	size_t i;
+	int r;
+
+	if (!only)
+		return cli_fail("out of memory");
+	for (i = 0; i < d->n_nodes; i++)
+		only[i] = i != node;
+	r = pin_others(d, only, text, len);
+	free(only);
+	return r;
+}
+
 static int remove_write(struct cli *c, const struct lw_desc *old, size_t node,
 			const char *text)
 {
@@ -541,6 +550,8 @@ int cmd_remove(int argc, char *argv[], struct cli *c)
 		r = cli_fail("no node or site %s in %s", argv[optind], c->file);
 	if (!r)
 		r = still_named(&cur, (size_t)node);
+	if (!r)
+		r = pin_all_but(&cur, (size_t)node, &orig, &len);
 	if (!r) {
 		static const char *const kinds[] = { "hub", "site", "client" };
 
@@ -556,7 +567,11 @@ int cmd_remove(int argc, char *argv[], struct cli *c)
 	if (!r)
 		r = parse_new(c, text, &d, what);
 	if (!r)
+		r = cli_same_identity(&cur, &d, "remove");
+	if (!r)
 		r = remove_write(c, &cur, (size_t)node, text);
+	if (!r)
+		cli_print_redeploy(c, &cur, &d);
 	desc_free(&cur);
 	desc_free(&d);
 	free(orig);

@@ -338,6 +338,43 @@ static char *strip_comments(const char *text)
 	return buf_steal(&b);
 }
 
+/*
+ * A client whose private key was made on the device: no QR code can
+ * carry a configuration the WireGuard apps accept (they refuse one
+ * without PrivateKey), so the text is printed instead, with a comment
+ * where the key goes, and stderr says what to do with it.
+ */
+static int print_device_config(const struct lw_desc *d,
+			       const struct lw_keyring *kr, size_t node,
+			       const char *text)
+{
+	const char *name = d->nodes[node].name, *line, *nl;
+	char pub[LW_KEY_B64_LEN + 1];
+
+	key_to_base64(pub, kr->nodes[node].public_key);
+	for (line = text; *line; line = nl ? nl + 1 : line + strlen(line)) {
+		nl = strchr(line, '\n');
+		if (!strncmp(line, "PostUp = wg set %i private-key ", 31))
+			continue;
+		printf("%.*s", nl ? (int)(nl - line + 1) : (int)strlen(line),
+		       line);
+		if (!strncmp(line, "[Interface]", 11))
+			printf("# PrivateKey = the key this device made (its "
+			       "public key: %s)\n",
+			       pub);
+	}
+	fprintf(stderr,
+		"qr: %s's private key was made on the device, so no QR code "
+		"can carry its whole configuration: above is the rest. In the "
+		"WireGuard app, edit the tunnel whose key pair the device "
+		"generated (public key %s) and copy in Address, MTU, DNS and "
+		"the [Peer]; on a Linux device, put the key in the "
+		"PrivateKey line, or keep it in %s/%s.key and use lanwire "
+		"render %s.\n",
+		name, pub, LW_DEVICE_KEY_DIR, desc_node_iface(d, node), name);
+	return 0;
+}
+
 static int qr_node(struct cli *c, const struct lw_desc *d,
 		   const struct lw_keyring *kr, size_t node)
 {
@@ -354,17 +391,13 @@ static int qr_node(struct cli *c, const struct lw_desc *d,
 	r = plan_node(&pl, d, kr, node, err, sizeof(err));
 	if (r)
 		return cli_fail("%s", err);
-	if (!pl.has_private_key) {
-		plan_free(&pl);
-		return cli_fail(
-			"%s's private key was made on the device; import "
-			"the [Peer] of lanwire render %s there instead",
-			d->nodes[node].name, d->nodes[node].name);
-	}
 	r = render_wgquick(&pl, &o, &files);
-	plan_free(&pl);
 	text = r ? NULL : strip_comments(files.v[0].text);
-	r = text ? qr_print(stdout, text) : -ENOMEM;
+	if (text && !pl.has_private_key)
+		r = print_device_config(d, kr, node, text);
+	else
+		r = text ? qr_print(stdout, text) : -ENOMEM;
+	plan_free(&pl);
 	if (text)
 		crypto_wipe(text, strlen(text));
 	free(text);

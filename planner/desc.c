@@ -428,6 +428,14 @@ static void node_listen_port(struct parser *p, const char *v)
 	n->listen_port = (uint16_t)port;
 }
 
+static void node_keepalive(struct parser *p, const char *v)
+{
+	struct lw_node *n = cur_node(p);
+
+	set_number(p, "keepalive", v, 0, 65535, &n->keepalive_line,
+		   &n->keepalive);
+}
+
 static void node_interface(struct parser *p, const char *v)
 {
 	struct lw_node *n = cur_node(p);
@@ -465,7 +473,7 @@ static void hub_endpoint(struct parser *p, const char *v)
 static const struct key_setter hub_keys[] = {
 	{ "endpoint", hub_endpoint },	  { "listen-port", node_listen_port },
 	{ "address", node_address },	  { "public-key", node_public_key },
-	{ "interface", node_interface },
+	{ "interface", node_interface },   { "keepalive", node_keepalive },
 };
 
 /* ---- [site NAME] ---- */
@@ -554,6 +562,7 @@ static const struct key_setter site_keys[] = {
 	{ "public-key", node_public_key },
 	{ "listen-port", node_listen_port },
 	{ "interface", node_interface },
+	{ "keepalive", node_keepalive },
 };
 
 /* ---- [client NAME] ---- */
@@ -577,6 +586,14 @@ static void client_group(struct parser *p, const char *v)
 static void put_ref(struct parser *p, const char *item, struct lw_ref **v,
 		    size_t *n, size_t *cap)
 {
+	struct lw_prefix a;
+
+	if (!prefix_parse(&a, item, true)) {
+		perr(p, "%s is an address, not a name: name the site, client, "
+			"group or hub it belongs to",
+		     item);
+		return;
+	}
 	if (!desc_name_ok(item)) {
 		name_error(p, "name", item);
 		return;
@@ -628,11 +645,58 @@ static void client_routes(struct parser *p, const char *v)
 	for_each_item(p, "routes", v, put_list_prefix, &a);
 }
 
+/* A DNS server address or a search domain (letters, digits, '-', '.'). */
+static bool dns_item_ok(const char *s)
+{
+	struct lw_prefix a;
+	size_t i, n = strlen(s);
+
+	if (!addr_parse(&a, s))
+		return true;
+	if (!n || n > 253 || s[0] == '.' || s[0] == '-')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '.'))
+			return false;
+	}
+	return !(s[0] >= '0' && s[0] <= '9' && strspn(s, "0123456789.") == n);
+}
+
+static void put_dns(struct parser *p, const char *item, void *arg)
+{
+	struct lw_buf *b = arg;
+
+	if (!dns_item_ok(item)) {
+		perr(p, "dns '%s' is neither an address such as 10.9.0.53 nor "
+			"a search domain such as corp.example",
+		     item);
+		return;
+	}
+	buf_printf(b, "%s%s", b->len ? ", " : "", item);
+}
+
+static void client_dns(struct parser *p, const char *v)
+{
+	struct lw_node *n = cur_node(p);
+	struct lw_buf b = { 0 };
+
+	if (!once(p, &n->dns_line, "dns"))
+		return;
+	for_each_item(p, "dns", v, put_dns, &b);
+	n->dns = buf_steal(&b);
+	if (!n->dns)
+		p->oom = true;
+}
+
 static const struct key_setter client_keys[] = {
 	{ "group", client_group },	 { "address", node_address },
 	{ "hub", node_hub },		 { "public-key", node_public_key },
 	{ "listen-port", node_listen_port }, { "interface", node_interface },
 	{ "visits", client_visits },	 { "routes", client_routes },
+	{ "keepalive", node_keepalive }, { "dns", client_dns },
 };
 
 /* ---- [policy] ---- */
@@ -1111,6 +1175,7 @@ static void free_nodes(struct lw_desc *d)
 		free(n->group);
 		free_refs(n->visits, n->n_visits);
 		free(n->routes);
+		free(n->dns);
 	}
 	free(d->nodes);
 }

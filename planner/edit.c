@@ -221,3 +221,55 @@ int edit_remove_section(const char *text, size_t len, const char *kind,
 	lines_free(&l);
 	return finish(&b, out);
 }
+
+/* The line after the last key line of the section headed at h: its
+ * trailing blank and comment lines stay below what is inserted. */
+static size_t after_last_key(const struct lines *l, size_t h)
+{
+	size_t e = block_end(l, h);
+
+	while (e - 1 > h && (is_blank(l, e - 1) || is_comment(l, e - 1)))
+		e--;
+	return e;
+}
+
+/* Each line of lines, indented as the section's last key line is. */
+static void put_indented(struct lw_buf *b, const char *lines,
+			 const char *indent, size_t n_indent)
+{
+	size_t n;
+
+	while (*lines) {
+		n = strcspn(lines, "\n");
+		buf_putn(b, indent, n_indent);
+		buf_putn(b, lines, n);
+		buf_puts(b, "\n");
+		lines += n + (lines[n] == '\n');
+	}
+}
+
+int edit_add_lines(const char *text, size_t len, const char *kind,
+		   const char *name, const char *lines, char **out)
+{
+	struct lw_buf b = { 0 };
+	struct lines l;
+	size_t h, at;
+
+	if (split(text, len, &l)) {
+		lines_free(&l);
+		return -ENOMEM;
+	}
+	for (h = 0; h < l.count && !header_is(&l, h, kind, name); h++)
+		;
+	if (h == l.count) {
+		lines_free(&l);
+		return -ENOENT;
+	}
+	at = after_last_key(&l, h);
+	put_lines(&b, &l, 0, at);
+	put_indented(&b, lines, at - 1 > h ? l.s[at - 1] : "",
+		     at - 1 > h ? skip_blank(l.s[at - 1], l.n[at - 1]) : 0);
+	put_lines(&b, &l, at, l.count);
+	lines_free(&l);
+	return finish(&b, out);
+}

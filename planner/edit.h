@@ -21,5 +21,9 @@ int edit_add_section(const char *text, size_t len, const char *kind,
 /* Removes [kind name]. 0, -ENOENT if there is no such section, -ENOMEM. */
 int edit_remove_section(const char *text, size_t len, const char *kind,
 			const char *name, char **out);
+/* Inserts lines (each ending in '\n') into [kind name], after its last
+ * key line. 0, -ENOENT if there is no such section, -ENOMEM. */
+int edit_add_lines(const char *text, size_t len, const char *kind,
+		   const char *name, const char *lines, char **out);
 
 #endif

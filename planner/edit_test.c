@@ -100,9 +100,47 @@ static void test_remove(void)
 	expect_remove(9, base, "client", "E", -ENOENT, NULL);
 }
 
+static void expect_lines(int num, const char *text, const char *kind,
+			 const char *name, const char *lines, int ret,
+			 const char *want)
+{
+	char *out = NULL;
+
+	CHECK_EQ(edit_add_lines(text, strlen(text), kind, name, lines, &out),
+		 ret);
+	if (ret)
+		return;
+	CHECK(out && !strcmp(out, want));
+	if (out && strcmp(out, want))
+		fprintf(stderr, "case %d:\n---\n%s---\nwant:\n%s---\n", num,
+			out, want);
+	free(out);
+}
+
+static void test_add_lines(void)
+{
+	/* 10: after the last key, before the blank line and the comment
+	 * that belongs to the next section */
+	expect_lines(10, base, "hub", "z", "address = 10.9.0.1\n", 0,
+		     "[network]\ntunnel = 10.9.0.0/16\n\n[hub z]\nendpoint = "
+		     "x:1\naddress = 10.9.0.1\n\n# the first laptop\n"
+		     "[client e]\ngroup = dev\n\n# the policy\n[policy]\n"
+		     "allow = dev -> dev\n");
+	/* 11: indented as the last key; a comment under the keys stays
+	 * below; the last section of a file without a final newline */
+	expect_lines(11, "[client e]\n  group = dev\n  # mine\n", "client",
+		     "e", "a = 1\nb = 2\n", 0,
+		     "[client e]\n  group = dev\n  a = 1\n  b = 2\n  # mine\n");
+	expect_lines(12, "[client e]", "client", "e", "a = 1\n", 0,
+		     "[client e]\na = 1\n");
+	/* 13: no such section */
+	expect_lines(13, base, "client", "f", "a = 1\n", -ENOENT, NULL);
+}
+
 int main(void)
 {
 	test_add();
 	test_remove();
+	test_add_lines();
 	return test_finish("planner_edit");
 }

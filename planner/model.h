@@ -147,6 +147,14 @@ struct lw_node {
 	struct lw_lprefix *routes; /* hand-written routes, else summarised */
 	size_t n_routes, cap_routes;
 	int routes_line;
+	/* keepalive = in the node's section: PersistentKeepalive on its
+	 * links (both ends), 0 for none; keepalive_line 0: the network's. */
+	unsigned int keepalive;
+	int keepalive_line;
+	/* Clients: dns = servers and search domains, ", "-joined (wg-quick
+	 * DNS =); NULL: none. */
+	char *dns;
+	int dns_line;
 };
 
 /* A site: LAN prefixes behind one gateway node. Owned by lw_desc.sites. */

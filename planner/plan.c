@@ -59,6 +59,25 @@ static int plan_private_key(struct lw_node_plan *pl,
 	return pl->private_key_path ? 0 : -ENOMEM;
 }
 
+/* PersistentKeepalive of the link a-b, the same at both ends: a spoke's
+ * own keepalive =, else the hubs' (the smaller), else the network's. */
+static unsigned int link_keepalive(const struct lw_desc *d, size_t a,
+				   size_t b)
+{
+	const struct lw_node *x = &d->nodes[a], *y = &d->nodes[b];
+
+	if (x->role != LW_ROLE_HUB && x->keepalive_line)
+		return x->keepalive;
+	if (y->role != LW_ROLE_HUB && y->keepalive_line)
+		return y->keepalive;
+	if (x->keepalive_line && y->keepalive_line)
+		return x->keepalive < y->keepalive ? x->keepalive :
+						     y->keepalive;
+	if (x->keepalive_line || y->keepalive_line)
+		return x->keepalive_line ? x->keepalive : y->keepalive;
+	return d->net.keepalive;
+}
+
 static int fill_peer(struct lw_node_plan *pl, const struct lw_keyring *kr,
 		     size_t peer, char *err, size_t errlen)
 {
@@ -97,7 +116,7 @@ static int fill_peer(struct lw_node_plan *pl, const struct lw_keyring *kr,
 		pp->endpoint = n->endpoint;
 	pp->allowed_ips = allowed.v;
 	pp->n_allowed_ips = allowed.n;
-	pp->keepalive = d->net.keepalive;
+	pp->keepalive = link_keepalive(d, pl->node, peer);
 	pl->n_peers++;
 	return 0;
 }

@@ -72,6 +72,23 @@ static int render_netdev(const struct lw_node_plan *pl,
 	return files_add(out, name, &b, true);
 }
 
+/* A client's dns = as DNS= (addresses) and Domains= (search domains). */
+static void put_dns(struct lw_buf *b, const char *dns)
+{
+	struct lw_prefix a;
+	char item[256];
+	size_t n;
+
+	while (dns && *dns) {
+		n = strcspn(dns, ",");
+		snprintf(item, sizeof(item), "%.*s", (int)n, dns);
+		buf_printf(b, "%s=%s\n",
+			   addr_parse(&a, item) ? "Domains" : "DNS", item);
+		dns += n;
+		dns += strspn(dns, ", ");
+	}
+}
+
 static int render_network(const struct lw_node_plan *pl,
 			  const struct lw_render_opts *o, struct lw_files *out)
 {
@@ -85,6 +102,7 @@ static int render_network(const struct lw_node_plan *pl,
 		prefix_format(text, sizeof(text), &pl->addrs[i]);
 		buf_printf(&b, "Address=%s\n", text);
 	}
+	put_dns(&b, pl->self->dns);
 	for (i = 0; i < pl->n_routes; i++) {
 		prefix_format(text, sizeof(text), &pl->routes[i]);
 		buf_printf(&b, "\n[Route]\nDestination=%s\n", text);

@@ -72,6 +72,8 @@ static void put_interface(struct lw_buf *b, const struct lw_node_plan *pl,
 	if (pl->listen_port)
 		buf_printf(b, "ListenPort = %u\n", pl->listen_port);
 	buf_printf(b, "MTU = %u\n", pl->mtu);
+	if (pl->self->dns)
+		buf_printf(b, "DNS = %s\n", pl->self->dns);
 	put_hooks(b, pl, o);
 }
 

@@ -19,6 +19,7 @@
 #             they were
 #   tools     rendered files load: nft -c (in a scratch netns) and
 #             wg-quick strip, when those tools are present
+#   change    renumber, pin, diff, node keys: see change.sh
 #
 # UPDATE=1 rewrites the golden files instead of comparing them. Prints
 # "planner: N passed, N failed" last; exits non-zero on any failure.
@@ -224,8 +225,8 @@ test_bad() {
 		if ! diff "$HERE/bad/$name.expect" "$WORK/$name.err" >"$WORK/diff"; then
 			cat "$WORK/diff"
 			bad "check $name: messages differ"
-		elif grep -q ': error: ' "$HERE/bad/$name.expect" && [ $rc -ne 1 ]; then
-			bad "check $name: exit $rc, want 1"
+		elif grep -q ': error: ' "$HERE/bad/$name.expect" && [ $rc -ne 2 ]; then
+			bad "check $name: exit $rc, want 2"
 		elif ! grep -q ': error: ' "$HERE/bad/$name.expect" && [ $rc -ne 0 ]; then
 			bad "check $name: exit $rc with only warnings"
 		else
@@ -310,7 +311,15 @@ test_commands() {
 		"PostUp = wg set %i private-key /etc/wireguard/wg0.key"
 	check "device config holds no PrivateKey" bash -c \
 		"! grep -q '^PrivateKey' '$WORK/phone.conf'"
-	check "qr refuses a device-held key" bash -c "! '$LANWIRE' -f '$f' qr phone"
+	lw -f "$f" qr phone >"$WORK/qr-phone.txt" 2>"$WORK/qr-phone.err"
+	expect_eq "qr of a device-held key: the config as text" \
+		"$(grep -c '^\[Peer\]$' "$WORK/qr-phone.txt") $(grep -c $'\u2580' "$WORK/qr-phone.txt")" "1 0"
+	expect_line "...saying where the key goes" "$WORK/qr-phone.txt" \
+		"# PrivateKey = the key this device made (its public key: hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=)"
+	check "...with no key and no PostUp for it" bash -c \
+		"! grep -Eq '^PrivateKey|^PostUp = wg set' '$WORK/qr-phone.txt'"
+	expect_eq "...and what to do on stderr" "$(cat "$WORK/qr-phone.err")" \
+		"qr: phone's private key was made on the device, so no QR code can carry its whole configuration: above is the rest. In the WireGuard app, edit the tunnel whose key pair the device generated (public key hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=) and copy in Address, MTU, DNS and the [Peer]; on a Linux device, put the key in the PrivateKey line, or keep it in /etc/wireguard/wg0.key and use lanwire render phone."
 	check "qr refuses a gateway" bash -c "! '$LANWIRE' -f '$f' qr home"
 	lw -f "$f" qr laptop >"$WORK/qr.txt" 2>&1
 	check "qr prints a code" grep -q $'\u2580' "$WORK/qr.txt"
@@ -323,7 +332,7 @@ test_commands() {
 	lw -f "$f" remove home >"$WORK/remove.out" 2>&1
 	expect_eq "remove refuses a site the policy names" \
 		"$(cat "$WORK/remove.out")" \
-		"lanwire: $f:35: the policy names home; edit that rule first"
+		"lanwire: $f:36: the policy names home; edit that rule first"
 	check "remove refuses a hub with spokes" bash -c "! '$LANWIRE' -f '$f' remove z"
 	check "remove client" lw -f "$f" remove laptop
 	check "its keys are gone" bash -c "! ls '$k' | grep -q laptop"
@@ -407,6 +416,9 @@ test_tools() {
 	fi
 }
 
+# shellcheck source=tests/planner/change.sh
+. "$HERE/change.sh"
+
 cd "$WORK" || exit 1
 test_golden
 test_seed_000
@@ -418,5 +430,9 @@ test_secrets
 test_commands
 test_atomic
 test_tools
+test_renumber
+test_pin
+test_diff
+test_node_keys
 echo "planner: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
