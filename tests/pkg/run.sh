@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The Debian package, end to end on this machine (as root; it installs and
 # purges the package lanwire, so it must not be installed by hand here):
-#   1. make deb builds it from the tree; the tree is as before (git status)
+#   1. make deb builds it from the tree; the tree is as before (git status);
+#      make install / make uninstall into a DESTDIR
 #   2. lintian: its whole output printed; any error or warning fails
 #   3. the binaries are hardened: PIE, RELRO + BIND_NOW, stack protector,
 #      fortified functions (read from the ELF with readelf; Debian 12's
@@ -23,7 +24,7 @@
 #      and ProtectControlGroups made by hand, the unit's capability
 #      bounding set and no_new_privs (setpriv), on a hub and a gateway in
 #      two network namespaces; status --json read with jq in between
-#   9. dpkg -P; every path of the package's file list, the units, the
+#   9. dpkg -r, then dpkg -P; every path of the package's file list, the units, the
 #      completion, /etc/lanwire, /run/lanwire and dpkg's own records gone
 # Closing line: "pkg: N passed, N failed".
 set -u
@@ -84,12 +85,25 @@ t "the tree is as before make deb (git status)" \
 t "no build outputs in debian/" bash -c \
 	'! ls -d debian/lanwire debian/.debhelper debian/files 2>/dev/null | grep -q .'
 
+# ---- 1b. make install / uninstall into a DESTDIR ----
+dest=$tmp/dest
+make -s install DESTDIR="$dest" PREFIX=/usr/local >"$tmp/install.log" 2>&1
+t "make install DESTDIR=... exits 0" test $? -eq 0
+(cd "$dest" 2>/dev/null && find . -type f | sort) >"$tmp/installed"
+echo "make install wrote $(wc -l <"$tmp/installed") files: $(tr '\n' ' ' <"$tmp/installed")"
+t "make install: programs in sbin" test -x "$dest/usr/local/sbin/lanwire" -a -x "$dest/usr/local/sbin/lanwired"
+t "make install: the unit runs /usr/local/sbin/lanwire" \
+	grep -q '^ExecStart=/usr/local/sbin/lanwire ' "$dest/usr/local/lib/systemd/system/lanwire@.service"
+make -s uninstall DESTDIR="$dest" PREFIX=/usr/local >>"$tmp/install.log" 2>&1
+t "make uninstall removes every file make install wrote" \
+	test -z "$(find "$dest" -type f 2>/dev/null)"
+
 # ---- 2. lintian ----
 echo "--- lintian (errors and warnings fail; info and pedantic shown)"
 lintian --fail-on error,warning -I --pedantic --show-overrides \
 	"$DEB_DIR"/lanwire_*.changes 2>&1 | grep -v 'running with root privileges'
 rc=${PIPESTATUS[0]}
-echo "--- lintian exit status $rc"
+echo "--- lintian $(lintian --version) exit status $rc (no lines above: no tags at all)"
 t "lintian: no errors or warnings" test "$rc" -eq 0
 
 # ---- 3. hardening ----
@@ -189,8 +203,11 @@ else
 	bad "tests/pkg/unit.sh ran to its closing line"
 fi
 
-# ---- 9. purge ----
-dpkg -P lanwire >"$tmp/purge.log" 2>&1
+# ---- 9. remove, then purge ----
+dpkg -r lanwire >"$tmp/purge.log" 2>&1
+t "dpkg -r exits 0" test $? -eq 0
+t "dpkg -r removed the programs" test ! -e /usr/sbin/lanwire -a ! -e /usr/sbin/lanwired
+dpkg -P lanwire >>"$tmp/purge.log" 2>&1
 rc=$?
 cat "$tmp/purge.log"
 t "dpkg -P exits 0" test $rc -eq 0
