@@ -17,13 +17,13 @@
 #   7. completion: a bash -i with bash-completion loads it on demand and
 #      completes a command and a node name
 #   8. systemd: systemd-analyze verify lanwire@hub.service and wg-quick@
-#      with the lanwired drop-in; systemd is not PID 1 here (the check
-#      says what PID 1 is), so the unit's ExecStart/ExecStop run the way
-#      the unit would run them: in a private mount namespace with
-#      ProtectSystem=full, ProtectHome, PrivateTmp, ProtectKernelModules
-#      and ProtectControlGroups made by hand, the unit's capability
-#      bounding set and no_new_privs (setpriv), on a hub and a gateway in
-#      two network namespaces; status --json read with jq in between
+#      with the lanwired drop-in; PID 1 is not systemd here, so
+#      tests/pkg/systemd.sh starts one as PID 1 of namespaces of its own
+#      and runs systemctl start/reload/stop lanwire@z under it; and
+#      tests/pkg/unit.sh runs the unit's ExecStart/ExecReload/ExecStop in
+#      a sandbox made by hand from its directives on a hub and a gateway
+#      in two network namespaces (so they handshake), with status --json
+#      read with jq in between
 #   9. dpkg -r, then dpkg -P; every path of the package's file list, the units, the
 #      completion, /etc/lanwire, /run/lanwire and dpkg's own records gone
 # Closing line: "pkg: N passed, N failed".
@@ -36,6 +36,18 @@ ok() { pass=$((pass + 1)); echo "PASS $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 t() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi; }
 finish() { echo "pkg: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
+# counts LOG NAME: adds the closing line "NAME: N passed, N failed" of a
+# sub-script's LOG to ours (a missing line is a failure).
+counts() {
+	local line
+	line=$(grep -E "^$2: [0-9]+ passed, [0-9]+ failed$" "$1")
+	if [ -z "$line" ]; then
+		bad "tests/pkg/$2.sh ran to its closing line"
+		return
+	fi
+	pass=$((pass + $(sed 's/.*: \([0-9]*\) passed.*/\1/' <<<"$line")))
+	fail=$((fail + $(sed 's/.*passed, \([0-9]*\) failed.*/\1/' <<<"$line")))
+}
 
 if [ "$(id -u)" != 0 ]; then
 	bad "runs as root (it installs the package)"
@@ -189,19 +201,14 @@ SYSTEMD_UNIT_PATH=$tmp/units: verified systemd-analyze verify wg-quick@lwpk0.ser
 t "systemd-analyze verify wg-quick@lwpk0 with the lanwired drop-in: clean" test $? -eq 0
 t "the drop-in names /usr/sbin/lanwired" grep -qx 'Environment=WG_QUICK_USERSPACE_IMPLEMENTATION=/usr/sbin/lanwired' \
 	"$tmp/units/wg-quick@lwpk0.service.d/lanwired.conf"
-if [ "$(cat /proc/1/comm)" = systemd ]; then
-	echo "pkg: note: systemd is PID 1 here, but this test does not start lanwire@ on a live host network"
-fi
+# The unit under a real systemd, PID 1 of namespaces of its own.
+bash tests/pkg/systemd.sh "$TAG" "$tmp" >"$tmp/systemd.log" 2>&1
+cat "$tmp/systemd.log"
+counts "$tmp/systemd.log" systemd
 # The unit's commands under its sandbox: unit.sh's counts join these.
 bash tests/pkg/unit.sh "$TAG" "$tmp" /lib/systemd/system/lanwire@.service >"$tmp/unit.log" 2>&1
 cat "$tmp/unit.log"
-line=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed$' "$tmp/unit.log")
-if [ -n "$line" ]; then
-	pass=$((pass + $(sed 's/unit: \([0-9]*\).*/\1/' <<<"$line")))
-	fail=$((fail + $(sed 's/.*passed, \([0-9]*\).*/\1/' <<<"$line")))
-else
-	bad "tests/pkg/unit.sh ran to its closing line"
-fi
+counts "$tmp/unit.log" unit
 
 # ---- 9. remove, then purge ----
 dpkg -r lanwire >"$tmp/purge.log" 2>&1
