@@ -12,7 +12,9 @@
 #   systemctl reload lanwire@z    a sync; still one daemon
 #   systemctl stop lanwire@z      interface and daemon gone, inactive
 #   wg-quick@IF with the package's example drop-in: wg-quick runs
-#   /usr/sbin/lanwired (this kernel has no WireGuard module), stop ends it
+#   /usr/sbin/lanwired (this kernel has no WireGuard module) as client w
+#   of the description, which handshakes with hub z over loopback (z's
+#   lanwired inside lanwire@z's seccomp filter and sandbox); stop ends it
 # Guard rails, because the file systems are the host's: /run, /tmp,
 # /var/tmp and /var/log are fresh tmpfs in the namespace, and a drop-in
 # (in the overlay) sets DefaultDependencies=no on lanwire@ so starting it
@@ -58,6 +60,7 @@ if [ ! -d /sys/fs/cgroup/systemd ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ]
 fi
 
 # ---- the description, the drop-in, the overlay ----
+wkey=$(wg genkey)
 mkdir -p "$tmp/upper/lanwire" "$tmp/work" \
 	"$tmp/upper/systemd/system/lanwire@.service.d"
 cat >"$tmp/upper/lanwire/lanwire.conf" <<CONF
@@ -74,8 +77,13 @@ gateway = a
 lan = 192.168.79.0/24
 lan-interface = eth0
 
+[client w]
+address = 10.97.0.9
+public-key = $(wg pubkey <<<"$wkey")
+
 [policy]
 allow = z <-> L1
+allow = w -> z
 CONF
 /usr/sbin/lanwire -f "$tmp/upper/lanwire/lanwire.conf" keys >/dev/null ||
 	bad "lanwire keys"
@@ -87,8 +95,20 @@ EOF
 
 # wg-quick@WIF with the package's drop-in: lanwired instead of the kernel.
 mkdir -p "$tmp/upper/wireguard" "$tmp/upper/systemd/system/wg-quick@$WIF.service.d"
-printf '[Interface]\nPrivateKey = %s\nListenPort = 51821\nAddress = 10.96.0.1/24\n' \
-	"$(wg genkey)" >"$tmp/upper/wireguard/$WIF.conf"
+# WIF is client w of the description, dialling hub z over loopback, so
+# the hub's lanwired handshakes under the unit's sandbox.
+cat >"$tmp/upper/wireguard/$WIF.conf" <<WGQ
+[Interface]
+PrivateKey = $wkey
+ListenPort = 51821
+
+[Peer]
+PublicKey = $(cat "$tmp/upper/lanwire/lanwire.keys/z.pub")
+PresharedKey = $(cat "$tmp"/upper/lanwire/lanwire.keys/{w+z,z+w}.psk 2>/dev/null)
+Endpoint = 127.0.0.1:51820
+AllowedIPs = 10.97.0.1/32
+PersistentKeepalive = 1
+WGQ
 chmod 600 "$tmp/upper/wireguard/$WIF.conf"
 cp /usr/share/doc/lanwire/examples/wg-quick@.service.d/lanwired.conf \
 	"$tmp/upper/systemd/system/wg-quick@$WIF.service.d/"
@@ -140,6 +160,7 @@ if [ -z "$sdpid" ]; then
 fi
 
 # ---- start ----
+in_ns ip link set lo up
 out=$(sc start lanwire@z.service 2>&1); rc=$?
 echo "systemctl start lanwire@z: exit $rc $out"
 sc status lanwire@z.service 2>&1 | sed 's/^/    /'
@@ -155,12 +176,35 @@ st=$(grep -E '^(CapBnd|NoNewPrivs):' /proc/${pid:-0}/status 2>/dev/null | tr '\n
 echo "lanwired under systemd: $st"
 t "lanwired has the unit's bounding set (0x15c0)" grep -q 'CapBnd:[[:space:]]*00000000000015c0' <<<"$st"
 t "lanwired has no_new_privs" grep -q 'NoNewPrivs:[[:space:]]*1' <<<"$st"
+t "lanwired runs under a seccomp filter (the unit's Restrict*, ProtectKernelModules, ...)" \
+	grep -q '^Seccomp:[[:space:]]*2' /proc/${pid:-0}/status
 t "ProtectSystem=full: /usr and /etc read-only for lanwired" bash -c \
 	"awk '(\$5 == \"/usr\" || \$5 == \"/etc\") && \$6 ~ /^ro/' /proc/${pid:-0}/mountinfo | wc -l | grep -qx 2"
 svcs=$(sc list-units --type=service --all --no-legend --plain 2>/dev/null | awk '$3 != "inactive" {print $1}' | tr '\n' ' ')
 echo "services that ran: $svcs"
 t "lanwire@z.service is the only service that ran" test "$svcs" = "lanwire@z.service "
 
+# ---- wg-quick@ with the drop-in ----
+out=$(sc start wg-quick@$WIF.service 2>&1); rc=$?
+sc status wg-quick@$WIF.service 2>&1 | sed 's/^/    /'
+t "systemctl start wg-quick@$WIF (lanwired drop-in) exits 0 ${out:+($out)}" test $rc -eq 0
+pid=$(pgrep -f "^/usr/sbin/lanwired $WIF\$" | head -n 1)
+t "wg-quick@ ran /usr/sbin/lanwired" test -n "$pid"
+cg=$(cat /proc/${pid:-0}/cgroup 2>/dev/null | grep -m1 -o "wg-quick@$WIF.service")
+t "lanwired is in wg-quick@$WIF.service's cgroup" test "$cg" = "wg-quick@$WIF.service"
+t "wg show: listening on 51821" test "$(in_ns wg show "$WIF" listen-port)" = 51821
+hs=0
+for i in $(seq 100); do
+	hs=$(in_ns wg show "$IF" latest-handshakes | awk '{print $2}' | sort -n | tail -n 1)
+	[ "${hs:-0}" -gt 0 ] && break
+	sleep 0.1
+done
+in_ns wg show all 2>&1 | sed 's/^/    /'
+t "hub z (lanwire@z, sandboxed) completed a handshake with w" test "${hs:-0}" -gt 0
+out=$(sc stop wg-quick@$WIF.service 2>&1); rc=$?
+t "systemctl stop wg-quick@$WIF exits 0 ${out:+($out)}" test $rc -eq 0
+t "its interface is gone" bash -c "! nsenter -t $sdpid -n ip link show $WIF"
+t "its lanwired has exited" bash -c "! kill -0 ${pid:-0}"
 # ---- reload, stop ----
 out=$(sc reload lanwire@z.service 2>&1); rc=$?
 t "systemctl reload lanwire@z exits 0 ${out:+($out)}" test $rc -eq 0
@@ -173,17 +217,4 @@ t "its interface is gone" bash -c "! nsenter -t $sdpid -n ip link show $IF"
 t "its lanwired has exited" bash -c "! kill -0 ${pid:-0}"
 t "no nft table inet lanwire left" bash -c "! nsenter -t $sdpid -n nft list table inet lanwire"
 
-# ---- wg-quick@ with the drop-in ----
-out=$(sc start wg-quick@$WIF.service 2>&1); rc=$?
-sc status wg-quick@$WIF.service 2>&1 | sed 's/^/    /'
-t "systemctl start wg-quick@$WIF (lanwired drop-in) exits 0 ${out:+($out)}" test $rc -eq 0
-pid=$(pgrep -f "^/usr/sbin/lanwired $WIF\$" | head -n 1)
-t "wg-quick@ ran /usr/sbin/lanwired" test -n "$pid"
-cg=$(cat /proc/${pid:-0}/cgroup 2>/dev/null | grep -m1 -o "wg-quick@$WIF.service")
-t "lanwired is in wg-quick@$WIF.service's cgroup" test "$cg" = "wg-quick@$WIF.service"
-t "wg show: listening on 51821" test "$(in_ns wg show "$WIF" listen-port)" = 51821
-out=$(sc stop wg-quick@$WIF.service 2>&1); rc=$?
-t "systemctl stop wg-quick@$WIF exits 0 ${out:+($out)}" test $rc -eq 0
-t "its interface is gone" bash -c "! nsenter -t $sdpid -n ip link show $WIF"
-t "its lanwired has exited" bash -c "! kill -0 ${pid:-0}"
 finish
