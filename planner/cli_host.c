@@ -144,10 +144,10 @@ int cmd_status(int argc, char *argv[], struct cli *c)
 		else if (!cli_common_opt(c, ch))
 			return cli_usage_error("status", "unknown option");
 	}
-	if (json && status_json_init(json))
-		return cli_fail("out of memory");
 	if (optind < argc - 1)
 		return cli_usage_error("status", "name at most one node");
+	if (json && status_json_init(json))
+		return cli_fail("out of memory");
 	r = cli_load_checked(c, &d, &kr, false);
 	if (!r && optind < argc &&
 	    (node = desc_find_node(&d, argv[optind])) < 0)

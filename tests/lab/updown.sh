@@ -94,6 +94,10 @@ t "status names the local node" grep -q "^interface: $IA (node a" <<<"$st"
 t "status names the peer" grep -q '^peer: z (hub)' <<<"$st"
 t "status shows a handshake" grep -q 'latest handshake: [0-9]' <<<"$st"
 t "status shows the endpoint" grep -q 'endpoint: 203.0.113.1:51820' <<<"$st"
+js=$(ip netns exec $A "$LANWIRE" -f "$tmp/net.conf" status --json a 2>&1)
+echo "$js"
+t "status --json: node a, its peer z (hub) with a handshake" jq -e \
+	'.interfaces[0].node == "a" and .interfaces[0].peers[0].node == "z" and .interfaces[0].peers[0].role == "hub" and .interfaces[0].peers[0].latest_handshake > 0' <<<"$js"
 st=$("$LANWIRE" -f "$tmp/net.conf" status 2>&1)
 t "status without a node shows both interfaces" bash -c "grep -q 'node a' <<<\"\$0\" && grep -q 'node z' <<<\"\$0\"" "$st"
 
