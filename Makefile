@@ -2,7 +2,15 @@
 # lanwire: plain GNU make. `make` builds, `make check` runs every test,
 # `make demo` runs the main job. `make deps` installs Debian packages.
 
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.0.0)
+# The version is set in one place, debian/changelog's first line; a build
+# from a git tree adds the commit (0.1.0+g86479b8-dirty), so a binary from
+# a work tree is never taken for a packaged one. debian/rules passes
+# VERSION=<the changelog's> so the package's programs print exactly the
+# package version.
+CHANGELOG_VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' \
+	debian/changelog 2>/dev/null)
+GIT_REV := $(shell git describe --always --dirty 2>/dev/null)
+VERSION := $(or $(CHANGELOG_VERSION),0.0.0)$(if $(GIT_REV),+g$(GIT_REV))
 CC ?= cc
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -49,7 +57,7 @@ PLANNER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_LIB))
 # What the planner takes from the daemon: X25519 and random bytes, and the
 # UAPI's hex form of keys.
 PLANNER_DAEMON_OBJS := $(BUILD)/daemon/crypto.o $(BUILD)/daemon/hexkey.o
-PLANNER_LDLIBS := -linih -lqrencode
+PLANNER_LDLIBS := -linih -lqrencode -ljansson
 TEST_BINS += $(patsubst planner/%_test.c,$(BUILD)/tests/planner_%_test,\
 	$(PLANNER_TESTS))
 MICROBENCH := $(BUILD)/bench/microbench
@@ -62,14 +70,15 @@ qecho =
 endif
 
 .PHONY: all deps unit tsan valgrind soak-long check e2e fuzz fuzz-build \
-	fuzz-campaign demo demo-tunnel lab bench clean
+	fuzz-campaign demo demo-tunnel lab bench clean man install uninstall \
+	deb
 
 all: $(BUILD)/lanwired $(BUILD)/lanwire
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call qecho,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/liblw.a: $(LIB_OBJS)
 	$(call qecho,AR,$@)
@@ -93,7 +102,7 @@ $(BUILD)/planner/lab_examples.c: $(wildcard examples/*.conf) \
 
 $(BUILD)/planner/lab_examples.o: $(BUILD)/planner/lab_examples.c
 	$(call qecho,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/lanwire: $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_CLI)) \
 		$(PLANNER_OBJS) $(PLANNER_HOST_OBJS) $(PLANNER_DAEMON_OBJS)
@@ -227,7 +236,70 @@ lab: deps all
 bench: deps all $(MICROBENCH)
 	@MICROBENCH=$(MICROBENCH) bash bench/bench.sh $(BENCH_IMPLS)
 
+# Man pages: scdoc sources in man/, built into $(BUILD)/man/.
+MAN_SRC := $(wildcard man/*.scd)
+MAN_PAGES := $(patsubst man/%.scd,$(BUILD)/man/%,$(MAN_SRC))
+
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	$(call qecho,SCDOC,$@)
+	$(Q)scdoc <$< >$@.tmp && mv $@.tmp $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: programs in sbin (they
+# need root), man pages, bash completion, the systemd units (lanwire@ and
+# the wg-quick@ drop-in, which goes to the docs as an example: it changes
+# every wg-quick@ interface, so an administrator installs it by hand),
+# examples and docs. debian/rules runs it with PREFIX=/usr.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/lanwire
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+# What make install writes, relative to DESTDIR (uninstall removes these).
+INSTALLED := $(SBINDIR)/lanwired $(SBINDIR)/lanwire \
+	$(patsubst $(BUILD)/man/%,$(MANDIR)/man8/%,$(filter %.8,$(MAN_PAGES))) \
+	$(patsubst $(BUILD)/man/%,$(MANDIR)/man5/%,$(filter %.5,$(MAN_PAGES))) \
+	$(BASHCOMPDIR)/lanwire $(SYSTEMDUNITDIR)/lanwire@.service \
+	$(DOCDIR)/examples/wg-quick@.service.d/lanwired.conf \
+	$(patsubst examples/%,$(DOCDIR)/examples/%,$(wildcard examples/*.conf)) \
+	$(DOCDIR)/README.md $(DOCDIR)/description.md
+unit_subst = sed -e 's|@SBINDIR@|$(SBINDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+
+install: all man
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(DOCDIR)/examples/wg-quick@.service.d
+	install -m 0755 $(BUILD)/lanwired $(BUILD)/lanwire $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 completion/lanwire.bash $(DESTDIR)$(BASHCOMPDIR)/lanwire
+	$(unit_subst) systemd/lanwire@.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/lanwire@.service
+	$(unit_subst) systemd/wg-quick-lanwired.conf \
+		>$(DESTDIR)$(DOCDIR)/examples/wg-quick@.service.d/lanwired.conf
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/lanwire@.service \
+		$(DESTDIR)$(DOCDIR)/examples/wg-quick@.service.d/lanwired.conf
+	install -m 0644 examples/*.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 README.md docs/description.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DOCDIR)/examples/wg-quick@.service.d \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# The Debian package, built with dpkg-buildpackage from a copy of the tree
+# in $(DEB_DIR) (so the tree stays clean); the .deb lands there too.
+DEB_DIR ?= build-deb
+deb:
+	@bash scripts/build-deb.sh $(DEB_DIR)
+
 clean:
-	rm -rf build build-san build-tsan build-fuzz
+	rm -rf build build-san build-tsan build-fuzz build-deb
 
 -include $(shell find $(BUILD) build-fuzz -name '*.d' 2>/dev/null)

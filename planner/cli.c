@@ -186,7 +186,7 @@ static const struct subcommand subcommands[] = {
 	  "bring a node up here: lanwired, forwarding, nft policy" },
 	{ "down", cmd_down, "down NODE [--daemon PATH] [--run-dir DIR]",
 	  "undo exactly what up did" },
-	{ "status", cmd_status, "status [NODE]",
+	{ "status", cmd_status, "status [NODE] [--json]",
 	  "the local interface's peers by node name" },
 	{ "lab", cmd_lab, "lab [leased-line|remote-dev|star] [--json] "
 	  "[--daemon PATH] [-v]",

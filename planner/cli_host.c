@@ -21,6 +21,7 @@
 #include "lab.h"
 #include "plan.h"
 #include "status.h"
+#include "status_json.h"
 
 struct host_opts {
 	const char *daemon;
@@ -112,25 +113,33 @@ int cmd_down(int argc, char *argv[], struct cli *c)
 
 /* ---- status ---- */
 
-/* Shows iface if it is up; true if it was. */
+/* Shows iface if it is up, as text or into sj (--json); true if it
+ * was. */
 static bool show_iface(const char *iface, const struct lw_desc *d,
-		       const struct lw_keyring *kr, bool *first)
+		       const struct lw_keyring *kr, bool *first,
+		       struct status_json *sj)
 {
 	struct lw_wg_status st;
 
 	if (status_get(&st, iface))
 		return false;
-	if (!*first)
+	if (sj && status_json_add(sj, iface, &st, d, kr))
+		cli_fail("out of memory: %s left out", iface);
+	if (!sj && !*first)
 		putchar('\n');
 	*first = false;
-	status_print(stdout, iface, &st, d, kr, (uint64_t)time(NULL));
+	if (!sj)
+		status_print(stdout, iface, &st, d, kr, (uint64_t)time(NULL));
 	status_free(&st);
 	return true;
 }
 
 int cmd_status(int argc, char *argv[], struct cli *c)
 {
-	static const struct option opts[] = { COMMON_OPTS, { 0 } };
+	static const struct option opts[] = {
+		COMMON_OPTS, { "json", no_argument, NULL, 'j' }, { 0 }
+	};
+	struct status_json sj = { 0 }, *json = NULL;
 	struct lw_keyring kr;
 	struct lw_desc d;
 	bool first = true, any = false;
@@ -141,11 +150,15 @@ int cmd_status(int argc, char *argv[], struct cli *c)
 	while ((ch = getopt_long(argc, argv, "f:k:h", opts, NULL)) != -1) {
 		if (ch == 'h')
 			return cli_help("status");
-		if (!cli_common_opt(c, ch))
+		if (ch == 'j')
+			json = &sj;
+		else if (!cli_common_opt(c, ch))
 			return cli_usage_error("status", "unknown option");
 	}
 	if (optind < argc - 1)
 		return cli_usage_error("status", "name at most one node");
+	if (json && status_json_init(json))
+		return cli_fail("out of memory");
 	r = cli_load_checked(c, &d, &kr, false);
 	if (!r && optind < argc &&
 	    (node = desc_find_node(&d, argv[optind])) < 0)
@@ -159,8 +172,10 @@ int cmd_status(int argc, char *argv[], struct cli *c)
 			if (node < 0 && !strcmp(desc_node_iface(&d, j), iface))
 				break;
 		if (j == i || node >= 0)
-			any |= show_iface(iface, &d, &kr, &first);
+			any |= show_iface(iface, &d, &kr, &first, json);
 	}
+	if (json && status_json_finish(json, !r && any ? stdout : NULL))
+		r = cli_fail("cannot write the JSON status");
 	if (!r && !any)
 		r = cli_fail("%s is not up here (no UAPI socket %s/%s.sock)",
 			     node >= 0 ? argv[optind] : "no interface of the "

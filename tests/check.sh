@@ -8,6 +8,9 @@
 #      networks, bad descriptions), plain and under ASan + UBSan; then
 #      the lab (tests/lab/run.sh: every seed network in namespaces, and
 #      lanwire up/down), plain and under ASan + UBSan
+#   3b. the Debian package (tests/pkg/run.sh): make deb, lintian,
+#      hardening, dpkg -i, the lab from /usr/sbin, man pages, completion,
+#      lanwire@.service verified and its commands run sandboxed, dpkg -P
 #   4. libFuzzer targets, FUZZ_SECONDS each (default 30)
 #   5. end-to-end in network namespaces: lanwired<->lanwired,
 #      lanwired<->wireguard-go and wireguard-go<->lanwired (so each
@@ -64,6 +67,8 @@ step planner-san bash tests/planner/run.sh "$PWD/build-san/lanwire"
 # The seed networks built in namespaces (lanwire lab) and lanwire up/down.
 step lab bash tests/lab/run.sh "$PWD/build/lanwire"
 step lab-san bash tests/lab/run.sh "$PWD/build-san/lanwire"
+# The package: built, linted, installed, used, purged (issue 13).
+step pkg bash tests/pkg/run.sh
 step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 step e2e-lanwired-lanwired bash tests/e2e/run.sh "$LW" "$LW"
 step e2e-lanwired-wggo bash tests/e2e/run.sh "$LW" "$WGGO"

@@ -12,6 +12,12 @@ PKGS=(
 	iproute2 iputils-ping iperf3 nftables  # namespaces, ping, throughput, NAT
 	tcpdump netcat-openbsd procps kmod     # captures, UAPI by hand, ps
 	jq                                     # make bench: iperf3 -J output
+	libjansson-dev                         # lanwire status --json
+	scdoc                                  # man pages from man/*.scd
+	build-essential debhelper              # make deb (dpkg-buildpackage)
+	lintian                                # the package test's lintian
+	man-db bash-completion systemd         # package test: man -l, bash -i
+	                                       # completion, systemd-analyze
 )
 
 missing=()

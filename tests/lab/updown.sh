@@ -216,6 +216,12 @@ t "status names the local node" has "$st" "^interface: $IA \(node a"
 t "status names the peer" has "$st" '^peer: z \(hub\)'
 t "status shows a handshake" has "$st" 'latest handshake: [0-9]'
 t "status shows the endpoint" has "$st" 'endpoint: 203.0.113.1:51820'
+js=$(ip netns exec $A "$LANWIRE" -f "$tmp/net.conf" status --json a 2>&1)
+echo "$js"
+t "status --json: node a, its peer z (hub) with a handshake" jq -e \
+	'.interfaces[0].node == "a" and .interfaces[0].peers[0].node == "z" and .interfaces[0].peers[0].role == "hub" and .interfaces[0].peers[0].latest_handshake > 0' <<<"$js"
+st=$("$LANWIRE" -f "$tmp/net.conf" status 2>&1)
+t "status without a node shows both interfaces" bash -c "grep -q 'node a' <<<\"\$0\" && grep -q 'node z' <<<\"\$0\"" "$st"
 
 # --- change the description; up converges with the smallest change
 hs() { ip netns exec $1 wg show $2 latest-handshakes | sort; }
