@@ -70,11 +70,24 @@ static json_t *allowed_json(const char *list)
  * status). Until then the JSON has no "drops" key: absent, not zero,
  * since zero would claim a count nobody took.
  */
+/* lanwired's per-reason drop counters ("drops": {"NAME": COUNT, ...});
+ * absent for a daemon that sends none (wireguard-go). */
 static int set_drop_counters(json_t *o, const struct lw_wg_status *st)
 {
-	(void)o;
-	(void)st;
-	return 0;
+	json_t *drops;
+
+	if (st->n_drops == 0)
+		return 0;
+	drops = json_object();
+	if (!drops)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->n_drops; i++)
+		if (set(drops, st->drops[i].name,
+			json_integer((json_int_t)st->drops[i].count))) {
+			json_decref(drops);
+			return -ENOMEM;
+		}
+	return set(o, "drops", drops);
 }
 
 static json_t *peer_json(const struct lw_wg_peer *p, const struct lw_desc *d,

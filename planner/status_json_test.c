@@ -30,6 +30,8 @@ static const char a_hex[] =
 static const char answer[] =
 	"private_key=e84b5a6d2717c1003a13b431570353dbaca9146cf150c5f8575680feba52027a\n"
 	"listen_port=51820\n"
+	"lanwire_drop=0 short\n"
+	"lanwire_drop=3 replayed\n"
 	"public_key=b85996fecc9c7f1fc6d2572a76eda11d59bcd20be8e543b15ce4bd85a8e75a33\n"
 	"endpoint=203.0.113.2:34734\n"
 	"last_handshake_time_sec=1700000000\n"
@@ -82,6 +84,10 @@ static void check_tree(json_t *root)
 	CHECK(!strcmp(json_string_value(json_object_get(i, "node")), "z"));
 	CHECK(!strcmp(json_string_value(json_object_get(i, "role")), "hub"));
 	CHECK_EQ(json_integer_value(json_object_get(i, "listen_port")), 51820);
+	CHECK_EQ(json_integer_value(json_object_get(
+			 json_object_get(i, "drops"), "replayed")), 3);
+	CHECK(json_is_integer(json_object_get(json_object_get(i, "drops"),
+					      "short")));
 	CHECK_EQ(json_array_size(peers), 2);
 	CHECK(!strcmp(json_string_value(json_object_get(a, "node")), "a"));
 	CHECK(!strcmp(json_string_value(json_object_get(a, "endpoint")),
