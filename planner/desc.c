@@ -22,6 +22,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "keys.h"
+#include "svc.h"
 #include "txn.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -462,10 +463,99 @@ static void hub_endpoint(struct parser *p, const char *v)
 		perr(p, "endpoint '%s' is not HOST:PORT or [IPv6]:PORT", v);
 }
 
+/* ---- services a hub or gateway offers itself ---- */
+
+/* One side of a rule being parsed (rule parsing is in [policy] below). */
+struct rule_side_arg {
+	struct lw_ref **v;
+	size_t *n, cap;
+};
+
+static void put_rule_ref(struct parser *p, const char *item, void *arg);
+static void put_rule_svcs(struct parser *p, struct lw_rule *r,
+			  const char *specs);
+static struct lw_rule *new_rule(struct parser *p, const char *v);
+
+/* A rule whose destination is the current node itself. */
+static struct lw_rule *service_rule(struct parser *p, const char *v)
+{
+	struct lw_rule *r = new_rule(p, v);
+	struct lw_ref *self;
+
+	if (!r)
+		return NULL;
+	r->is_service = true;
+	r->to = calloc(1, sizeof(*r->to));
+	self = r->to;
+	if (!self || !(self->name = strdup(cur_node(p)->name))) {
+		p->oom = true;
+		return NULL;
+	}
+	self->kind = LW_REF_NODE;
+	self->index = p->node;
+	self->itself = true;
+	r->n_to = 1;
+	return r;
+}
+
+/* service = PROTO/PORTS ... -> WHO, ... */
+static void node_service(struct parser *p, const char *v)
+{
+	const char *arrow = strstr(v, "->");
+	struct rule_side_arg from;
+	struct lw_rule *r;
+	char *specs;
+
+	if (!arrow || strstr(v, "<->")) {
+		perr(p, "service needs PROTO/PORTS -> WHO, such as "
+			"tcp/22 -> admins, not '%s'",
+		     v);
+		return;
+	}
+	r = service_rule(p, v);
+	specs = strndup(v, (size_t)(arrow - v));
+	if (!r || !specs) {
+		free(specs);
+		p->oom = true;
+		return;
+	}
+	put_rule_svcs(p, r, specs);
+	free(specs);
+	if (!r->n_svcs)
+		perr(p, "service names no protocol before '->'; write "
+			"tcp/22 -> WHO, or allow everything with an allow "
+			"rule");
+	from = (struct rule_side_arg){ &r->from, &r->n_from, 0 };
+	for_each_item(p, "service", arrow + 2, put_rule_ref, &from);
+}
+
+/* ssh = WHO, ...: service = tcp/22 -> WHO, ... */
+static void node_ssh(struct parser *p, const char *v)
+{
+	struct rule_side_arg from;
+	struct lw_rule *r = service_rule(p, v);
+	char err[200];
+
+	if (!r)
+		return;
+	free(r->text);
+	if (asprintf(&r->text, "ssh = %s", v) < 0)
+		r->text = NULL;
+	if (!r->text ||
+	    svc_parse("tcp/22", &r->svcs, &r->n_svcs, &r->cap_svcs, err,
+		      sizeof(err))) {
+		p->oom = true;
+		return;
+	}
+	from = (struct rule_side_arg){ &r->from, &r->n_from, 0 };
+	for_each_item(p, "ssh", v, put_rule_ref, &from);
+}
+
 static const struct key_setter hub_keys[] = {
 	{ "endpoint", hub_endpoint },	  { "listen-port", node_listen_port },
 	{ "address", node_address },	  { "public-key", node_public_key },
-	{ "interface", node_interface },
+	{ "interface", node_interface },  { "service", node_service },
+	{ "ssh", node_ssh },
 };
 
 /* ---- [site NAME] ---- */
@@ -554,6 +644,8 @@ static const struct key_setter site_keys[] = {
 	{ "public-key", node_public_key },
 	{ "listen-port", node_listen_port },
 	{ "interface", node_interface },
+	{ "service", node_service },
+	{ "ssh", node_ssh },
 };
 
 /* ---- [client NAME] ---- */
@@ -578,7 +670,12 @@ static void put_ref(struct parser *p, const char *item, struct lw_ref **v,
 		    size_t *n, size_t *cap)
 {
 	if (!desc_name_ok(item)) {
-		name_error(p, "name", item);
+		if (prefix_parse(&(struct lw_prefix){ 0 }, item, true) == 0)
+			perr(p, "'%s' is an address; name the site it is in, "
+				"as SITE:%s",
+			     item, item);
+		else
+			name_error(p, "name", item);
 		return;
 	}
 	if (lw_grow(v, cap, *n + 1, sizeof(**v))) {
@@ -628,35 +725,117 @@ static void client_routes(struct parser *p, const char *v)
 	for_each_item(p, "routes", v, put_list_prefix, &a);
 }
 
+/* os = linux (nft input table in wg-quick) or other (the hub guards it). */
+static void client_os(struct parser *p, const char *v)
+{
+	struct lw_node *n = cur_node(p);
+
+	if (!once(p, &n->os_line, "os"))
+		return;
+	if (!strcasecmp(v, "other"))
+		n->os_other = true;
+	else if (strcasecmp(v, "linux"))
+		perr(p, "os must be 'linux' (its wg-quick configuration "
+			"loads an nft input policy) or 'other' (phones, "
+			"macOS, Windows: the hub guards it), not '%s'",
+		     v);
+}
+
 static const struct key_setter client_keys[] = {
 	{ "group", client_group },	 { "address", node_address },
 	{ "hub", node_hub },		 { "public-key", node_public_key },
 	{ "listen-port", node_listen_port }, { "interface", node_interface },
 	{ "visits", client_visits },	 { "routes", client_routes },
+	{ "os", client_os },
 };
 
 /* ---- [policy] ---- */
 
-struct rule_side_arg {
-	struct lw_ref **v;
-	size_t *n, cap;
-};
-
+/* NAME, or SITE:PREFIX (hosts of a site's LANs). */
 static void put_rule_ref(struct parser *p, const char *item, void *arg)
 {
 	struct rule_side_arg *a = arg;
+	const char *colon = strchr(item, ':');
+	struct lw_prefix pfx;
+	char *name;
+	int r;
 
-	put_ref(p, item, a->v, a->n, &a->cap);
+	if (!colon) {
+		put_ref(p, item, a->v, a->n, &a->cap);
+		return;
+	}
+	r = prefix_parse(&pfx, colon + 1, false);
+	if (r) {
+		perr(p, "'%s' is not SITE:ADDRESS or SITE:PREFIX such as "
+			"branch:192.168.20.5 or branch:192.168.20.0/28%s",
+		     item, r == -EDOM ? " (the prefix has host bits set)" : "");
+		return;
+	}
+	name = strndup(item, (size_t)(colon - item));
+	if (!name) {
+		p->oom = true;
+		return;
+	}
+	put_ref(p, name, a->v, a->n, &a->cap);
+	if (*a->n && !strcmp((*a->v)[*a->n - 1].name, name)) {
+		(*a->v)[*a->n - 1].has_prefix = true;
+		(*a->v)[*a->n - 1].prefix = pfx;
+	}
+	free(name);
+}
+
+/* The protocol words after a rule's destinations, into r->svcs. */
+static void put_rule_svcs(struct parser *p, struct lw_rule *r,
+			  const char *specs)
+{
+	char *copy = strdup(specs), *rest = copy, *tok, err[200];
+	int e;
+
+	if (!copy) {
+		p->oom = true;
+		return;
+	}
+	while ((tok = strsep(&rest, " \t")) != NULL) {
+		if (!*tok)
+			continue;
+		e = svc_parse(tok, &r->svcs, &r->n_svcs, &r->cap_svcs, err,
+			      sizeof(err));
+		if (e == -ENOMEM)
+			p->oom = true;
+		else if (e)
+			perr(p, "%s", err);
+	}
+	free(copy);
+}
+
+/* A new rule for line v of the current section; NULL on oom. */
+static struct lw_rule *new_rule(struct parser *p, const char *v)
+{
+	struct lw_desc *d = p->d;
+	struct lw_rule *r;
+
+	if (lw_grow(&d->rules, &d->cap_rules, d->n_rules + 1,
+		    sizeof(*d->rules))) {
+		p->oom = true;
+		return NULL;
+	}
+	r = &d->rules[d->n_rules++];
+	r->line = p->line;
+	r->text = strdup(v);
+	if (!r->text) {
+		p->oom = true;
+		return NULL;
+	}
+	return r;
 }
 
 static void policy_allow(struct parser *p, const char *v)
 {
-	struct lw_desc *d = p->d;
 	struct rule_side_arg from, to;
 	const char *arrow = strstr(v, "<->");
 	struct lw_rule *r;
-	size_t alen = 3;
-	char *left;
+	size_t alen = 3, specs;
+	char *left, *right;
 
 	if (!arrow) {
 		arrow = strstr(v, "->");
@@ -666,26 +845,27 @@ static void policy_allow(struct parser *p, const char *v)
 		perr(p, "allow needs FROM -> TO or A <-> B, not '%s'", v);
 		return;
 	}
-	if (lw_grow(&d->rules, &d->cap_rules, d->n_rules + 1,
-		    sizeof(*d->rules))) {
-		p->oom = true;
+	r = new_rule(p, v);
+	if (!r)
 		return;
-	}
-	r = &d->rules[d->n_rules++];
-	r->line = p->line;
 	r->both = alen == 3;
-	r->text = strdup(v);
 	left = strndup(v, (size_t)(arrow - v));
-	if (!r->text || !left) {
+	right = strdup(arrow + alen);
+	if (!left || !right) {
 		free(left);
+		free(right);
 		p->oom = true;
 		return;
 	}
+	specs = svc_split(right);
+	put_rule_svcs(p, r, right + specs);
+	right[specs] = '\0';
 	from = (struct rule_side_arg){ &r->from, &r->n_from, 0 };
 	to = (struct rule_side_arg){ &r->to, &r->n_to, 0 };
 	for_each_item(p, "allow", left, put_rule_ref, &from);
-	for_each_item(p, "allow", arrow + alen, put_rule_ref, &to);
+	for_each_item(p, "allow", right, put_rule_ref, &to);
 	free(left);
+	free(right);
 }
 
 static const struct key_setter policy_keys[] = {
@@ -1134,6 +1314,7 @@ void desc_free(struct lw_desc *d)
 		free(d->rules[i].text);
 		free_refs(d->rules[i].from, d->rules[i].n_from);
 		free_refs(d->rules[i].to, d->rules[i].n_to);
+		free(d->rules[i].svcs);
 	}
 	free(d->rules);
 	for (i = 0; i < d->n_diags; i++) {

@@ -54,8 +54,11 @@ static ssize_t find_group(const struct lw_desc *d, const char *name)
 
 static void link_ref(const struct lw_desc *d, struct lw_ref *r)
 {
-	ssize_t i = desc_find_site(d, r->name);
+	ssize_t i;
 
+	if (r->itself) /* a service line: resolved when parsed */
+		return;
+	i = desc_find_site(d, r->name);
 	if (i >= 0) {
 		r->kind = LW_REF_SITE;
 		r->index = (size_t)i;
