@@ -439,6 +439,34 @@ static void check_sites(struct lw_desc *d)
 
 /* ---- policy ---- */
 
+/* SITE:PREFIX must name a site and lie inside one of its LANs. */
+static void check_host_ref(struct lw_desc *d, const struct lw_ref *r,
+			   int line)
+{
+	const struct lw_site *s;
+	char x[LW_PREFIX_STRLEN], y[LW_PREFIX_STRLEN];
+	size_t k;
+
+	prefix_format_nft(x, sizeof(x), &r->prefix); /* as written */
+	if (r->kind != LW_REF_SITE) {
+		err(d, line,
+		    "%s:%s names %s, which is no site; only a site's LAN "
+		    "holds hosts",
+		    r->name, x, r->name);
+		return;
+	}
+	s = &d->sites[r->index];
+	for (k = 0; k < s->n_lans; k++) {
+		if (prefix_contains(&s->lans[k].p, &r->prefix))
+			return;
+	}
+	err(d, line, "%s:%s is not inside a LAN of site %s (%s%s); write "
+		     "an address or prefix of its LAN",
+	    r->name, x, s->name,
+	    s->n_lans ? pfx(y, &s->lans[0].p) : "none",
+	    s->n_lans > 1 ? ", ..." : "");
+}
+
 static void check_refs(struct lw_desc *d, const struct lw_ref *v, size_t n,
 		       int line)
 {
@@ -450,6 +478,8 @@ static void check_refs(struct lw_desc *d, const struct lw_ref *v, size_t n,
 			    "policy names %s, which is no site, client, group "
 			    "or hub; check the spelling",
 			    v[i].name);
+		else if (v[i].has_prefix)
+			check_host_ref(d, &v[i], line);
 	}
 }
 

@@ -172,6 +172,8 @@ static const struct subcommand subcommands[] = {
 	  "render NODE|--all [--format wg-quick|networkd] [-o DIR] "
 	  "[--hook-dir DIR]",
 	  "write a node's configuration" },
+	{ "policy", cmd_policy, "policy [NODE]",
+	  "who may open what, and where it is enforced" },
 	{ "qr", cmd_qr, "qr CLIENT",
 	  "show a client's configuration as a QR code" },
 	{ "up", cmd_up, "up NODE [--daemon PATH] [--run-dir DIR]",

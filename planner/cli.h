@@ -73,6 +73,7 @@ int cli_commit(struct lw_txn *t, const char *dir, bool dir_made);
 int cmd_check(int argc, char *argv[], struct cli *c);
 int cmd_render(int argc, char *argv[], struct cli *c);
 int cmd_qr(int argc, char *argv[], struct cli *c);
+int cmd_policy(int argc, char *argv[], struct cli *c); /* cli_policy.c */
 int cmd_keys(int argc, char *argv[], struct cli *c);
 int cmd_init(int argc, char *argv[], struct cli *c);
 int cmd_add(int argc, char *argv[], struct cli *c);
