@@ -81,10 +81,10 @@ static int side_addrs(const struct lw_desc *d, const struct lw_ref *v,
 static void put_direction(const struct lw_desc *d, const struct lw_rule *r,
 			  bool reverse, struct lw_buf *b)
 {
-	buf_puts(b, "    from ");
+	buf_puts(b, reverse ? "    and from " : "    from ");
 	side_addrs(d, reverse ? r->to : r->from,
 		   reverse ? r->n_to : r->n_from, true, b);
-	buf_puts(b, "\n    to   ");
+	buf_puts(b, reverse ? "\n    to       " : "\n    to   ");
 	side_addrs(d, reverse ? r->from : r->to,
 		   reverse ? r->n_from : r->n_to, false, b);
 	buf_puts(b, "\n");
@@ -157,7 +157,7 @@ static void print_overview(const struct lw_desc *d,
 
 		buf_printf(&b, "\nline %d: ", r->line);
 		if (r->is_service)
-			buf_printf(&b, "[%s] ", r->to[0].name);
+			buf_printf(&b, "%s: ", d->nodes[r->to[0].index].name);
 		put_rule_text(&b, r);
 		buf_puts(&b, "\n    ");
 		svc_format(&b, r->svcs, r->n_svcs);
@@ -172,6 +172,28 @@ static void print_overview(const struct lw_desc *d,
 	put_defaults(d, &b);
 	fputs(buf_str(&b) ? buf_str(&b) : "out of memory\n", stdout);
 	buf_free(&b);
+}
+
+/* What the chain's tail drops (render_nft.c writes the same). */
+static void put_drops(struct lw_buf *b, const struct lw_firewall *fw,
+		      enum lw_fw_chain c)
+{
+	switch (c) {
+	case LW_FW_FORWARD:
+		buf_puts(b, "    drop the rest from or into the tunnel\n");
+		break;
+	case LW_FW_INPUT:
+		buf_puts(b, "    drop the rest from the tunnel\n");
+		if (!fw->n_guard_addrs)
+			break;
+		buf_puts(b, "    drop what other interfaces send to ");
+		put_prefixes(b, fw->guard_addrs, fw->n_guard_addrs);
+		buf_puts(b, "\n");
+		break;
+	case LW_FW_OUTPUT:
+		buf_puts(b, "    drop other new connections into the tunnel\n");
+		break;
+	}
 }
 
 static void print_node(const struct lw_desc *d, size_t node,
@@ -209,7 +231,7 @@ static void print_node(const struct lw_desc *d, size_t node,
 			svc_format(&b, f->svcs, f->n_svcs);
 			buf_printf(&b, "  (line %d)\n", f->rule->line);
 		}
-		buf_puts(&b, "    drop the rest\n");
+		put_drops(&b, fw, (enum lw_fw_chain)c);
 	}
 out:
 	fputs(buf_str(&b) ? buf_str(&b) : "out of memory\n", stdout);

@@ -765,10 +765,19 @@ static void put_rule_ref(struct parser *p, const char *item, void *arg)
 		return;
 	}
 	r = prefix_parse(&pfx, colon + 1, false);
+	if (r == -EDOM) {
+		char fixed[LW_PREFIX_STRLEN];
+
+		prefix_truncate(&pfx, pfx.len);
+		prefix_format(fixed, sizeof(fixed), &pfx);
+		perr(p, "%s has host bits set; write %.*s:%s", item,
+		     (int)(colon - item), item, fixed);
+		return;
+	}
 	if (r) {
 		perr(p, "'%s' is not SITE:ADDRESS or SITE:PREFIX such as "
-			"branch:192.168.20.5 or branch:192.168.20.0/28%s",
-		     item, r == -EDOM ? " (the prefix has host bits set)" : "");
+			"branch:192.168.20.5 or branch:192.168.20.0/28",
+		     item);
 		return;
 	}
 	name = strndup(item, (size_t)(colon - item));

@@ -206,9 +206,12 @@ static void put_rules(struct lw_buf *b, const struct lw_node_plan *pl,
 		if (r && r->chain != chain)
 			continue;
 		if ((!r || r->rule != cur) && lines.len) {
-			buf_printf(b, "\t\t# %s%s\n",
-				   cur->is_service ? "" : "allow = ",
-				   cur->text);
+			if (cur->is_service)
+				buf_printf(b, "\t\t# %s: %s\n",
+					   pl->desc->nodes[cur->to[0].index].name,
+					   cur->text);
+			else
+				buf_printf(b, "\t\t# allow = %s\n", cur->text);
 			buf_puts(b, buf_str(&lines));
 			buf_free(&lines);
 		}

@@ -114,7 +114,7 @@ int svc_parse(const char *tok, struct lw_svc **v, size_t *n, size_t *cap,
 		if (!port_item(p, e, &s)) {
 			snprintf(err, errlen,
 				 "'%s' has a bad port '%.*s': ports are 1 to "
-				 "65535, ranges LOW-HIGH",
+				 "65535, ranges LOW-HIGH with LOW <= HIGH",
 				 tok, (int)(e - p), p);
 			return -EINVAL;
 		}
