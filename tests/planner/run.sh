@@ -416,7 +416,10 @@ test_commands() {
 		"! grep -q '^PrivateKey' '$WORK/phone.conf'"
 	check "qr refuses a device-held key" bash -c "! '$LANWIRE' -f '$f' qr phone"
 	check "qr refuses a gateway" bash -c "! '$LANWIRE' -f '$f' qr home"
-	lw -f "$f" qr laptop >"$WORK/qr.txt" 2>&1
+	lw -f "$f" qr laptop >"$WORK/qr.txt" 2>"$WORK/qr.err"
+	expect_eq "qr of an os = linux client warns its table is left out" \
+		"$(cat "$WORK/qr.err")" \
+		"lanwire: warning: laptop has os = linux, but the QR code leaves out its nft input table (a phone's app cannot run it); write os = other for a phone"
 	check "qr prints a code" grep -q $'\u2580' "$WORK/qr.txt"
 	check "qr is square" bash -c "[ \$(wc -l < '$WORK/qr.txt') -ge 15 ]"
 	check "qr holds no comment" bash -c "! grep -q lanwire '$WORK/qr.txt'"
