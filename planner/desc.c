@@ -633,6 +633,54 @@ static void site_return(struct parser *p, const char *v)
 		     v);
 }
 
+/* host = NAME ADDRESS|PREFIX */
+static void site_host(struct parser *p, const char *v)
+{
+	struct lw_site *s = cur_site(p);
+	size_t nl = strcspn(v, " \t"), i;
+	const char *addr = v + nl + strspn(v + nl, " \t");
+	struct lw_host h = { .line = p->line };
+	char fixed[LW_PREFIX_STRLEN];
+	int r;
+
+	h.name = strndup(v, nl);
+	if (!h.name) {
+		p->oom = true;
+		return;
+	}
+	r = prefix_parse(&h.p, addr, false);
+	if (!desc_name_ok(h.name) || !*addr || strpbrk(addr, " \t")) {
+		perr(p, "host needs NAME ADDRESS or NAME PREFIX, such as "
+			"web 192.168.20.5, not '%s'", v);
+	} else if (r == -EDOM) {
+		prefix_truncate(&h.p, h.p.len);
+		prefix_format(fixed, sizeof(fixed), &h.p);
+		perr(p, "host %s %s has host bits set; write %s %s", h.name,
+		     addr, h.name, fixed);
+	} else if (r) {
+		perr(p, "host %s: '%s' is not an address or prefix", h.name,
+		     addr);
+	} else {
+		for (i = 0; i < s->n_hosts; i++) {
+			if (strcmp(s->hosts[i].name, h.name))
+				continue;
+			perr(p, "host %s is given twice in site %s (first on "
+				"line %d); keep one",
+			     h.name, s->name, s->hosts[i].line);
+			goto out;
+		}
+		if (lw_grow(&s->hosts, &s->cap_hosts, s->n_hosts + 1,
+			    sizeof(*s->hosts))) {
+			p->oom = true;
+			goto out;
+		}
+		s->hosts[s->n_hosts++] = h;
+		return;
+	}
+out:
+	free(h.name);
+}
+
 static const struct key_setter site_keys[] = {
 	{ "gateway", site_gateway },
 	{ "lan", site_lan },
@@ -646,6 +694,7 @@ static const struct key_setter site_keys[] = {
 	{ "interface", node_interface },
 	{ "service", node_service },
 	{ "ssh", node_ssh },
+	{ "host", site_host },
 };
 
 /* ---- [client NAME] ---- */
@@ -751,7 +800,24 @@ static const struct key_setter client_keys[] = {
 
 /* ---- [policy] ---- */
 
-/* NAME, or SITE:PREFIX (hosts of a site's LANs). */
+/* SITE:NAME, a host = line of the site, resolved when linking. */
+static void put_host_ref(struct parser *p, const char *item,
+			 const char *colon, struct rule_side_arg *a)
+{
+	char *name = strndup(item, (size_t)(colon - item));
+	size_t n = *a->n;
+
+	if (!name) {
+		p->oom = true;
+		return;
+	}
+	put_ref(p, name, a->v, a->n, &a->cap);
+	if (*a->n > n && !((*a->v)[n].host = strdup(colon + 1)))
+		p->oom = true;
+	free(name);
+}
+
+/* NAME, SITE:PREFIX (hosts of a site's LANs) or SITE:NAME. */
 static void put_rule_ref(struct parser *p, const char *item, void *arg)
 {
 	struct rule_side_arg *a = arg;
@@ -765,6 +831,10 @@ static void put_rule_ref(struct parser *p, const char *item, void *arg)
 		return;
 	}
 	r = prefix_parse(&pfx, colon + 1, false);
+	if (r == -EINVAL && desc_name_ok(colon + 1)) {
+		put_host_ref(p, item, colon, a);
+		return;
+	}
 	if (r == -EDOM) {
 		char fixed[LW_PREFIX_STRLEN];
 
@@ -1283,8 +1353,10 @@ static void free_refs(struct lw_ref *v, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(v[i].name);
+		free(v[i].host);
+	}
 	free(v);
 }
 
@@ -1312,6 +1384,9 @@ void desc_free(struct lw_desc *d)
 	for (i = 0; i < d->n_sites; i++) {
 		free(d->sites[i].name);
 		free(d->sites[i].lans);
+		for (size_t k = 0; k < d->sites[i].n_hosts; k++)
+			free(d->sites[i].hosts[k].name);
+		free(d->sites[i].hosts);
 	}
 	free(d->sites);
 	for (i = 0; i < d->n_groups; i++) {

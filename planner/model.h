@@ -91,7 +91,8 @@ enum lw_ref_kind {
 	LW_REF_GROUP,
 };
 
-/* "SITE:PREFIX" narrows a site reference to hosts of its LANs (has_prefix);
+/* "SITE:PREFIX" narrows a site reference to hosts of its LANs (has_prefix;
+ * "SITE:NAME" names a host = line of the site, resolved by the link step);
  * itself marks the node a [hub]/[site] service line is written in (the
  * node's own addresses, not its site). */
 struct lw_ref {
@@ -100,6 +101,7 @@ struct lw_ref {
 	size_t index; /* into nodes, sites or groups */
 	bool has_prefix;
 	struct lw_prefix prefix;
+	char *host; /* owned; SITE:NAME, the prefix once linked */
 	bool itself;
 };
 
@@ -174,6 +176,14 @@ struct lw_node {
 	int os_line;
 };
 
+/* "host = NAME ADDRESS|PREFIX" in a [site]: a name for hosts of its LAN,
+ * for rules as SITE:NAME. Owned by its lw_site. */
+struct lw_host {
+	char *name;
+	struct lw_prefix p;
+	int line;
+};
+
 /* A site: LAN prefixes behind one gateway node. Owned by lw_desc.sites. */
 struct lw_site {
 	char *name;
@@ -187,6 +197,8 @@ struct lw_site {
 	struct lw_lprefix lan_address; /* the gateway's address on the LAN */
 	enum lw_return ret;
 	int return_line;
+	struct lw_host *hosts;
+	size_t n_hosts, cap_hosts;
 };
 
 /* A group of clients, made by their "group =" lines. Owned by lw_desc. */

@@ -418,8 +418,13 @@ static void rand_ref(struct lw_buf *b, unsigned int sites,
 		if (sites) {
 			unsigned int s = rnd(sites);
 
-			buf_printf(b, "s%u:192.168.%u.%s", s, s,
-				   rnd(2) ? "5" : "16/28");
+			static const char *const host[] = { "5", "16/28" };
+
+			if (rnd(2))
+				buf_printf(b, "s%u:192.168.%u.%s", s, s,
+					   host[rnd(2)]);
+			else
+				buf_printf(b, "s%u:web", s);
 			return;
 		}
 		break;
@@ -475,8 +480,9 @@ static void rand_desc(struct lw_buf *b)
 		}
 	}
 	for (i = 0; i < sites; i++) {
-		buf_printf(b, "[site s%u]\nlan = 192.168.%u.0/24\nhub = h%u\n",
-			   i, i, rnd(hubs));
+		buf_printf(b, "[site s%u]\nlan = 192.168.%u.0/24\nhub = h%u\n"
+			      "host = web 192.168.%u.8/29\n",
+			   i, i, rnd(hubs), i);
 		if (!rnd(3)) {
 			buf_printf(b, "service = %s -> ", svc_words[rnd(8)]);
 			rand_ref(b, i, clients, hubs);
