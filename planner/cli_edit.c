@@ -474,6 +474,10 @@ static int still_named(const struct lw_desc *d, size_t node)
 	for (i = 0; i < d->n_rules; i++) {
 		const struct lw_rule *rule = &d->rules[i];
 
+		/* its own service lines go with its section */
+		if (rule->is_service && rule->to[0].index == node &&
+		    !refs_name(rule->from, rule->n_from, n->name, site))
+			continue;
 		if (refs_name(rule->from, rule->n_from, n->name, site) ||
 		    refs_name(rule->to, rule->n_to, n->name, site))
 			r = cli_fail(

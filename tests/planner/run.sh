@@ -288,6 +288,24 @@ test_policy_ports() {
 		"! grep -q 'ct state new accept' '$o/f/wg0.conf' && grep -qF 'iifname \"%i\" drop' '$o/f/wg0.conf'"
 }
 
+# A site's own ssh line goes with it: remove refuses only while a rule
+# elsewhere names it.
+test_remove_with_services() {
+	local d=$WORK/rm f=$WORK/rm/hq.conf
+	mkdir -p "$d"
+	cp "$ROOT/examples/hq.conf" "$f"
+	lw -f "$f" keys >/dev/null 2>&1
+	lw -f "$f" remove branch1 >"$WORK/rm.out" 2>&1
+	expect_eq "remove refuses a site a rule names, not for its own ssh" \
+		"$(cat "$WORK/rm.out")" \
+		"lanwire: $f:116: the policy names branch1; edit that rule first
+lanwire: $f:117: the policy names branch1; edit that rule first
+lanwire: $f:118: the policy names branch1; edit that rule first"
+	sed -i 's/, branch1, branch2/, branch2/; s/^allow = hq <-> branch1, branch2/allow = hq <-> branch2/' "$f"
+	check "remove of a site with ssh = admins" lw -f "$f" remove branch1
+	check "...leaves a consistent description" lw -f "$f" check
+}
+
 # A Linux client's PostUp lines make its table, PreDown removes it (in a
 # scratch network namespace, as root).
 test_client_table() {
@@ -523,6 +541,7 @@ test_two_hubs
 test_policy_text
 test_policy_ports
 test_client_table
+test_remove_with_services
 test_bad
 test_secrets
 test_commands
