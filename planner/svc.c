@@ -111,6 +111,13 @@ int svc_parse(const char *tok, struct lw_svc **v, size_t *n, size_t *cap,
 	}
 	for (p = tok + len + 1;; p = e + 1) {
 		e = p + strcspn(p, ",");
+		if (e == p && !*e && p > tok + len + 1) {
+			snprintf(err, errlen,
+				 "'%s' ends with a comma; separate protocols "
+				 "with blanks, as tcp/22 udp/53",
+				 tok);
+			return -EINVAL;
+		}
 		if (!port_item(p, e, &s)) {
 			snprintf(err, errlen,
 				 "'%s' has a bad port '%.*s': ports are 1 to "
