@@ -12,7 +12,10 @@
  * Parties. Policy rules name sites, clients, groups and hubs; each of them
  * is, or expands to, nodes. A site's party is its gateway node, whose
  * addresses are the gateway's tunnel addresses plus the site's LANs. So
- * "who may talk to whom" is one matrix over node indices (lw_desc.open).
+ * "who may talk to whom" is one matrix over node indices (lw_desc.open),
+ * which AllowedIPs and routes follow. The firewall is finer: hosts,
+ * protocols and ports, and a site as a destination is its LANs only
+ * (struct lw_firewall, made per node by policy.c).
  */
 #ifndef LW_MODEL_H
 #define LW_MODEL_H
