@@ -6,7 +6,8 @@
  * sections (so that empty sections exist too), and refuses what inih would
  * silently truncate or merge: over-long lines, control characters,
  * continuation lines, lines that are neither a header nor key = value.
- * One small setter per key stores its value with its line. Afterwards the
+ * One small setter per key stores its value with its line (the policy's:
+ * allow, service, ssh, host, in desc_policy.c). Afterwards the
  * link step resolves names (hubs, groups, policy, visits) and builds the
  * policy matrix, and alloc.c fills in missing addresses.
  */
@@ -21,32 +22,11 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "desc_parser.h"
 #include "keys.h"
-#include "svc.h"
 #include "txn.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-enum section_kind {
-	SEC_NONE,
-	SEC_BAD, /* a header we refused: its keys are skipped */
-	SEC_NETWORK,
-	SEC_HUB,
-	SEC_SITE,
-	SEC_CLIENT,
-	SEC_POLICY,
-};
-
-struct parser {
-	struct lw_desc *d;
-	const char *text;
-	size_t len, pos;
-	int line;
-	enum section_kind kind;
-	size_t node; /* the hub, client or gateway being described */
-	size_t site;
-	bool oom;
-};
 
 struct key_setter {
 	const char *name;
@@ -62,8 +42,6 @@ static const char *const section_names[] = {
 	[SEC_CLIENT] = "client",
 	[SEC_POLICY] = "policy",
 };
-
-#define perr(p, ...) desc_diag((p)->d, LW_ERROR, (p)->line, __VA_ARGS__)
 
 /* ---- names and small values ---- */
 
@@ -110,7 +88,7 @@ bool desc_value_ok(const char *s)
 	return true;
 }
 
-static void name_error(struct parser *p, const char *what, const char *s)
+void name_error(struct parser *p, const char *what, const char *s)
 {
 	perr(p, "%s '%s' is not a valid name: use 1 to %d letters, digits, "
 		"'-' or '_', starting with a letter or digit",
@@ -153,10 +131,9 @@ static bool parse_uint(const char *s, unsigned long min, unsigned long max,
  * Splits a comma-separated list, trimming blanks, calling fn per item
  * (empty items are an error). The copy is local; fn copies what it keeps.
  */
-static void for_each_item(struct parser *p, const char *key, const char *value,
-			  void (*fn)(struct parser *p, const char *item,
-				     void *arg),
-			  void *arg)
+void for_each_item(struct parser *p, const char *key, const char *value,
+		   void (*fn)(struct parser *p, const char *item, void *arg),
+		   void *arg)
 {
 	char *copy = strdup(value), *rest = copy, *item, *end;
 
@@ -372,7 +349,7 @@ static const struct key_setter network_keys[] = {
 
 /* ---- keys every node has ---- */
 
-static struct lw_node *cur_node(struct parser *p)
+struct lw_node *cur_node(struct parser *p)
 {
 	return &p->d->nodes[p->node];
 }
@@ -463,94 +440,6 @@ static void hub_endpoint(struct parser *p, const char *v)
 		perr(p, "endpoint '%s' is not HOST:PORT or [IPv6]:PORT", v);
 }
 
-/* ---- services a hub or gateway offers itself ---- */
-
-/* One side of a rule being parsed (rule parsing is in [policy] below). */
-struct rule_side_arg {
-	struct lw_ref **v;
-	size_t *n, cap;
-};
-
-static void put_rule_ref(struct parser *p, const char *item, void *arg);
-static void put_rule_svcs(struct parser *p, struct lw_rule *r,
-			  const char *specs);
-static struct lw_rule *new_rule(struct parser *p, const char *v);
-
-/* A rule whose destination is the current node itself. */
-static struct lw_rule *service_rule(struct parser *p, const char *v)
-{
-	struct lw_rule *r = new_rule(p, v);
-	struct lw_ref *self;
-
-	if (!r)
-		return NULL;
-	r->is_service = true;
-	r->to = calloc(1, sizeof(*r->to));
-	self = r->to;
-	if (!self || !(self->name = strdup(cur_node(p)->name))) {
-		p->oom = true;
-		return NULL;
-	}
-	self->kind = LW_REF_NODE;
-	self->index = p->node;
-	self->itself = true;
-	r->n_to = 1;
-	return r;
-}
-
-/* service = PROTO/PORTS ... -> WHO, ... */
-static void node_service(struct parser *p, const char *v)
-{
-	const char *arrow = strstr(v, "->");
-	struct rule_side_arg from;
-	struct lw_rule *r;
-	char *specs;
-
-	if (!arrow || strstr(v, "<->")) {
-		perr(p, "service needs PROTO/PORTS -> WHO, such as "
-			"tcp/22 -> admins, not '%s'",
-		     v);
-		return;
-	}
-	r = service_rule(p, v);
-	specs = strndup(v, (size_t)(arrow - v));
-	if (!r || !specs) {
-		free(specs);
-		p->oom = true;
-		return;
-	}
-	put_rule_svcs(p, r, specs);
-	free(specs);
-	if (!r->n_svcs)
-		perr(p, "service names no protocol before '->'; write "
-			"tcp/22 -> WHO, or allow everything with an allow "
-			"rule");
-	from = (struct rule_side_arg){ &r->from, &r->n_from, 0 };
-	for_each_item(p, "service", arrow + 2, put_rule_ref, &from);
-}
-
-/* ssh = WHO, ...: service = tcp/22 -> WHO, ... */
-static void node_ssh(struct parser *p, const char *v)
-{
-	struct rule_side_arg from;
-	struct lw_rule *r = service_rule(p, v);
-	char err[200];
-
-	if (!r)
-		return;
-	free(r->text);
-	if (asprintf(&r->text, "ssh = %s", v) < 0)
-		r->text = NULL;
-	if (!r->text ||
-	    svc_parse("tcp/22", &r->svcs, &r->n_svcs, &r->cap_svcs, err,
-		      sizeof(err))) {
-		p->oom = true;
-		return;
-	}
-	from = (struct rule_side_arg){ &r->from, &r->n_from, 0 };
-	for_each_item(p, "ssh", v, put_rule_ref, &from);
-}
-
 static const struct key_setter hub_keys[] = {
 	{ "endpoint", hub_endpoint },	  { "listen-port", node_listen_port },
 	{ "address", node_address },	  { "public-key", node_public_key },
@@ -560,7 +449,7 @@ static const struct key_setter hub_keys[] = {
 
 /* ---- [site NAME] ---- */
 
-static struct lw_site *cur_site(struct parser *p)
+struct lw_site *cur_site(struct parser *p)
 {
 	return &p->d->sites[p->site];
 }
@@ -633,54 +522,6 @@ static void site_return(struct parser *p, const char *v)
 		     v);
 }
 
-/* host = NAME ADDRESS|PREFIX */
-static void site_host(struct parser *p, const char *v)
-{
-	struct lw_site *s = cur_site(p);
-	size_t nl = strcspn(v, " \t"), i;
-	const char *addr = v + nl + strspn(v + nl, " \t");
-	struct lw_host h = { .line = p->line };
-	char fixed[LW_PREFIX_STRLEN];
-	int r;
-
-	h.name = strndup(v, nl);
-	if (!h.name) {
-		p->oom = true;
-		return;
-	}
-	r = prefix_parse(&h.p, addr, false);
-	if (!desc_name_ok(h.name) || !*addr || strpbrk(addr, " \t")) {
-		perr(p, "host needs NAME ADDRESS or NAME PREFIX, such as "
-			"web 192.168.20.5, not '%s'", v);
-	} else if (r == -EDOM) {
-		prefix_truncate(&h.p, h.p.len);
-		prefix_format(fixed, sizeof(fixed), &h.p);
-		perr(p, "host %s %s has host bits set; write %s %s", h.name,
-		     addr, h.name, fixed);
-	} else if (r) {
-		perr(p, "host %s: '%s' is not an address or prefix", h.name,
-		     addr);
-	} else {
-		for (i = 0; i < s->n_hosts; i++) {
-			if (strcmp(s->hosts[i].name, h.name))
-				continue;
-			perr(p, "host %s is given twice in site %s (first on "
-				"line %d); keep one",
-			     h.name, s->name, s->hosts[i].line);
-			goto out;
-		}
-		if (lw_grow(&s->hosts, &s->cap_hosts, s->n_hosts + 1,
-			    sizeof(*s->hosts))) {
-			p->oom = true;
-			goto out;
-		}
-		s->hosts[s->n_hosts++] = h;
-		return;
-	}
-out:
-	free(h.name);
-}
-
 static const struct key_setter site_keys[] = {
 	{ "gateway", site_gateway },
 	{ "lan", site_lan },
@@ -715,8 +556,8 @@ static void client_group(struct parser *p, const char *v)
 }
 
 /* Appends a reference named item to (*v, *n, *cap). */
-static void put_ref(struct parser *p, const char *item, struct lw_ref **v,
-		    size_t *n, size_t *cap)
+void put_ref(struct parser *p, const char *item, struct lw_ref **v,
+	     size_t *n, size_t *cap)
 {
 	if (!desc_name_ok(item)) {
 		if (prefix_parse(&(struct lw_prefix){ 0 }, item, true) == 0)
@@ -798,154 +639,7 @@ static const struct key_setter client_keys[] = {
 	{ "os", client_os },
 };
 
-/* ---- [policy] ---- */
-
-/* SITE:NAME, a host = line of the site, resolved when linking. */
-static void put_host_ref(struct parser *p, const char *item,
-			 const char *colon, struct rule_side_arg *a)
-{
-	char *name = strndup(item, (size_t)(colon - item));
-	size_t n = *a->n;
-
-	if (!name) {
-		p->oom = true;
-		return;
-	}
-	put_ref(p, name, a->v, a->n, &a->cap);
-	if (*a->n > n && !((*a->v)[n].host = strdup(colon + 1)))
-		p->oom = true;
-	free(name);
-}
-
-/* NAME, SITE:PREFIX (hosts of a site's LANs) or SITE:NAME. */
-static void put_rule_ref(struct parser *p, const char *item, void *arg)
-{
-	struct rule_side_arg *a = arg;
-	const char *colon = strchr(item, ':');
-	struct lw_prefix pfx;
-	char *name;
-	int r;
-
-	if (!colon) {
-		put_ref(p, item, a->v, a->n, &a->cap);
-		return;
-	}
-	r = prefix_parse(&pfx, colon + 1, false);
-	if (r == -EINVAL && desc_name_ok(colon + 1)) {
-		put_host_ref(p, item, colon, a);
-		return;
-	}
-	if (r == -EDOM) {
-		char fixed[LW_PREFIX_STRLEN];
-
-		prefix_truncate(&pfx, pfx.len);
-		prefix_format(fixed, sizeof(fixed), &pfx);
-		perr(p, "%s has host bits set; write %.*s:%s", item,
-		     (int)(colon - item), item, fixed);
-		return;
-	}
-	if (r) {
-		perr(p, "'%s' is not SITE:ADDRESS or SITE:PREFIX such as "
-			"branch:192.168.20.5 or branch:192.168.20.0/28",
-		     item);
-		return;
-	}
-	name = strndup(item, (size_t)(colon - item));
-	if (!name) {
-		p->oom = true;
-		return;
-	}
-	put_ref(p, name, a->v, a->n, &a->cap);
-	if (*a->n && !strcmp((*a->v)[*a->n - 1].name, name)) {
-		(*a->v)[*a->n - 1].has_prefix = true;
-		(*a->v)[*a->n - 1].prefix = pfx;
-	}
-	free(name);
-}
-
-/* The protocol words after a rule's destinations, into r->svcs. */
-static void put_rule_svcs(struct parser *p, struct lw_rule *r,
-			  const char *specs)
-{
-	char *copy = strdup(specs), *rest = copy, *tok, err[200];
-	int e;
-
-	if (!copy) {
-		p->oom = true;
-		return;
-	}
-	while ((tok = strsep(&rest, " \t")) != NULL) {
-		if (!*tok)
-			continue;
-		e = svc_parse(tok, &r->svcs, &r->n_svcs, &r->cap_svcs, err,
-			      sizeof(err));
-		if (e == -ENOMEM)
-			p->oom = true;
-		else if (e)
-			perr(p, "%s", err);
-	}
-	free(copy);
-}
-
-/* A new rule for line v of the current section; NULL on oom. */
-static struct lw_rule *new_rule(struct parser *p, const char *v)
-{
-	struct lw_desc *d = p->d;
-	struct lw_rule *r;
-
-	if (lw_grow(&d->rules, &d->cap_rules, d->n_rules + 1,
-		    sizeof(*d->rules))) {
-		p->oom = true;
-		return NULL;
-	}
-	r = &d->rules[d->n_rules++];
-	r->line = p->line;
-	r->text = strdup(v);
-	if (!r->text) {
-		p->oom = true;
-		return NULL;
-	}
-	return r;
-}
-
-static void policy_allow(struct parser *p, const char *v)
-{
-	struct rule_side_arg from, to;
-	const char *arrow = strstr(v, "<->");
-	struct lw_rule *r;
-	size_t alen = 3, specs;
-	char *left, *right;
-
-	if (!arrow) {
-		arrow = strstr(v, "->");
-		alen = 2;
-	}
-	if (!arrow) {
-		perr(p, "allow needs FROM -> TO or A <-> B, not '%s'", v);
-		return;
-	}
-	r = new_rule(p, v);
-	if (!r)
-		return;
-	r->both = alen == 3;
-	left = strndup(v, (size_t)(arrow - v));
-	right = strdup(arrow + alen);
-	if (!left || !right) {
-		free(left);
-		free(right);
-		p->oom = true;
-		return;
-	}
-	specs = svc_split(right);
-	put_rule_svcs(p, r, right + specs);
-	right[specs] = '\0';
-	from = (struct rule_side_arg){ &r->from, &r->n_from, 0 };
-	to = (struct rule_side_arg){ &r->to, &r->n_to, 0 };
-	for_each_item(p, "allow", left, put_rule_ref, &from);
-	for_each_item(p, "allow", right, put_rule_ref, &to);
-	free(left);
-	free(right);
-}
+/* ---- [policy]: desc_policy.c ---- */
 
 static const struct key_setter policy_keys[] = {
 	{ "allow", policy_allow },
