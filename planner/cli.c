@@ -162,7 +162,8 @@ static const struct subcommand subcommands[] = {
 	  "[--listen-port P] [--interface IF] [--endpoint HOST:PORT] "
 	  "[--hub H] [--lan P]... [--gateway NODE] [--lan-interface IF] "
 	  "[--lan-address A] [--return route|masquerade] [--group G] "
-	  "[--visits SITES] [--routes PREFIXES]",
+	  "[--visits SITES] [--routes PREFIXES] [--os linux|other] "
+	  "[--ssh WHO]",
 	  "add a node, allocate its address, make its keys" },
 	{ "remove", cmd_remove, "remove NAME",
 	  "remove a node or site and its keys" },

@@ -214,6 +214,7 @@ static const struct add_opt add_opts[] = {
 	{ "lan-interface", K_SITE }, { "lan-address", K_SITE },
 	{ "return", K_SITE },	     { "group", K_CLIENT },
 	{ "visits", K_CLIENT },	     { "routes", K_CLIENT },
+	{ "os", K_CLIENT },	     { "ssh", K_HUB | K_SITE },
 };
 
 #define N_ADD_OPTS (sizeof(add_opts) / sizeof(add_opts[0]))

@@ -306,6 +306,24 @@ lanwire: $f:118: the policy names branch1; edit that rule first"
 	check "...leaves a consistent description" lw -f "$f" check
 }
 
+# add writes os and ssh lines, and refuses a bad os.
+test_add_policy_keys() {
+	local f=$WORK/addp/lanwire.conf
+	mkdir -p "$WORK/addp"
+	lw -f "$f" init t --tunnel 10.9.0.0/16 >/dev/null 2>&1
+	lw -f "$f" add hub z --endpoint 198.51.100.1:51820 >/dev/null 2>&1
+	check "add client --os other" lw -f "$f" add client phone --os other \
+		--group admins
+	expect_line "...writes os = other" "$f" "os = other"
+	check "add site --ssh" lw -f "$f" add site s --lan 10.20.0.0/24 \
+		--ssh admins
+	expect_line "...writes ssh = admins" "$f" "ssh = admins"
+	lw -f "$f" add client x --os bsd >/dev/null 2>"$WORK/addp.err"
+	expect_eq "add client --os bsd fails with the reason" \
+		"$(cat "$WORK/addp.err")" "lanwire: cannot add client x:
+  error: os must be 'linux' (its wg-quick configuration loads an nft input policy) or 'other' (phones, macOS, Windows: the hub guards it), not 'bsd'"
+}
+
 # A Linux client's PostUp lines make its table, PreDown removes it (in a
 # scratch network namespace, as root).
 test_client_table() {
@@ -542,6 +560,7 @@ test_policy_text
 test_policy_ports
 test_client_table
 test_remove_with_services
+test_add_policy_keys
 test_bad
 test_secrets
 test_commands
