@@ -7,7 +7,8 @@
  * sanitizers' findings it traps when the model breaks what the planner
  * promises: every diagnostic has a message, allocated addresses lie in
  * their pool and are unique, a client's summarised routes cover each LAN
- * it may sit in with a strictly less specific prefix, a section that
+ * it may sit in with a strictly less specific prefix, every firewall
+ * rule has sources, destinations and sane port ranges, a section that
  * lanwire add inserts into a clean description is parsed back, and
  * lanwire pin's text parses clean with every node where it was and
  * nothing left implicit.
@@ -120,6 +121,24 @@ static int fake_keyring(struct lw_keyring *kr, struct lw_desc *d)
 	return 0;
 }
 
+/* The firewall model: no empty set, no range upside down. */
+static void check_firewall(const struct lw_firewall *fw)
+{
+	size_t i, k;
+
+	for (i = 0; i < fw->n_rules; i++) {
+		const struct lw_fw_rule *r = &fw->rules[i];
+
+		if (!r->n_src || !r->n_dst || !r->rule)
+			__builtin_trap();
+		for (k = 0; k < r->n_svcs; k++) {
+			if (r->svcs[k].lo > r->svcs[k].hi ||
+			    (!r->svcs[k].lo && r->svcs[k].hi))
+				__builtin_trap();
+		}
+	}
+}
+
 static void render_everything(struct lw_desc *d)
 {
 	struct lw_render_opts o = { "fuzz.conf", "/etc/wireguard" };
@@ -138,6 +157,7 @@ static void render_everything(struct lw_desc *d)
 			check_summary(d, i);
 		if (plan_node(&pl, d, &kr, i, err, sizeof(err)))
 			continue;
+		check_firewall(&pl.fw);
 		memset(&files, 0, sizeof(files));
 		render_node(&pl, LW_FORMAT_WGQUICK, &o, &files);
 		render_node(&pl, LW_FORMAT_NETWORKD, &o, &files);

@@ -477,6 +477,27 @@ static void check_lan_address(struct lw_desc *d, const struct lw_site *s)
 	    adr(x, &s->lan_address.p), s->name);
 }
 
+/* host = NAME ADDRESS lines lie inside the site's LANs. */
+static void check_site_hosts(struct lw_desc *d, const struct lw_site *s)
+{
+	char x[LW_PREFIX_STRLEN];
+	size_t h, k;
+	bool inside;
+
+	for (h = 0; h < s->n_hosts; h++) {
+		inside = false;
+		for (k = 0; k < s->n_lans; k++)
+			inside |= prefix_contains(&s->lans[k].p,
+						  &s->hosts[h].p);
+		prefix_format_nft(x, sizeof(x), &s->hosts[h].p);
+		if (!inside)
+			err(d, s->hosts[h].line,
+			    "host %s %s is not inside a LAN of site %s; write "
+			    "an address or prefix of its LAN",
+			    s->hosts[h].name, x, s->name);
+	}
+}
+
 static void check_site(struct lw_desc *d, size_t si)
 {
 	const struct lw_site *s = &d->sites[si];
@@ -494,6 +515,7 @@ static void check_site(struct lw_desc *d, size_t si)
 		check_lan_overlaps(d, si, k);
 	}
 	check_lan_address(d, s);
+	check_site_hosts(d, s);
 	if (s->lan_iface[0] && !strcmp(s->lan_iface,
 				       desc_node_iface(d, s->gateway)))
 		err(d, s->lan_iface_line,
@@ -512,6 +534,34 @@ static void check_sites(struct lw_desc *d)
 
 /* ---- policy ---- */
 
+/* SITE:PREFIX must name a site and lie inside one of its LANs. */
+static void check_host_ref(struct lw_desc *d, const struct lw_ref *r,
+			   int line)
+{
+	const struct lw_site *s;
+	char x[LW_PREFIX_STRLEN], y[LW_PREFIX_STRLEN];
+	size_t k;
+
+	prefix_format_nft(x, sizeof(x), &r->prefix); /* as written */
+	if (r->kind != LW_REF_SITE) {
+		err(d, line,
+		    "%s:%s names %s, which is no site; only a site's LAN "
+		    "holds hosts",
+		    r->name, x, r->name);
+		return;
+	}
+	s = &d->sites[r->index];
+	for (k = 0; k < s->n_lans; k++) {
+		if (prefix_contains(&s->lans[k].p, &r->prefix))
+			return;
+	}
+	err(d, line, "%s:%s is not inside a LAN of site %s (%s%s); write "
+		     "an address or prefix of its LAN",
+	    r->name, x, s->name,
+	    s->n_lans ? pfx(y, &s->lans[0].p) : "none",
+	    s->n_lans > 1 ? ", ..." : "");
+}
+
 static void check_refs(struct lw_desc *d, const struct lw_ref *v, size_t n,
 		       int line)
 {
@@ -523,6 +573,19 @@ static void check_refs(struct lw_desc *d, const struct lw_ref *v, size_t n,
 			    "policy names %s, which is no site, client, group "
 			    "or hub; check the spelling",
 			    v[i].name);
+		else if (v[i].host && v[i].kind != LW_REF_SITE)
+			err(d, line,
+			    "%s:%s names %s, which is no site; only a site's "
+			    "LAN holds hosts",
+			    v[i].name, v[i].host, v[i].name);
+		else if (v[i].host && !v[i].has_prefix)
+			err(d, line,
+			    "site %s has no host %s; add host = %s ADDRESS to "
+			    "[site %s], or write %s:ADDRESS",
+			    d->sites[v[i].index].name, v[i].host, v[i].host,
+			    d->sites[v[i].index].name, v[i].name);
+		else if (v[i].has_prefix && !v[i].host)
+			check_host_ref(d, &v[i], line);
 	}
 }
 

@@ -164,7 +164,8 @@ static const struct subcommand subcommands[] = {
 	  "[--listen-port P] [--interface IF] [--endpoint HOST:PORT] "
 	  "[--hub H] [--lan P]... [--gateway NODE] [--lan-interface IF] "
 	  "[--lan-address A] [--return route|masquerade] [--group G] "
-	  "[--visits SITES] [--routes PREFIXES]",
+	  "[--visits SITES] [--routes PREFIXES] [--os linux|other] "
+	  "[--ssh WHO]",
 	  "add a node, allocate its address, make its keys" },
 	{ "remove", cmd_remove, "remove NAME",
 	  "remove a node or site and its keys" },
@@ -180,6 +181,8 @@ static const struct subcommand subcommands[] = {
 	  "render NODE|--all [--format wg-quick|networkd] [-o DIR] "
 	  "[--hook-dir DIR]",
 	  "write a node's configuration" },
+	{ "policy", cmd_policy, "policy [NODE]",
+	  "who may open what, and where it is enforced" },
 	{ "qr", cmd_qr, "qr CLIENT",
 	  "show a client's configuration as a QR code" },
 	{ "up", cmd_up, "up NODE [--user USER] [--daemon PATH] [--run-dir DIR]",

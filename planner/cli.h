@@ -87,6 +87,7 @@ void cli_print_redeploy(struct cli *c, struct lw_desc *before,
 int cmd_check(int argc, char *argv[], struct cli *c);
 int cmd_render(int argc, char *argv[], struct cli *c);
 int cmd_qr(int argc, char *argv[], struct cli *c);
+int cmd_policy(int argc, char *argv[], struct cli *c); /* cli_policy.c */
 int cmd_keys(int argc, char *argv[], struct cli *c);
 int cmd_init(int argc, char *argv[], struct cli *c);
 int cmd_add(int argc, char *argv[], struct cli *c);

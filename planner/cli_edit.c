@@ -162,6 +162,7 @@ static const struct add_opt add_opts[] = {
 	{ "lan-interface", K_SITE }, { "lan-address", K_SITE },
 	{ "return", K_SITE },	     { "group", K_CLIENT },
 	{ "visits", K_CLIENT },	     { "routes", K_CLIENT },
+	{ "os", K_CLIENT },	     { "ssh", K_HUB | K_SITE },
 };
 
 #define N_ADD_OPTS (sizeof(add_opts) / sizeof(add_opts[0]))
@@ -467,6 +468,10 @@ static int still_named(const struct lw_desc *d, size_t node)
 	for (i = 0; i < d->n_rules; i++) {
 		const struct lw_rule *rule = &d->rules[i];
 
+		/* its own service lines go with its section */
+		if (rule->is_service && rule->to[0].index == node &&
+		    !refs_name(rule->from, rule->n_from, n->name, site))
+			continue;
 		if (refs_name(rule->from, rule->n_from, n->name, site) ||
 		    refs_name(rule->to, rule->n_to, n->name, site))
 			r = cli_fail(

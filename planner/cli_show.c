@@ -391,6 +391,14 @@ static int qr_node(struct cli *c, const struct lw_desc *d,
 	r = plan_node(&pl, d, kr, node, err, sizeof(err));
 	if (r)
 		return cli_fail("%s", err);
+	/* A phone's app runs no nft: the code carries no input table. */
+	if (pl.fw.has_table)
+		fprintf(stderr,
+			"lanwire: warning: %s has os = linux, but the QR code "
+			"leaves out its nft input table (a phone's app cannot "
+			"run it); write os = other for a phone\n",
+			d->nodes[node].name);
+	pl.fw.has_table = false;
 	r = render_wgquick(&pl, &o, &files);
 	text = r ? NULL : strip_comments(files.v[0].text);
 	if (text && !pl.has_private_key)

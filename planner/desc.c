@@ -6,7 +6,8 @@
  * sections (so that empty sections exist too), and refuses what inih would
  * silently truncate or merge: over-long lines, control characters,
  * continuation lines, lines that are neither a header nor key = value.
- * One small setter per key stores its value with its line. Afterwards the
+ * One small setter per key stores its value with its line (the policy's:
+ * allow, service, ssh, host, in desc_policy.c). Afterwards the
  * link step resolves names (hubs, groups, policy, visits) and builds the
  * policy matrix, and alloc.c fills in missing addresses.
  */
@@ -21,31 +22,11 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "desc_parser.h"
 #include "keys.h"
 #include "txn.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-enum section_kind {
-	SEC_NONE,
-	SEC_BAD, /* a header we refused: its keys are skipped */
-	SEC_NETWORK,
-	SEC_HUB,
-	SEC_SITE,
-	SEC_CLIENT,
-	SEC_POLICY,
-};
-
-struct parser {
-	struct lw_desc *d;
-	const char *text;
-	size_t len, pos;
-	int line;
-	enum section_kind kind;
-	size_t node; /* the hub, client or gateway being described */
-	size_t site;
-	bool oom;
-};
 
 struct key_setter {
 	const char *name;
@@ -61,8 +42,6 @@ static const char *const section_names[] = {
 	[SEC_CLIENT] = "client",
 	[SEC_POLICY] = "policy",
 };
-
-#define perr(p, ...) desc_diag((p)->d, LW_ERROR, (p)->line, __VA_ARGS__)
 
 /* ---- names and small values ---- */
 
@@ -109,7 +88,7 @@ bool desc_value_ok(const char *s)
 	return true;
 }
 
-static void name_error(struct parser *p, const char *what, const char *s)
+void name_error(struct parser *p, const char *what, const char *s)
 {
 	perr(p, "%s '%s' is not a valid name: use 1 to %d letters, digits, "
 		"'-' or '_', starting with a letter or digit",
@@ -152,10 +131,9 @@ static bool parse_uint(const char *s, unsigned long min, unsigned long max,
  * Splits a comma-separated list, trimming blanks, calling fn per item
  * (empty items are an error). The copy is local; fn copies what it keeps.
  */
-static void for_each_item(struct parser *p, const char *key, const char *value,
-			  void (*fn)(struct parser *p, const char *item,
-				     void *arg),
-			  void *arg)
+void for_each_item(struct parser *p, const char *key, const char *value,
+		   void (*fn)(struct parser *p, const char *item, void *arg),
+		   void *arg)
 {
 	char *copy = strdup(value), *rest = copy, *item, *end;
 
@@ -371,7 +349,7 @@ static const struct key_setter network_keys[] = {
 
 /* ---- keys every node has ---- */
 
-static struct lw_node *cur_node(struct parser *p)
+struct lw_node *cur_node(struct parser *p)
 {
 	return &p->d->nodes[p->node];
 }
@@ -474,11 +452,12 @@ static const struct key_setter hub_keys[] = {
 	{ "endpoint", hub_endpoint },	  { "listen-port", node_listen_port },
 	{ "address", node_address },	  { "public-key", node_public_key },
 	{ "interface", node_interface },   { "keepalive", node_keepalive },
+	{ "service", node_service },	  { "ssh", node_ssh },
 };
 
 /* ---- [site NAME] ---- */
 
-static struct lw_site *cur_site(struct parser *p)
+struct lw_site *cur_site(struct parser *p)
 {
 	return &p->d->sites[p->site];
 }
@@ -563,6 +542,9 @@ static const struct key_setter site_keys[] = {
 	{ "listen-port", node_listen_port },
 	{ "interface", node_interface },
 	{ "keepalive", node_keepalive },
+	{ "service", node_service },
+	{ "ssh", node_ssh },
+	{ "host", site_host },
 };
 
 /* ---- [client NAME] ---- */
@@ -583,19 +565,16 @@ static void client_group(struct parser *p, const char *v)
 }
 
 /* Appends a reference named item to (*v, *n, *cap). */
-static void put_ref(struct parser *p, const char *item, struct lw_ref **v,
-		    size_t *n, size_t *cap)
+void put_ref(struct parser *p, const char *item, struct lw_ref **v,
+	     size_t *n, size_t *cap)
 {
-	struct lw_prefix a;
-
-	if (!prefix_parse(&a, item, true)) {
-		perr(p, "%s is an address, not a name: name the site, client, "
-			"group or hub it belongs to",
-		     item);
-		return;
-	}
 	if (!desc_name_ok(item)) {
-		name_error(p, "name", item);
+		if (prefix_parse(&(struct lw_prefix){ 0 }, item, true) == 0)
+			perr(p, "'%s' is an address; name the site it is in, "
+				"as SITE:%s",
+			     item, item);
+		else
+			name_error(p, "name", item);
 		return;
 	}
 	if (lw_grow(v, cap, *n + 1, sizeof(**v))) {
@@ -691,66 +670,32 @@ static void client_dns(struct parser *p, const char *v)
 		p->oom = true;
 }
 
+/* os = linux (nft input table in wg-quick) or other (the hub guards it). */
+static void client_os(struct parser *p, const char *v)
+{
+	struct lw_node *n = cur_node(p);
+
+	if (!once(p, &n->os_line, "os"))
+		return;
+	if (!strcasecmp(v, "other"))
+		n->os_other = true;
+	else if (strcasecmp(v, "linux"))
+		perr(p, "os must be 'linux' (its wg-quick configuration "
+			"loads an nft input policy) or 'other' (phones, "
+			"macOS, Windows: the hub guards it), not '%s'",
+		     v);
+}
+
 static const struct key_setter client_keys[] = {
 	{ "group", client_group },	 { "address", node_address },
 	{ "hub", node_hub },		 { "public-key", node_public_key },
 	{ "listen-port", node_listen_port }, { "interface", node_interface },
 	{ "visits", client_visits },	 { "routes", client_routes },
 	{ "keepalive", node_keepalive }, { "dns", client_dns },
+	{ "os", client_os },
 };
 
-/* ---- [policy] ---- */
-
-struct rule_side_arg {
-	struct lw_ref **v;
-	size_t *n, cap;
-};
-
-static void put_rule_ref(struct parser *p, const char *item, void *arg)
-{
-	struct rule_side_arg *a = arg;
-
-	put_ref(p, item, a->v, a->n, &a->cap);
-}
-
-static void policy_allow(struct parser *p, const char *v)
-{
-	struct lw_desc *d = p->d;
-	struct rule_side_arg from, to;
-	const char *arrow = strstr(v, "<->");
-	struct lw_rule *r;
-	size_t alen = 3;
-	char *left;
-
-	if (!arrow) {
-		arrow = strstr(v, "->");
-		alen = 2;
-	}
-	if (!arrow) {
-		perr(p, "allow needs FROM -> TO or A <-> B, not '%s'", v);
-		return;
-	}
-	if (lw_grow(&d->rules, &d->cap_rules, d->n_rules + 1,
-		    sizeof(*d->rules))) {
-		p->oom = true;
-		return;
-	}
-	r = &d->rules[d->n_rules++];
-	r->line = p->line;
-	r->both = alen == 3;
-	r->text = strdup(v);
-	left = strndup(v, (size_t)(arrow - v));
-	if (!r->text || !left) {
-		free(left);
-		p->oom = true;
-		return;
-	}
-	from = (struct rule_side_arg){ &r->from, &r->n_from, 0 };
-	to = (struct rule_side_arg){ &r->to, &r->n_to, 0 };
-	for_each_item(p, "allow", left, put_rule_ref, &from);
-	for_each_item(p, "allow", arrow + alen, put_rule_ref, &to);
-	free(left);
-}
+/* ---- [policy]: desc_policy.c ---- */
 
 static const struct key_setter policy_keys[] = {
 	{ "allow", policy_allow },
@@ -1158,8 +1103,10 @@ static void free_refs(struct lw_ref *v, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(v[i].name);
+		free(v[i].host);
+	}
 	free(v);
 }
 
@@ -1188,6 +1135,9 @@ void desc_free(struct lw_desc *d)
 	for (i = 0; i < d->n_sites; i++) {
 		free(d->sites[i].name);
 		free(d->sites[i].lans);
+		for (size_t k = 0; k < d->sites[i].n_hosts; k++)
+			free(d->sites[i].hosts[k].name);
+		free(d->sites[i].hosts);
 	}
 	free(d->sites);
 	for (i = 0; i < d->n_groups; i++) {
@@ -1199,6 +1149,7 @@ void desc_free(struct lw_desc *d)
 		free(d->rules[i].text);
 		free_refs(d->rules[i].from, d->rules[i].n_from);
 		free_refs(d->rules[i].to, d->rules[i].n_to);
+		free(d->rules[i].svcs);
 	}
 	free(d->rules);
 	for (i = 0; i < d->n_diags; i++) {

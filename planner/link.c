@@ -52,13 +52,31 @@ static ssize_t find_group(const struct lw_desc *d, const char *name)
 	return -1;
 }
 
+/* SITE:NAME: the prefix of the site's host = NAME line, if there is one
+ * (check.c reports it otherwise). */
+static void link_host(const struct lw_site *s, struct lw_ref *r)
+{
+	size_t k;
+
+	for (k = 0; r->host && k < s->n_hosts; k++) {
+		if (!strcmp(s->hosts[k].name, r->host)) {
+			r->has_prefix = true;
+			r->prefix = s->hosts[k].p;
+		}
+	}
+}
+
 static void link_ref(const struct lw_desc *d, struct lw_ref *r)
 {
-	ssize_t i = desc_find_site(d, r->name);
+	ssize_t i;
 
+	if (r->itself) /* a service line: resolved when parsed */
+		return;
+	i = desc_find_site(d, r->name);
 	if (i >= 0) {
 		r->kind = LW_REF_SITE;
 		r->index = (size_t)i;
+		link_host(&d->sites[i], r);
 		return;
 	}
 	i = desc_find_node(d, r->name);
@@ -68,6 +86,8 @@ static void link_ref(const struct lw_desc *d, struct lw_ref *r)
 
 		r->kind = gw ? LW_REF_SITE : LW_REF_NODE;
 		r->index = gw ? n->site : (size_t)i;
+		if (gw)
+			link_host(&d->sites[n->site], r);
 		return;
 	}
 	i = find_group(d, r->name);

@@ -12,7 +12,10 @@
  * Parties. Policy rules name sites, clients, groups and hubs; each of them
  * is, or expands to, nodes. A site's party is its gateway node, whose
  * addresses are the gateway's tunnel addresses plus the site's LANs. So
- * "who may talk to whom" is one matrix over node indices (lw_desc.open).
+ * "who may talk to whom" is one matrix over node indices (lw_desc.open),
+ * which AllowedIPs and routes follow. The firewall is finer: hosts,
+ * protocols and ports, and a site as a destination is its LANs only
+ * (struct lw_firewall, made per node by policy.c).
  */
 #ifndef LW_MODEL_H
 #define LW_MODEL_H
@@ -91,20 +94,43 @@ enum lw_ref_kind {
 	LW_REF_GROUP,
 };
 
+/* "SITE:PREFIX" narrows a site reference to hosts of its LANs (has_prefix;
+ * "SITE:NAME" names a host = line of the site, resolved by the link step);
+ * itself marks the node a [hub]/[site] service line is written in (the
+ * node's own addresses, not its site). */
 struct lw_ref {
 	char *name; /* owned */
 	enum lw_ref_kind kind;
 	size_t index; /* into nodes, sites or groups */
+	bool has_prefix;
+	struct lw_prefix prefix;
+	char *host; /* owned; SITE:NAME, the prefix once linked */
+	bool itself;
 };
 
-/* "allow = FROM -> TO" (from may open connections to to) or "A <-> B".
- * Owned by lw_desc. */
+/* A protocol with a port range a rule opens: "tcp/22", "udp/53",
+ * "tcp/8000-8080", "icmp" (both families' echo and the rest of ICMP),
+ * "tcp" (every port). lo = hi = 0: every port. */
+enum lw_proto { LW_PROTO_TCP, LW_PROTO_UDP, LW_PROTO_ICMP };
+
+struct lw_svc {
+	enum lw_proto proto;
+	uint16_t lo, hi;
+};
+
+/* "allow = FROM -> TO [PROTO/PORTS ...]" (from may open connections to
+ * to) or "A <-> B ..."; also a [hub]/[site] "service = PROTO/PORTS -> WHO"
+ * or "ssh = WHO" line (is_service; to is the node itself). n_svcs 0: every
+ * protocol and port. Owned by lw_desc. */
 struct lw_rule {
 	int line;
 	bool both;
+	bool is_service;
 	char *text; /* as written, for comments in rendered rulesets */
 	struct lw_ref *from, *to;
 	size_t n_from, n_to;
+	struct lw_svc *svcs;
+	size_t n_svcs, cap_svcs;
 };
 
 /*
@@ -155,6 +181,18 @@ struct lw_node {
 	 * DNS =); NULL: none. */
 	char *dns;
 	int dns_line;
+	/* os = other: no nft on the device (phones, macOS, Windows); the
+	 * hub's rules guard it. Default linux: an input table in wg-quick. */
+	bool os_other;
+	int os_line;
+};
+
+/* "host = NAME ADDRESS|PREFIX" in a [site]: a name for hosts of its LAN,
+ * for rules as SITE:NAME. Owned by its lw_site. */
+struct lw_host {
+	char *name;
+	struct lw_prefix p;
+	int line;
 };
 
 /* A site: LAN prefixes behind one gateway node. Owned by lw_desc.sites. */
@@ -170,6 +208,8 @@ struct lw_site {
 	struct lw_lprefix lan_address; /* the gateway's address on the LAN */
 	enum lw_return ret;
 	int return_line;
+	struct lw_host *hosts;
+	size_t n_hosts, cap_hosts;
 };
 
 /* A group of clients, made by their "group =" lines. Owned by lw_desc. */
@@ -256,6 +296,52 @@ struct lw_lan_route {
 	struct lw_prefix via;
 };
 
+/* Where a firewall rule sits and which interfaces it matches. */
+enum lw_fw_chain { LW_FW_FORWARD, LW_FW_INPUT, LW_FW_OUTPUT };
+enum lw_fw_side {
+	LW_FW_RELAY,	   /* iif and oif the tunnel (hubs) */
+	LW_FW_FROM_TUNNEL, /* iif the tunnel */
+	LW_FW_FROM_LAN,	   /* iif not the tunnel (a gateway's LAN side) */
+	LW_FW_TO_TUNNEL,   /* oif the tunnel */
+};
+
+/* One accept rule for new connections: from any of src to any of dst,
+ * on any of svcs (none: everything). Owned by its lw_firewall; svcs and
+ * rule point into the description. */
+struct lw_fw_rule {
+	enum lw_fw_chain chain;
+	enum lw_fw_side side;
+	const struct lw_rule *rule; /* the line it comes from */
+	struct lw_prefix *src, *dst;
+	size_t n_src, n_dst;
+	const struct lw_svc *svcs;
+	size_t n_svcs;
+};
+
+/*
+ * A node's firewall (policy.c): accept rules per chain in description
+ * order; every chain first accepts established/related traffic, and what
+ * no rule accepts is dropped:
+ *   forward  (hubs, gateways) new connections from the tunnel, and on a
+ *            gateway from its LAN into the tunnel;
+ *   input    (hubs, gateways, Linux clients) everything from the tunnel,
+ *            and on a gateway what its LAN side sends to its tunnel
+ *            addresses (guard_addrs);
+ *   output   (hubs) new connections the hub itself opens into the tunnel.
+ * Masquerade (masq_src into masq_dst) for masquerading gateways. Owned by
+ * its lw_node_plan; policy_free() releases it.
+ */
+struct lw_firewall {
+	bool has_table; /* hubs, gateways, Linux clients */
+	bool forward, output;
+	struct lw_fw_rule *rules;
+	size_t n_rules, cap_rules;
+	struct lw_prefix guard_addrs[LW_FAMILIES];
+	size_t n_guard_addrs;
+	struct lw_prefix *masq_src, *masq_dst;
+	size_t n_masq_src, n_masq_dst;
+};
+
 /*
  * Everything about one node that renderers and appliers need. Made by
  * plan_node(); owned by the caller, released by plan_free() (which wipes
@@ -287,6 +373,7 @@ struct lw_node_plan {
 	size_t n_sysctls;
 	struct lw_lan_route *lan_routes; /* for the site's LAN router */
 	size_t n_lan_routes;
+	struct lw_firewall fw;
 };
 
 #endif

@@ -4,8 +4,8 @@
  * addresses from the description, peers in description order (a hub's own
  * spokes, then the other hubs; a spoke's one hub), AllowedIPs from
  * routes.c, keys from the keyring, and the host side: sysctls, routes the
- * interface needs beyond its connected prefixes, and the LAN router's
- * routes for gateways.
+ * interface needs beyond its connected prefixes, the LAN router's
+ * routes for gateways, and the node's firewall (policy.c).
  */
 #include "plan.h"
 
@@ -19,6 +19,7 @@
 #include "crypto.h"
 #include "desc.h"
 #include "keys.h"
+#include "policy.h"
 #include "routes.h"
 
 static void plan_addresses(struct lw_node_plan *pl, const struct lw_desc *d)
@@ -267,6 +268,8 @@ int plan_node(struct lw_node_plan *pl, const struct lw_desc *d,
 		r = plan_routes(pl);
 	if (!r)
 		r = plan_lan_routes(pl);
+	if (!r)
+		r = policy_firewall(d, node, &pl->fw);
 	if (r) {
 		if (r == -ENOMEM)
 			snprintf(err, errlen, "out of memory");
@@ -287,6 +290,7 @@ void plan_free(struct lw_node_plan *pl)
 	free(pl->peers);
 	free(pl->routes);
 	free(pl->lan_routes);
+	policy_free(&pl->fw);
 	free(pl->private_key_path);
 	crypto_wipe(pl->private_key, LW_KEY_LEN);
 	memset(pl, 0, sizeof(*pl));

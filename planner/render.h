@@ -64,6 +64,21 @@ char *render_nft_ruleset(const struct lw_node_plan *pl,
 			 const struct lw_render_opts *o);
 int render_nft(const struct lw_node_plan *pl, const struct lw_render_opts *o,
 	       struct lw_files *out);
+/* Lines already emitted, so a chain holds each line once. Caller-owned;
+ * render_fw_lines_free() releases it. */
+struct lw_fw_lines {
+	char **v;
+	size_t n, cap;
+	bool oom;
+};
+
+/* The nft match lines of one firewall rule (one per family and protocol),
+ * each as pre LINE post and a newline, skipping lines in seen; ifc is the
+ * tunnel interface's name as the text should carry it. */
+void render_fw_rule_lines(struct lw_buf *out, const struct lw_fw_rule *r,
+			  const char *ifc, const char *pre, const char *post,
+			  struct lw_fw_lines *seen);
+void render_fw_lines_free(struct lw_fw_lines *seen);
 /* IFACE.sysctl and lan-router.txt, when the node needs them. */
 int render_host(const struct lw_node_plan *pl, const struct lw_render_opts *o,
 		struct lw_files *out);

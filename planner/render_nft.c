@@ -1,62 +1,60 @@
 // SPDX-License-Identifier: MIT
 /*
- * The policy as an nftables ruleset, for the hub and every gateway: one
- * table, inet lanwire, so that "nft delete table inet lanwire" removes
- * exactly what "nft -f IFACE.nft" added (the file replaces an older table
- * of the same name atomically). Default deny for the tunnel, stateful:
+ * The firewall model (lw_firewall, policy.c) as nftables: one table, inet
+ * lanwire, so that "nft delete table inet lanwire" removes exactly what
+ * "nft -f IFACE.nft" added (the file replaces an older table of the same
+ * name atomically). Default deny for the tunnel, stateful; every chain
+ * accepts established/related traffic first (replies, ICMP errors, PMTU):
  *
- *   forward: established/related accepted first; then for each allowed
- *            direction a rule accepting new connections (on a hub: relayed
- *            from the tunnel back into it; on a gateway: from the tunnel
- *            into the site's LANs); then everything else from the tunnel
- *            is dropped (on a hub, everything into it from elsewhere too).
- *   postrouting (masquerading gateways): sources that may open
+ *   forward  (hubs, gateways) the model's accept rules; then everything
+ *            else from the tunnel is dropped, and everything else into
+ *            it (on a gateway: what its LAN opens into the tunnel)
+ *   input    (hubs, gateways) the model's accept rules; then everything
+ *            else from the tunnel, and on a gateway what any other
+ *            interface sends to its tunnel addresses
+ *   output   (hubs) the hub's own new connections into the tunnel that
+ *            the policy allows; other new ones are dropped
+ *   postrouting (masquerading gateways) sources that may open
  *            connections into the LAN are rewritten to the gateway's LAN
- *            address, as seed 001's MASQUERADE rule.
+ *            address, as seed 001's MASQUERADE rule
  *
- * A node's own traffic (input/output) is left alone: the table filters
- * what the node forwards.
+ * Linux clients get the input chain as wg-quick PostUp commands
+ * (render_wgquick.c, through render_fw_rule_lines). WireGuard's own UDP
+ * never crosses the tunnel interface and is not touched. This file only
+ * formats; what is allowed where is policy.c's.
  */
 #include "render.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "desc.h"
-#include "routes.h"
-
-struct nft {
-	const struct lw_node_plan *pl;
-	struct lw_buf *b;
-	char **lines; /* emitted accept lines, to skip repeats */
-	size_t n_lines, cap_lines;
-	bool oom;
-};
+#include "svc.h"
 
 static const char *nft_family(unsigned int fi)
 {
 	return fi ? "ip6" : "ip";
 }
 
-/* "a" or "{ a, b }" of the family-fi prefixes in l; false if none. */
-static bool put_set(struct lw_buf *b, const struct lw_plist *l,
+/* "a" or "{ a, b }" of the family-fi prefixes in v; false if none. */
+static bool put_set(struct lw_buf *b, const struct lw_prefix *v, size_t nv,
 		    unsigned int fi)
 {
 	char text[LW_PREFIX_STRLEN];
 	size_t i, n = 0;
 
-	for (i = 0; i < l->n; i++)
-		n += family_index(l->v[i].family) == fi;
+	for (i = 0; i < nv; i++)
+		n += family_index(v[i].family) == fi;
 	if (!n)
 		return false;
 	if (n > 1)
 		buf_puts(b, "{ ");
-	for (i = 0, n = 0; i < l->n; i++) {
-		if (family_index(l->v[i].family) != fi)
+	for (i = 0, n = 0; i < nv; i++) {
+		if (family_index(v[i].family) != fi)
 			continue;
-		prefix_format_nft(text, sizeof(text), &l->v[i]);
+		prefix_format_nft(text, sizeof(text), &v[i]);
 		buf_printf(b, "%s%s", n++ ? ", " : "", text);
 	}
 	if (n > 1)
@@ -64,209 +62,260 @@ static bool put_set(struct lw_buf *b, const struct lw_plist *l,
 	return true;
 }
 
-/* The addresses of every party marked in set, except skip. */
-static int party_addrs(const struct lw_desc *d, const uint8_t *set,
-		       size_t skip, struct lw_plist *out)
+static void put_side(struct lw_buf *b, enum lw_fw_side side, const char *ifc)
 {
-	size_t i;
-
-	for (i = 0; i < d->n_nodes; i++) {
-		if (set[i] && i != skip && routes_party(d, i, out))
-			return -ENOMEM;
+	switch (side) {
+	case LW_FW_RELAY:
+		buf_printf(b, "iifname \"%s\" oifname \"%s\" ", ifc, ifc);
+		break;
+	case LW_FW_FROM_TUNNEL:
+		buf_printf(b, "iifname \"%s\" ", ifc);
+		break;
+	case LW_FW_FROM_LAN:
+		buf_printf(b, "iifname != \"%s\" ", ifc);
+		break;
+	case LW_FW_TO_TUNNEL:
+		buf_printf(b, "oifname \"%s\" ", ifc);
+		break;
 	}
-	return 0;
 }
 
-static int site_lans(const struct lw_site *s, struct lw_plist *out)
+/* " tcp dport { 22, 443 }" for the ports of proto in r; false if the rule
+ * names no such protocol. */
+static bool put_ports(struct lw_buf *b, const struct lw_fw_rule *r,
+		      enum lw_proto proto, unsigned int fi)
 {
-	size_t i;
+	size_t i, n = 0;
+	bool every = false;
 
-	for (i = 0; i < s->n_lans; i++) {
-		if (plist_add(out, &s->lans[i].p))
-			return -ENOMEM;
+	for (i = 0; i < r->n_svcs; i++) {
+		if (r->svcs[i].proto == proto) {
+			n++;
+			every |= !r->svcs[i].lo;
+		}
 	}
-	return 0;
-}
-
-/* Keeps line unless it was emitted before; true if kept. */
-static bool remember(struct nft *n, const char *line)
-{
-	size_t i;
-
-	for (i = 0; i < n->n_lines; i++) {
-		if (!strcmp(n->lines[i], line))
-			return false;
-	}
-	if (lw_grow(&n->lines, &n->cap_lines, n->n_lines + 1,
-		    sizeof(*n->lines)) ||
-	    !(n->lines[n->n_lines] = strdup(line))) {
-		n->oom = true;
+	if (!n)
 		return false;
+	if (proto == LW_PROTO_ICMP) {
+		buf_printf(b, " meta l4proto %s", fi ? "ipv6-icmp" : "icmp");
+		return true;
 	}
-	n->n_lines++;
+	if (every) {
+		buf_printf(b, " meta l4proto %s", svc_proto_name(proto));
+		return true;
+	}
+	buf_printf(b, " %s dport %s", svc_proto_name(proto), n > 1 ? "{ " : "");
+	for (i = 0, n = 0; i < r->n_svcs; i++) {
+		if (r->svcs[i].proto != proto)
+			continue;
+		buf_printf(b, "%s%u", n++ ? ", " : "", r->svcs[i].lo);
+		if (r->svcs[i].hi != r->svcs[i].lo)
+			buf_printf(b, "-%u", r->svcs[i].hi);
+	}
+	if (n > 1)
+		buf_puts(b, " }");
 	return true;
 }
 
-/* One accept line per family for traffic from src to dst; appended to
- * out (the rule's lines so far). */
-static void accept_lines(struct nft *n, const struct lw_plist *src,
-			 const struct lw_plist *dst, struct lw_buf *out)
+/* Appends line unless already in seen; true if it is new. */
+static bool remember(struct lw_fw_lines *seen, const char *line)
 {
-	const char *ifc = n->pl->iface;
-	struct lw_buf line = { 0 };
-	unsigned int fi;
+	size_t i;
 
-	for (fi = 0; fi < LW_FAMILIES; fi++) {
-		buf_free(&line);
-		if (n->pl->self->role == LW_ROLE_HUB)
-			buf_printf(&line, "iifname \"%s\" oifname \"%s\" ", ifc,
-				   ifc);
-		else
-			buf_printf(&line, "iifname \"%s\" ", ifc);
-		buf_printf(&line, "%s saddr ", nft_family(fi));
-		if (!put_set(&line, src, fi))
-			continue;
-		buf_printf(&line, " %s daddr ", nft_family(fi));
-		if (!put_set(&line, dst, fi))
-			continue;
-		buf_puts(&line, " ct state new accept");
-		if (!buf_str(&line))
-			n->oom = true;
-		else if (remember(n, buf_str(&line)))
-			buf_printf(out, "\t\t%s\n", buf_str(&line));
+	for (i = 0; i < seen->n; i++) {
+		if (!strcmp(seen->v[i], line))
+			return false;
 	}
+	if (lw_grow(&seen->v, &seen->cap, seen->n + 1, sizeof(*seen->v)) ||
+	    !(seen->v[seen->n] = strdup(line))) {
+		seen->oom = true;
+		return false;
+	}
+	seen->n++;
+	return true;
+}
+
+void render_fw_lines_free(struct lw_fw_lines *seen)
+{
+	size_t i;
+
+	for (i = 0; i < seen->n; i++)
+		free(seen->v[i]);
+	free(seen->v);
+	memset(seen, 0, sizeof(*seen));
+}
+
+/* One protocol (or none: -1) of one family of r, as one line. */
+static void rule_line(struct lw_buf *out, const struct lw_fw_rule *r,
+		      const char *ifc, unsigned int fi, int proto,
+		      const char *pre, const char *post,
+		      struct lw_fw_lines *seen)
+{
+	struct lw_buf line = { 0 };
+	bool ok;
+
+	put_side(&line, r->side, ifc);
+	buf_printf(&line, "%s saddr ", nft_family(fi));
+	ok = put_set(&line, r->src, r->n_src, fi);
+	buf_printf(&line, " %s daddr ", nft_family(fi));
+	ok = ok && put_set(&line, r->dst, r->n_dst, fi);
+	if (ok && proto >= 0)
+		ok = put_ports(&line, r, (enum lw_proto)proto, fi);
+	buf_puts(&line, " ct state new accept");
+	if (!buf_str(&line))
+		seen->oom = true;
+	else if (ok && remember(seen, buf_str(&line)))
+		buf_printf(out, "%s%s%s\n", pre, buf_str(&line), post);
 	buf_free(&line);
 }
 
-/* The lines of one direction of one rule, from the parties in from to
- * those in to, as this node enforces it. */
-static int direction(struct nft *n, const uint8_t *from, const uint8_t *to,
-		     struct lw_buf *out)
+void render_fw_rule_lines(struct lw_buf *out, const struct lw_fw_rule *r,
+			  const char *ifc, const char *pre, const char *post,
+			  struct lw_fw_lines *seen)
 {
-	const struct lw_node_plan *pl = n->pl;
-	const struct lw_desc *d = pl->desc;
-	struct lw_plist src = { 0 }, dst = { 0 };
-	int r;
+	static const enum lw_proto protos[] = { LW_PROTO_TCP, LW_PROTO_UDP,
+						LW_PROTO_ICMP };
+	unsigned int fi;
+	size_t k;
 
-	if (pl->self->role == LW_ROLE_GATEWAY && !to[pl->node])
-		return 0;
-	r = party_addrs(d, from, pl->node, &src);
-	if (!r && pl->self->role == LW_ROLE_HUB)
-		r = party_addrs(d, to, pl->node, &dst);
-	else if (!r)
-		r = site_lans(pl->site, &dst);
-	if (!r)
-		accept_lines(n, &src, &dst, out);
-	plist_free(&src);
-	plist_free(&dst);
-	return r;
+	for (fi = 0; fi < LW_FAMILIES; fi++) {
+		if (!r->n_svcs) {
+			rule_line(out, r, ifc, fi, -1, pre, post, seen);
+			continue;
+		}
+		for (k = 0; k < sizeof(protos) / sizeof(protos[0]); k++)
+			rule_line(out, r, ifc, fi, (int)protos[k], pre, post,
+				  seen);
+	}
 }
 
-static int put_rule(struct nft *n, const struct lw_rule *rule)
+/* The accept rules of chain, each source line's lines under its
+ * comment. */
+static void put_rules(struct lw_buf *b, const struct lw_node_plan *pl,
+		      enum lw_fw_chain chain, struct lw_fw_lines *seen)
 {
-	const struct lw_desc *d = n->pl->desc;
+	const struct lw_firewall *fw = &pl->fw;
+	const struct lw_rule *cur = NULL;
 	struct lw_buf lines = { 0 };
-	uint8_t *from = calloc(d->n_nodes + 1, 1);
-	uint8_t *to = calloc(d->n_nodes + 1, 1);
-	int r = -ENOMEM;
-
-	if (!from || !to)
-		goto out;
-	desc_party_set(d, rule->from, rule->n_from, from);
-	desc_party_set(d, rule->to, rule->n_to, to);
-	r = direction(n, from, to, &lines);
-	if (!r && rule->both)
-		r = direction(n, to, from, &lines);
-	if (!r && lines.len) {
-		buf_printf(n->b, "\t\t# allow = %s\n", rule->text);
-		buf_puts(n->b, buf_str(&lines));
-	}
-out:
-	buf_free(&lines);
-	free(from);
-	free(to);
-	return r;
-}
-
-static int put_forward(struct nft *n)
-{
-	const struct lw_node_plan *pl = n->pl;
 	size_t i;
-	int r;
 
-	buf_puts(n->b, "\tchain forward {\n"
-		       "\t\ttype filter hook forward priority filter; "
-		       "policy accept;\n"
-		       "\t\tct state established,related accept\n");
-	for (i = 0; i < pl->desc->n_rules; i++) {
-		r = put_rule(n, &pl->desc->rules[i]);
-		if (r)
-			return r;
+	for (i = 0; i <= fw->n_rules; i++) {
+		const struct lw_fw_rule *r = i < fw->n_rules ? &fw->rules[i] :
+							       NULL;
+
+		if (r && r->chain != chain)
+			continue;
+		if ((!r || r->rule != cur) && lines.len) {
+			if (cur->is_service)
+				buf_printf(b, "\t\t# %s: %s\n",
+					   pl->desc->nodes[cur->to[0].index].name,
+					   cur->text);
+			else
+				buf_printf(b, "\t\t# allow = %s\n", cur->text);
+			buf_puts(b, buf_str(&lines));
+			buf_free(&lines);
+		}
+		if (!r)
+			break;
+		cur = r->rule;
+		render_fw_rule_lines(&lines, r, pl->iface, "\t\t", "", seen);
 	}
-	buf_printf(n->b, "\t\tiifname \"%s\" drop\n", pl->iface);
-	if (pl->self->role == LW_ROLE_HUB)
-		buf_printf(n->b, "\t\toifname \"%s\" drop\n", pl->iface);
-	buf_puts(n->b, "\t}\n");
-	return 0;
+	if (lines.oom)
+		seen->oom = true;
+	buf_free(&lines);
 }
 
-static void put_masquerade_lines(struct nft *n, const struct lw_plist *src,
-				 const struct lw_plist *lans,
-				 struct lw_buf *out)
+static void chain_head(struct lw_buf *b, const char *name, bool stateful)
 {
-	const struct lw_site *s = n->pl->site;
+	buf_printf(b, "\tchain %s {\n"
+		      "\t\ttype filter hook %s priority filter; "
+		      "policy accept;\n",
+		   name, name);
+	if (stateful)
+		buf_puts(b, "\t\tct state established,related accept\n");
+}
+
+static void put_forward(struct lw_buf *b, const struct lw_node_plan *pl,
+			struct lw_fw_lines *seen)
+{
+	chain_head(b, "forward", true);
+	put_rules(b, pl, LW_FW_FORWARD, seen);
+	buf_printf(b, "\t\tiifname \"%s\" drop\n", pl->iface);
+	buf_printf(b, "\t\toifname \"%s\" drop\n", pl->iface);
+	buf_puts(b, "\t}\n");
+}
+
+static void put_input(struct lw_buf *b, const struct lw_node_plan *pl,
+		      struct lw_fw_lines *seen)
+{
+	const struct lw_firewall *fw = &pl->fw;
+	unsigned int fi;
+
+	buf_puts(b, "\n");
+	chain_head(b, "input", true);
+	put_rules(b, pl, LW_FW_INPUT, seen);
+	buf_printf(b, "\t\tiifname \"%s\" drop\n", pl->iface);
+	for (fi = 0; fi < LW_FAMILIES; fi++) {
+		struct lw_buf line = { 0 };
+
+		buf_printf(&line, "iifname != \"lo\" iifname != \"%s\" %s daddr ",
+			   pl->iface, nft_family(fi));
+		if (put_set(&line, fw->guard_addrs, fw->n_guard_addrs, fi) &&
+		    buf_str(&line))
+			buf_printf(b, "\t\t%s drop\n", buf_str(&line));
+		buf_free(&line);
+	}
+	buf_puts(b, "\t}\n");
+}
+
+static void put_output(struct lw_buf *b, const struct lw_node_plan *pl,
+		       struct lw_fw_lines *seen)
+{
+	buf_puts(b, "\n");
+	chain_head(b, "output", false);
+	put_rules(b, pl, LW_FW_OUTPUT, seen);
+	buf_printf(b, "\t\toifname \"%s\" ct state new drop\n", pl->iface);
+	buf_puts(b, "\t}\n");
+}
+
+static void put_postrouting(struct lw_buf *b, const struct lw_node_plan *pl)
+{
+	const struct lw_firewall *fw = &pl->fw;
+	struct lw_buf lines = { 0 };
 	unsigned int fi;
 
 	for (fi = 0; fi < LW_FAMILIES; fi++) {
 		struct lw_buf line = { 0 };
 
-		if (s->lan_iface[0])
-			buf_printf(&line, "oifname \"%s\" ", s->lan_iface);
+		if (pl->site->lan_iface[0])
+			buf_printf(&line, "oifname \"%s\" ", pl->site->lan_iface);
 		buf_printf(&line, "%s saddr ", nft_family(fi));
-		if (put_set(&line, src, fi)) {
+		if (put_set(&line, fw->masq_src, fw->n_masq_src, fi)) {
 			buf_printf(&line, " %s daddr ", nft_family(fi));
-			if (put_set(&line, lans, fi) && buf_str(&line))
-				buf_printf(out, "\t\t%s masquerade\n",
+			if (put_set(&line, fw->masq_dst, fw->n_masq_dst, fi) &&
+			    buf_str(&line))
+				buf_printf(&lines, "\t\t%s masquerade\n",
 					   buf_str(&line));
 		}
 		buf_free(&line);
 	}
-}
-
-static int put_postrouting(struct nft *n)
-{
-	const struct lw_node_plan *pl = n->pl;
-	struct lw_plist src = { 0 }, lans = { 0 };
-	struct lw_buf lines = { 0 };
-	int r;
-
-	if (!pl->masquerade)
-		return 0;
-	r = routes_related(pl->desc, pl->node, LW_REL_OPENS_IN, &src);
-	if (!r)
-		r = site_lans(pl->site, &lans);
-	if (!r)
-		put_masquerade_lines(n, &src, &lans, &lines);
-	if (!r && lines.len) {
-		buf_puts(n->b, "\n\tchain postrouting {\n"
-			       "\t\ttype nat hook postrouting priority srcnat; "
-			       "policy accept;\n");
-		buf_puts(n->b, buf_str(&lines));
-		buf_puts(n->b, "\t}\n");
+	if (lines.len) {
+		buf_puts(b, "\n\tchain postrouting {\n"
+			    "\t\ttype nat hook postrouting priority srcnat; "
+			    "policy accept;\n");
+		buf_puts(b, buf_str(&lines));
+		buf_puts(b, "\t}\n");
 	}
+	if (lines.oom)
+		b->oom = true;
 	buf_free(&lines);
-	plist_free(&src);
-	plist_free(&lans);
-	return r;
 }
 
 char *render_nft_ruleset(const struct lw_node_plan *pl,
 			 const struct lw_render_opts *o)
 {
+	struct lw_fw_lines seen = { 0 };
 	struct lw_buf b = { 0 };
-	struct nft n = { .pl = pl, .b = &b };
-	size_t i;
-	int r;
 
 	if (!pl->forwards)
 		return strdup("");
@@ -278,17 +327,16 @@ char *render_nft_ruleset(const struct lw_node_plan *pl,
 	buf_printf(&b, "table inet %s\ndelete table inet %s\n\n",
 		   LW_NFT_TABLE, LW_NFT_TABLE);
 	buf_printf(&b, "table inet %s {\n", LW_NFT_TABLE);
-	r = put_forward(&n);
-	if (!r)
-		r = put_postrouting(&n);
+	put_forward(&b, pl, &seen);
+	put_input(&b, pl, &seen);
+	if (pl->fw.output)
+		put_output(&b, pl, &seen);
+	if (pl->fw.n_masq_src)
+		put_postrouting(&b, pl);
 	buf_puts(&b, "}\n");
-	for (i = 0; i < n.n_lines; i++)
-		free(n.lines[i]);
-	free(n.lines);
-	if (r || n.oom) {
-		buf_free(&b);
-		return NULL;
-	}
+	if (seen.oom)
+		b.oom = true;
+	render_fw_lines_free(&seen);
 	return buf_steal(&b);
 }
 

@@ -5,7 +5,9 @@
  * device's file), addresses, port and MTU; for hubs and gateways PostUp
  * lines that switch on forwarding and load the node's nft table from
  * HOOK_DIR/IFACE.nft, and a PostDown that deletes exactly that table
- * (forwarding stays on: other services may rely on it). Then one [Peer]
+ * (forwarding stays on: other services may rely on it); for Linux
+ * clients PostUp lines that make their input policy table and a PreDown
+ * that deletes it. Then one [Peer]
  * per peer in plan order. This is also what lanwired runs under, through
  * WG_QUICK_USERSPACE_IMPLEMENTATION.
  */
@@ -43,6 +45,33 @@ static void put_prefix_list(struct lw_buf *b, const char *name,
 	buf_puts(b, "\n");
 }
 
+/*
+ * A Linux client's input policy: its own nft table, made by PostUp and
+ * deleted by PreDown. Established/related first (replies to what the
+ * client opens, ICMP errors), then what the policy lets others open to
+ * it, then everything else from the tunnel dropped.
+ */
+static void put_client_table(struct lw_buf *b, const struct lw_node_plan *pl)
+{
+	const char *add = "PostUp = nft add rule inet " LW_NFT_TABLE " input '";
+	struct lw_fw_lines seen = { 0 };
+	size_t i;
+
+	buf_printf(b, "PostUp = nft add table inet %s\n", LW_NFT_TABLE);
+	buf_printf(b, "PostUp = nft 'add chain inet %s input { type filter "
+		      "hook input priority filter; policy accept; }'\n",
+		   LW_NFT_TABLE);
+	buf_printf(b, "%sct state established,related accept'\n", add);
+	for (i = 0; i < pl->fw.n_rules; i++)
+		render_fw_rule_lines(b, &pl->fw.rules[i], "%i", add, "'",
+				     &seen);
+	buf_printf(b, "%siifname \"%%i\" drop'\n", add);
+	buf_printf(b, "PreDown = nft delete table inet %s\n", LW_NFT_TABLE);
+	if (seen.oom)
+		b->oom = true;
+	render_fw_lines_free(&seen);
+}
+
 static void put_hooks(struct lw_buf *b, const struct lw_node_plan *pl,
 		      const struct lw_render_opts *o)
 {
@@ -53,6 +82,8 @@ static void put_hooks(struct lw_buf *b, const struct lw_node_plan *pl,
 			   pl->private_key_path);
 	for (i = 0; i < pl->n_sysctls; i++)
 		buf_printf(b, "PostUp = sysctl -q -w %s\n", pl->sysctls[i]);
+	if (pl->self->role == LW_ROLE_CLIENT && pl->fw.has_table)
+		put_client_table(b, pl);
 	if (!pl->forwards)
 		return;
 	buf_printf(b, "PostUp = nft -f %s/%%i.nft\n", o->hook_dir);

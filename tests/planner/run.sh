@@ -17,6 +17,9 @@
 #             scratch, including device-held keys
 #   atomic    a failing command leaves description, keys and outputs as
 #             they were
+#   policy    hosts, protocols and ports rendered into nft lines; lanwire
+#             policy's text for examples/hq.conf equals the golden files;
+#             a Linux client's PostUp table loads and its PreDown removes it
 #   tools     rendered files load: nft -c (in a scratch netns) and
 #             wg-quick strip, when those tools are present
 #   change    renumber, pin, diff, node keys: see change.sh
@@ -28,7 +31,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 LANWIRE=$(realpath "${1:-$ROOT/build/lanwire}")
-EXAMPLES=(leased-line remote-dev star)
+EXAMPLES=(leased-line remote-dev star hq)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 passed=0 failed=0
@@ -213,6 +216,143 @@ test_two_hubs() {
 		$'\t\tiifname "lw0" ip6 saddr { fd00:9::5, fd00:9::6 } ip6 daddr fd12:3456::/64 ct state new accept'
 }
 
+# ---- policy: hosts, protocols, ports, services, lanwire policy ----
+
+test_policy_text() {
+	local gold=$HERE/golden/hq out=$WORK/policy
+	mkdir -p "$out"
+	lw -f "$ROOT/examples/hq.conf" policy >"$out/policy.txt" 2>&1
+	lw -f "$ROOT/examples/hq.conf" policy b2-gw >"$out/policy-b2-gw.txt" 2>&1
+	lw -f "$ROOT/examples/hq.conf" policy phone >"$out/policy-phone.txt" 2>&1
+	local f
+	for f in policy.txt policy-b2-gw.txt policy-phone.txt; do
+		if [ "${UPDATE:-0}" = 1 ]; then
+			cp "$out/$f" "$gold/$f"
+			ok "policy text $f (updated)"
+		elif diff "$gold/$f" "$out/$f" >"$WORK/diff"; then
+			ok "policy text $f"
+		else
+			head -20 "$WORK/diff"
+			bad "policy text $f"
+		fi
+	done
+	lw -f "$ROOT/examples/hq.conf" policy nosuch >/dev/null 2>"$WORK/p.err"
+	expect_eq "policy of an unknown node: exit 1" "$?" 1
+	expect_eq "policy of an unknown node: message" "$(cat "$WORK/p.err")" \
+		"lanwire: no node or site nosuch in $ROOT/examples/hq.conf"
+	lw -f "$ROOT/examples/hq.conf" policy a b >/dev/null 2>&1
+	expect_eq "policy of two nodes: usage, exit 2" "$?" 2
+}
+
+test_policy_ports() {
+	local f=$WORK/ports.conf o=$WORK/ports
+	cat >"$f" <<-'EOF'
+	[network]
+	tunnel = 10.9.0.0/16, fd00:9::/64
+	[hub z]
+	endpoint = 198.51.100.1:51820
+	service = tcp/22 udp/161 -> e
+	[site office]
+	lan = 172.19.50.0/24, fd12:3456::/64
+	lan-interface = eth0
+	ssh = e
+	[client e]
+	[client f]
+	[policy]
+	allow = e, f -> office:172.19.50.0/28, office:fd12:3456::5 tcp/22,443,8000-8080 udp/53 icmp
+	allow = office:172.19.50.7 -> e tcp/5201
+	EOF
+	check "ports: keys and render" bash -c \
+		"'$LANWIRE' -f '$f' keys && '$LANWIRE' -f '$f' render --all -o '$o'"
+	expect_line "ports: tcp ports and a range into the LAN" "$o/office/wg0.nft" \
+		$'\t\tiifname "wg0" ip saddr { 10.9.0.3, 10.9.0.4 } ip daddr 172.19.50.0/28 tcp dport { 22, 443, 8000-8080 } ct state new accept'
+	expect_line "ports: udp" "$o/office/wg0.nft" \
+		$'\t\tiifname "wg0" ip saddr { 10.9.0.3, 10.9.0.4 } ip daddr 172.19.50.0/28 udp dport 53 ct state new accept'
+	expect_line "ports: icmp" "$o/office/wg0.nft" \
+		$'\t\tiifname "wg0" ip saddr { 10.9.0.3, 10.9.0.4 } ip daddr 172.19.50.0/28 meta l4proto icmp ct state new accept'
+	expect_line "ports: ICMPv6 to an IPv6 host" "$o/office/wg0.nft" \
+		$'\t\tiifname "wg0" ip6 saddr { fd00:9::3, fd00:9::4 } ip6 daddr fd12:3456::5 meta l4proto ipv6-icmp ct state new accept'
+	expect_line "ports: relayed by the hub" "$o/z/wg0.nft" \
+		$'\t\tiifname "wg0" oifname "wg0" ip saddr { 10.9.0.3, 10.9.0.4 } ip daddr 172.19.50.0/28 tcp dport { 22, 443, 8000-8080 } ct state new accept'
+	expect_line "ports: a LAN host into the tunnel" "$o/office/wg0.nft" \
+		$'\t\toifname "wg0" ip saddr 172.19.50.7 ip daddr 10.9.0.3 tcp dport 5201 ct state new accept'
+	expect_line "ports: the hub's own service" "$o/z/wg0.nft" \
+		$'\t\tiifname "wg0" ip saddr 10.9.0.3 ip daddr 10.9.0.1 udp dport 161 ct state new accept'
+	expect_line "ports: the gateway's ssh" "$o/office/wg0.nft" \
+		$'\t\tiifname "wg0" ip saddr 10.9.0.3 ip daddr 10.9.0.2 tcp dport 22 ct state new accept'
+	expect_line "ports: the gateway guards its tunnel side from the LAN" \
+		"$o/office/wg0.nft" \
+		$'\t\tiifname != "lo" iifname != "wg0" ip6 daddr fd00:9::2 drop'
+	expect_line "ports: the client's input table" "$o/e/wg0.conf" \
+		"PostUp = nft add rule inet lanwire input 'iifname \"%i\" ip saddr 172.19.50.7 ip daddr 10.9.0.3 tcp dport 5201 ct state new accept'"
+	check "ports: a client no rule opens drops all from the tunnel" bash -c \
+		"! grep -q 'ct state new accept' '$o/f/wg0.conf' && grep -qF 'iifname \"%i\" drop' '$o/f/wg0.conf'"
+}
+
+# A site's own ssh line goes with it: remove refuses only while a rule
+# elsewhere names it.
+test_remove_with_services() {
+	local d=$WORK/rm f=$WORK/rm/hq.conf
+	mkdir -p "$d"
+	cp "$ROOT/examples/hq.conf" "$f"
+	lw -f "$f" keys >/dev/null 2>&1
+	lw -f "$f" remove branch1 >"$WORK/rm.out" 2>&1
+	expect_eq "remove refuses a site a rule names, not for its own ssh" \
+		"$(cat "$WORK/rm.out")" \
+		"lanwire: $f:116: the policy names branch1; edit that rule first
+lanwire: $f:117: the policy names branch1; edit that rule first
+lanwire: $f:118: the policy names branch1; edit that rule first"
+	sed -i 's/, branch1, branch2/, branch2/; s/^allow = hq <-> branch1, branch2/allow = hq <-> branch2/' "$f"
+	check "remove of a site with ssh = admins" lw -f "$f" remove branch1
+	check "...leaves a consistent description" lw -f "$f" check
+}
+
+# add writes os and ssh lines, and refuses a bad os.
+test_add_policy_keys() {
+	local f=$WORK/addp/lanwire.conf
+	mkdir -p "$WORK/addp"
+	lw -f "$f" init t --tunnel 10.9.0.0/16 >/dev/null 2>&1
+	lw -f "$f" add hub z --endpoint 198.51.100.1:51820 >/dev/null 2>&1
+	check "add client --os other" lw -f "$f" add client phone --os other \
+		--group admins
+	expect_line "...writes os = other" "$f" "os = other"
+	check "add site --ssh" lw -f "$f" add site s --lan 10.20.0.0/24 \
+		--ssh admins
+	expect_line "...writes ssh = admins" "$f" "ssh = admins"
+	lw -f "$f" add client x --os bsd >/dev/null 2>"$WORK/addp.err"
+	expect_eq "add client --os bsd fails with the reason" \
+		"$(cat "$WORK/addp.err")" "lanwire: cannot add client x:
+  error: os must be 'linux' (its wg-quick configuration loads an nft input policy) or 'other' (phones, macOS, Windows: the hub guards it), not 'bsd'"
+}
+
+# A Linux client's PostUp lines make its table, PreDown removes it (in a
+# scratch network namespace, as root).
+test_client_table() {
+	local conf=$WORK/out/hq/wg-quick/laptop1/wg0.conf script=$WORK/hooks.sh
+	if ! command -v nft >/dev/null || ! unshare -n true 2>/dev/null; then
+		echo "skip client table (no nft or no network namespaces)"
+		return
+	fi
+	{
+		echo 'set -e'
+		sed -n 's/^PostUp = \(nft .*\)/\1/p' "$conf"
+		echo 'nft list table inet lanwire'
+		sed -n 's/^PreDown = \(nft .*\)/\1/p' "$conf"
+		echo '! nft list table inet lanwire 2>/dev/null'
+	} | sed 's/%i/wg0/g' >"$script"
+	if unshare -n bash "$script" >"$WORK/hooks.out" 2>&1; then
+		ok "client table: PostUp loads it, PreDown removes it"
+	else
+		cat "$WORK/hooks.out"
+		bad "client table: PostUp loads it, PreDown removes it"
+	fi
+	expect_line "client table: admins may open connections to laptop1" \
+		"$WORK/hooks.out" \
+		$'\t\tiifname "wg0" ip saddr 10.99.1.1 ip daddr 10.99.1.11 ct state new accept'
+	expect_line "client table: the rest from the tunnel dropped" \
+		"$WORK/hooks.out" $'\t\tiifname "wg0" drop'
+}
+
 # ---- bad descriptions ----
 
 test_bad() {
@@ -269,7 +409,7 @@ test_secrets() {
 		done
 	done
 	expect_eq "secrets: private keys only in their own configs" "$leaks" 0
-	expect_eq "secrets: each node's config holds its key" "$own" 26
+	expect_eq "secrets: each node's config holds its key" "$own" 58
 }
 
 # ---- commands ----
@@ -321,7 +461,10 @@ test_commands() {
 	expect_eq "...and what to do on stderr" "$(cat "$WORK/qr-phone.err")" \
 		"qr: phone's private key was made on the device, so no QR code can carry its whole configuration: above is the rest. In the WireGuard app, edit the tunnel whose key pair the device generated (public key hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=) and copy in Address, MTU, DNS and the [Peer]; on a Linux device, put the key in the PrivateKey line, or keep it in /etc/wireguard/wg0.key and use lanwire render phone."
 	check "qr refuses a gateway" bash -c "! '$LANWIRE' -f '$f' qr home"
-	lw -f "$f" qr laptop >"$WORK/qr.txt" 2>&1
+	lw -f "$f" qr laptop >"$WORK/qr.txt" 2>"$WORK/qr.err"
+	expect_eq "qr of an os = linux client warns its table is left out" \
+		"$(cat "$WORK/qr.err")" \
+		"lanwire: warning: laptop has os = linux, but the QR code leaves out its nft input table (a phone's app cannot run it); write os = other for a phone"
 	check "qr prints a code" grep -q $'\u2580' "$WORK/qr.txt"
 	check "qr is square" bash -c "[ \$(wc -l < '$WORK/qr.txt') -ge 15 ]"
 	check "qr holds no comment" bash -c "! grep -q lanwire '$WORK/qr.txt'"
@@ -425,6 +568,11 @@ test_seed_000
 test_seed_001
 test_seed_002
 test_two_hubs
+test_policy_text
+test_policy_ports
+test_client_table
+test_remove_with_services
+test_add_policy_keys
 test_bad
 test_secrets
 test_commands
