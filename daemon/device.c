@@ -65,6 +65,12 @@ const char *drop_reason_name(enum drop_reason r)
 		[DROP_NO_ENDPOINT] = "peer has no endpoint",
 		[DROP_STAGED_OVERFLOW] = "staged queue full",
 		[DROP_BAD_COOKIE] = "cookie reply failed",
+		[DROP_SEND_UNREACHABLE] = "send failed: no route",
+		[DROP_SEND_REFUSED] = "send failed: refused by local policy",
+		[DROP_SEND_TOO_BIG] = "send failed: message too long",
+		[DROP_SEND_NO_BUFFER] = "send failed: no buffer space",
+		[DROP_SEND_BAD_ADDRESS] = "send failed: address unusable",
+		[DROP_SEND_OTHER] = "send failed: other error",
 	};
 	return (unsigned)r < DROP_COUNT ? names[r] : "?";
 }
@@ -87,6 +93,7 @@ int device_init(struct device *dev, const char *ifname)
 	dev->tun_fd = dev->udp4_fd = dev->udp6_fd = -1;
 	dev->epoll_fd = dev->uapi_fd = -1;
 	dev->mtu = DEFAULT_MTU;
+	dev->udp_io = &udp_io_system;
 	allowedips_init(&dev->allowedips);
 	ret = index_table_init(&dev->index);
 	if (ret)

@@ -25,6 +25,7 @@
 #include "offload.h"
 #include "ratelimit.h"
 #include "tun.h"
+#include "udp.h"
 #include "workers.h"
 
 struct peer;
@@ -45,9 +46,6 @@ struct peer;
 /* tx_bufs holds DEVICE_TX_BATCH slots and one scratch slot after them. */
 #define DEVICE_SCRATCH_SLOT DEVICE_TX_BATCH
 #define DEVICE_TX_SLOTS (DEVICE_TX_BATCH + 1)
-/* Segments in one UDP_SEGMENT send, and its payload limit. */
-#define UDP_GSO_MAX_SEGMENTS 64
-#define UDP_GSO_MAX_BYTES 65000
 /* Room in every packet buffer for the transport header in front. */
 #define PKT_HEADROOM MESSAGE_DATA_HEADER_LEN
 /* Largest datagram or TUN packet we handle, plus the tag. */
@@ -101,6 +99,13 @@ enum drop_reason {
 	DROP_NO_ENDPOINT,
 	DROP_STAGED_OVERFLOW,
 	DROP_BAD_COOKIE,
+	/* Our own datagrams the kernel refused, by errno class. */
+	DROP_SEND_UNREACHABLE,
+	DROP_SEND_REFUSED,
+	DROP_SEND_TOO_BIG,
+	DROP_SEND_NO_BUFFER,
+	DROP_SEND_BAD_ADDRESS,
+	DROP_SEND_OTHER,
 	DROP_COUNT,
 };
 const char *drop_reason_name(enum drop_reason r);
@@ -129,10 +134,12 @@ struct device {
 	uint64_t mtu_checked_ns; /* when mtu was last read back from the TUN */
 	bool want_offloads; /* false: LANWIRE_OFFLOAD=0, plain syscalls */
 	struct tun_offloads tun_offloads;
-	bool udp_gso; /* send batches with UDP_SEGMENT */
+	bool udp_gso; /* send batches with UDP_SEGMENT (a peer's path may
+		       * still refuse it: peer->gso_refused) */
 	bool udp_gro; /* sockets deliver coalesced datagrams (UDP_GRO) */
 	struct gro_table gro;
 	int udp4_fd, udp6_fd;
+	const struct udp_io *udp_io; /* udp_io_system; tests inject failures */
 	int epoll_fd;
 	int uapi_fd;
 	bool should_exit;

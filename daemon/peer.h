@@ -37,6 +37,9 @@ struct peer {
 
 	bool has_endpoint;
 	struct uapi_endpoint endpoint;
+	/* Its path refused a UDP_SEGMENT run (logged once): its datagrams
+	 * leave one per message until its endpoint changes. */
+	bool gso_refused;
 
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;

@@ -19,6 +19,7 @@
 #include "crypto.h"
 #include "device.h"
 #include "log.h"
+#include "outbound.h"
 #include "peer.h"
 #include "tun.h"
 #include "udp.h"
@@ -52,48 +53,24 @@ static void update_endpoint(struct peer *peer, const struct sockaddr *src)
 	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
 	memcpy(&peer->endpoint.sa, src, n);
 	peer->has_endpoint = true;
+	peer->gso_refused = false; /* a new path may take it */
 }
 
-static void flush_cookie_replies_of(struct device *dev, int family)
-{
-	struct cookie_reply_queue *q = &dev->cookie_replies;
-	struct mmsghdr msgs[COOKIE_REPLY_BATCH];
-	struct iovec iov[COOKIE_REPLY_BATCH];
-	int fd = family == AF_INET6 ? dev->udp6_fd : dev->udp4_fd;
-	unsigned m = 0, done = 0;
-
-	for (unsigned i = 0; i < q->n; i++) {
-		struct sockaddr *dst = (struct sockaddr *)&q->dst[i];
-
-		if (dst->sa_family != family)
-			continue;
-		iov[m].iov_base = &q->msg[i];
-		iov[m].iov_len = sizeof(q->msg[i]);
-		memset(&msgs[m], 0, sizeof(msgs[m]));
-		msgs[m].msg_hdr.msg_name = dst;
-		msgs[m].msg_hdr.msg_namelen = sockaddr_len(dst);
-		msgs[m].msg_hdr.msg_iov = &iov[m];
-		msgs[m].msg_hdr.msg_iovlen = 1;
-		m++;
-	}
-	while (fd >= 0 && done < m) {
-		int r = sendmmsg(fd, msgs + done, m - done, 0);
-
-		if (r <= 0)
-			break; /* UDP is lossy; an initiator retries */
-		done += (unsigned)r;
-	}
-}
-
-/* Sends the queued cookie replies, a sendmmsg per family. */
+/* Sends the queued cookie replies as one outbound batch; each that fails
+ * is counted alone (an initiator retries). */
 static void flush_cookie_replies(struct device *dev)
 {
 	struct cookie_reply_queue *q = &dev->cookie_replies;
+	struct udp_datagram d[COOKIE_REPLY_BATCH];
 
-	if (!q->n)
-		return;
-	flush_cookie_replies_of(dev, AF_INET);
-	flush_cookie_replies_of(dev, AF_INET6);
+	for (unsigned i = 0; i < q->n; i++)
+		d[i] = (struct udp_datagram){
+			.dst = (struct sockaddr *)&q->dst[i],
+			.buf = &q->msg[i],
+			.len = sizeof(q->msg[i]),
+		};
+	if (q->n)
+		outbound_send(dev, d, q->n);
 	q->n = 0;
 }
 
@@ -105,8 +82,11 @@ static void send_cookie_reply(struct device *dev,
 	struct cookie_reply_queue *q = &dev->cookie_replies;
 
 	if (!q->batching) {
-		udp_send(dev->udp4_fd, dev->udp6_fd, src, reply,
-			 sizeof(*reply));
+		struct udp_datagram d = {
+			.dst = src, .buf = reply, .len = sizeof(*reply)
+		};
+
+		outbound_send(dev, &d, 1);
 		return;
 	}
 	if (q->n == COOKIE_REPLY_BATCH)

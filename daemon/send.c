@@ -18,6 +18,7 @@
 #include "crypto.h"
 #include "device.h"
 #include "log.h"
+#include "outbound.h"
 #include "peer.h"
 #include "tun.h"
 #include "udp.h"
@@ -106,17 +107,19 @@ static void timers_after_data_sent(struct peer *peer, size_t plain_len,
 int send_buffer_to_peer(struct peer *peer, const uint8_t *msg, size_t len)
 {
 	struct device *dev = peer->device;
-	int ret;
 
 	if (!peer->has_endpoint) {
 		device_count_drop(dev, DROP_NO_ENDPOINT);
 		return -EDESTADDRREQ;
 	}
-	ret = udp_send(dev->udp4_fd, dev->udp6_fd, &peer->endpoint.sa, msg,
-		       len);
-	if (ret == 0)
+	struct udp_datagram d = {
+		.dst = &peer->endpoint.sa, .buf = msg, .len = len
+	};
+
+	outbound_send(dev, &d, 1);
+	if (d.error == 0)
 		peer->tx_bytes += len;
-	return ret;
+	return d.error;
 }
 
 void send_handshake_initiation(struct peer *peer, bool is_retry)
@@ -253,9 +256,9 @@ static void stage_and_initiate(struct peer *peer, const uint8_t *pkt,
 
 /*
  * One send batch: the encrypted datagrams of one or more TUN reads, in
- * order. Runs of datagrams to the same endpoint with the same length (the
- * last may be shorter) leave as one message with UDP_SEGMENT, so the
- * kernel walks its UDP stack once per run instead of once per datagram.
+ * order, handed to outbound_send as one outbound batch. Runs to the same
+ * endpoint leave as UDP_SEGMENT messages (udp.c); each datagram comes back
+ * with its own result, and only its own peer's accounting sees it.
  */
 struct send_entry {
 	struct peer *peer;
@@ -267,144 +270,45 @@ struct send_entry {
 struct send_batch {
 	struct send_entry e[DEVICE_TX_BATCH];
 	struct crypt_job jobs[DEVICE_TX_BATCH]; /* e[i]'s AEAD */
+	struct udp_datagram d[DEVICE_TX_BATCH];
 	unsigned n;
-	/* sendmmsg arguments, per family */
-	struct mmsghdr msgs[DEVICE_TX_BATCH];
-	struct iovec iov[DEVICE_TX_BATCH];
-	union {
-		char buf[CMSG_SPACE(sizeof(uint16_t))];
-		struct cmsghdr align;
-	} ctrl[DEVICE_TX_BATCH];
-	unsigned first_entry[DEVICE_TX_BATCH]; /* msg -> its first entry */
-	unsigned nentries[DEVICE_TX_BATCH];
 };
 
-static socklen_t endpoint_len(const struct peer *peer)
+/* A UDP_SEGMENT run of this peer was refused: from now on its datagrams
+ * leave one per message, the others' keep GSO. */
+static void note_gso_refused(struct peer *peer, int error)
 {
-	return peer->endpoint.sa.sa_family == AF_INET6 ?
-		       sizeof(struct sockaddr_in6) :
-		       sizeof(struct sockaddr_in);
-}
-
-/* How many entries from i on can share one UDP_SEGMENT message. */
-static unsigned gso_run(const struct send_batch *b, unsigned i, bool gso)
-{
-	const struct send_entry *f = &b->e[i];
-	size_t total = f->len;
-	unsigned n = 1;
-
-	if (!gso)
-		return 1;
-	while (i + n < b->n && n < UDP_GSO_MAX_SEGMENTS) {
-		const struct send_entry *e = &b->e[i + n];
-
-		if (e->peer != f->peer || e->len > f->len ||
-		    total + e->len > UDP_GSO_MAX_BYTES)
-			break;
-		total += e->len;
-		n++;
-		if (e->len < f->len)
-			break; /* a shorter datagram ends the run */
-	}
-	return n;
-}
-
-/* Builds message m for entries [i, i + n); with n > 1, a UDP_SEGMENT. */
-static void build_msg(struct send_batch *b, unsigned m, unsigned i,
-		      unsigned n)
-{
-	struct msghdr *mh = &b->msgs[m].msg_hdr;
-	struct peer *peer = b->e[i].peer;
-
-	memset(mh, 0, sizeof(*mh));
-	for (unsigned k = 0; k < n; k++) {
-		b->iov[i + k].iov_base = b->e[i + k].slot;
-		b->iov[i + k].iov_len = b->e[i + k].len;
-	}
-	mh->msg_iov = &b->iov[i];
-	mh->msg_iovlen = n;
-	mh->msg_name = &peer->endpoint.sa;
-	mh->msg_namelen = endpoint_len(peer);
-	if (n > 1) {
-		struct cmsghdr *c;
-		uint16_t size = (uint16_t)b->e[i].len;
-
-		mh->msg_control = b->ctrl[m].buf;
-		mh->msg_controllen = sizeof(b->ctrl[m].buf);
-		c = CMSG_FIRSTHDR(mh);
-		c->cmsg_level = SOL_UDP;
-		c->cmsg_type = UDP_SEGMENT;
-		c->cmsg_len = CMSG_LEN(sizeof(size));
-		memcpy(CMSG_DATA(c), &size, sizeof(size));
-	}
-	b->first_entry[m] = i;
-	b->nentries[m] = n;
-}
-
-static void account_sent(struct send_batch *b, unsigned m, uint64_t now)
-{
-	for (unsigned k = 0; k < b->nentries[m]; k++) {
-		struct send_entry *e = &b->e[b->first_entry[m] + k];
-
-		e->peer->tx_bytes += e->len;
-		timers_after_data_sent(e->peer, e->plain_len, now);
-	}
-}
-
-/* Sends the entries of one family; returns false if UDP_SEGMENT was
- * refused (nothing of that message sent), so the caller retries plain. */
-static bool flush_family(struct device *dev, struct send_batch *b, int family,
-			 bool gso, uint64_t now)
-{
-	int fd = family == AF_INET6 ? dev->udp6_fd : dev->udp4_fd;
-	unsigned m = 0, done = 0;
-
-	for (unsigned i = 0; i < b->n;) {
-		unsigned n;
-
-		if (b->e[i].peer->endpoint.sa.sa_family != family) {
-			i++;
-			continue;
-		}
-		n = gso_run(b, i, gso);
-		/* A run must not skip entries of the other family. */
-		for (unsigned k = 1; k < n; k++)
-			if (b->e[i + k].peer->endpoint.sa.sa_family != family)
-				n = k;
-		build_msg(b, m++, i, n);
-		i += n;
-	}
-	while (done < m) {
-		int r = sendmmsg(fd, b->msgs + done, m - done, 0);
-
-		if (r <= 0) {
-			if (gso && done < m && b->nentries[done] > 1 &&
-			    (errno == EIO || errno == EINVAL ||
-			     errno == EOPNOTSUPP))
-				return false;
-			break; /* UDP is lossy; the peer recovers */
-		}
-		for (int k = 0; k < r; k++)
-			account_sent(b, done + (unsigned)k, now);
-		done += (unsigned)r;
-	}
-	return true;
+	if (peer->gso_refused)
+		return;
+	peer->gso_refused = true;
+	log_error("%s: UDP segmentation refused on its path (%s): sending "
+		  "its datagrams one by one", peer_name(peer),
+		  strerror(-error));
 }
 
 static void flush_batch(struct device *dev, struct send_batch *b,
 			uint64_t now)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
+	for (unsigned i = 0; i < b->n; i++) {
+		struct send_entry *e = &b->e[i];
 
-	for (int f = 0; f < 2; f++) {
-		if (flush_family(dev, b, families[f], dev->udp_gso, now))
+		b->d[i] = (struct udp_datagram){
+			.dst = &e->peer->endpoint.sa,
+			.buf = e->slot,
+			.len = e->len,
+			.may_segment = dev->udp_gso && !e->peer->gso_refused,
+		};
+	}
+	outbound_send(dev, b->d, b->n);
+	for (unsigned i = 0; i < b->n; i++) {
+		struct send_entry *e = &b->e[i];
+
+		if (b->d[i].gso_error)
+			note_gso_refused(e->peer, b->d[i].gso_error);
+		if (b->d[i].error)
 			continue;
-		/* The kernel refused UDP_SEGMENT here (a device without
-		 * checksum offload, say): stop using it. */
-		log_error("UDP segmentation offload refused (%s): sending "
-			  "datagrams one by one", strerror(errno));
-		dev->udp_gso = false;
-		flush_family(dev, b, families[f], false, now);
+		e->peer->tx_bytes += e->len;
+		timers_after_data_sent(e->peer, e->plain_len, now);
 	}
 	/* Once per run of one peer's packets, not once per packet. */
 	for (unsigned i = 0; i < b->n; i++)

@@ -19,6 +19,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -124,17 +126,236 @@ int udp_open(uint16_t port, uint32_t fwmark, int *fd4, int *fd6,
 	return -EADDRINUSE;
 }
 
-int udp_send(int fd4, int fd6, const struct sockaddr *dst, const void *buf,
-	     size_t len)
-{
-	int fd = dst->sa_family == AF_INET6 ? fd6 : fd4;
-	socklen_t alen = dst->sa_family == AF_INET6 ?
-				 sizeof(struct sockaddr_in6) :
-				 sizeof(struct sockaddr_in);
+/*
+ * The outbound batch. Datagrams become sendmmsg messages per family; a run
+ * of neighbours to one destination becomes one UDP_SEGMENT message. What
+ * sendmmsg reports is per message: it returns how many left before the
+ * first failure, and a call starting at the failing message returns its
+ * errno, so each failure is attributed to its own message and the rest
+ * are sent after it.
+ */
+struct udp_msgs {
+	struct mmsghdr mh[UDP_BATCH_MAX];
+	struct iovec iov[UDP_BATCH_MAX];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctrl[UDP_BATCH_MAX];
+	unsigned first[UDP_BATCH_MAX]; /* message -> its first datagram */
+	unsigned count[UDP_BATCH_MAX]; /* datagrams in the message */
+	unsigned n;
+	int waits_left; /* EAGAIN/ENOBUFS waits for this batch */
+};
 
-	if (fd < 0)
-		return -EAFNOSUPPORT;
-	if (sendto(fd, buf, len, 0, dst, alen) < 0)
-		return -errno;
-	return 0;
+#define UDP_WAIT_MS 20
+
+static int sys_sendmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags)
+{
+	return sendmmsg(fd, msgs, n, flags);
+}
+
+static bool sys_wait_writable(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+	return poll(&p, 1, timeout_ms) > 0;
+}
+
+const struct udp_io udp_io_system = {
+	.sendmmsg = sys_sendmmsg,
+	.wait_writable = sys_wait_writable,
+};
+
+static socklen_t sockaddr_len(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					   sizeof(struct sockaddr_in);
+}
+
+static bool same_dst(const struct sockaddr *a, const struct sockaddr *b)
+{
+	return a == b || (a->sa_family == b->sa_family &&
+			  !memcmp(a, b, sockaddr_len(a)));
+}
+
+/* How many datagrams from i on can share one UDP_SEGMENT message. */
+static unsigned segment_run(const struct udp_datagram *d, unsigned i,
+			    unsigned n)
+{
+	size_t total = d[i].len;
+	unsigned k = 1;
+
+	if (!d[i].may_segment)
+		return 1;
+	while (i + k < n && k < UDP_GSO_MAX_SEGMENTS) {
+		const struct udp_datagram *e = &d[i + k];
+
+		if (!e->may_segment || !same_dst(e->dst, d[i].dst) ||
+		    e->len > d[i].len || total + e->len > UDP_GSO_MAX_BYTES)
+			break;
+		total += e->len;
+		k++;
+		if (e->len < d[i].len)
+			break; /* a shorter datagram ends the run */
+	}
+	return k;
+}
+
+/* Appends the message of datagrams [i, i + k); with k > 1, UDP_SEGMENT. */
+static void add_msg(struct udp_msgs *m, struct udp_datagram *d, unsigned i,
+		    unsigned k)
+{
+	unsigned j = m->n++;
+	struct msghdr *mh = &m->mh[j].msg_hdr;
+
+	memset(&m->mh[j], 0, sizeof(m->mh[j]));
+	for (unsigned x = 0; x < k; x++) {
+		m->iov[i + x].iov_base = (void *)d[i + x].buf;
+		m->iov[i + x].iov_len = d[i + x].len;
+	}
+	mh->msg_iov = &m->iov[i];
+	mh->msg_iovlen = k;
+	mh->msg_name = (void *)d[i].dst;
+	mh->msg_namelen = sockaddr_len(d[i].dst);
+	if (k > 1) {
+		uint16_t size = (uint16_t)d[i].len;
+		struct cmsghdr *c;
+
+		mh->msg_control = m->ctrl[j].buf;
+		mh->msg_controllen = sizeof(m->ctrl[j].buf);
+		c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = SOL_UDP;
+		c->cmsg_type = UDP_SEGMENT;
+		c->cmsg_len = CMSG_LEN(sizeof(size));
+		memcpy(CMSG_DATA(c), &size, sizeof(size));
+	}
+	m->first[j] = i;
+	m->count[j] = k;
+}
+
+static void set_result(struct udp_msgs *m, struct udp_datagram *d,
+		       unsigned j, int error)
+{
+	for (unsigned x = 0; x < m->count[j]; x++)
+		d[m->first[j] + x].error = error;
+}
+
+static bool gso_refusal(int err)
+{
+	return err == EMSGSIZE || err == EINVAL || err == EIO ||
+	       err == EOPNOTSUPP;
+}
+
+static void send_msgs(const struct udp_io *io, int fd, struct udp_msgs *m,
+		      struct udp_datagram *d);
+
+/* Message j, a UDP_SEGMENT run the kernel refused with err: none of it
+ * left; each of its datagrams goes again on its own. */
+static void resend_run_singly(const struct udp_io *io, int fd,
+			      struct udp_msgs *m, unsigned j,
+			      struct udp_datagram *d, int err)
+{
+	struct udp_msgs *singles = malloc(sizeof(*singles));
+
+	for (unsigned x = 0; x < m->count[j]; x++)
+		d[m->first[j] + x].gso_error = -err;
+	if (!singles) {
+		set_result(m, d, j, -ENOMEM);
+		return;
+	}
+	singles->n = 0;
+	singles->waits_left = m->waits_left;
+	for (unsigned x = 0; x < m->count[j]; x++) {
+		d[m->first[j] + x].may_segment = false;
+		add_msg(singles, d, m->first[j] + x, 1);
+	}
+	send_msgs(io, fd, singles, d);
+	m->waits_left = singles->waits_left;
+	free(singles);
+}
+
+static void send_msgs(const struct udp_io *io, int fd, struct udp_msgs *m,
+		      struct udp_datagram *d)
+{
+	unsigned done = 0;
+
+	while (done < m->n) {
+		int r = io->sendmmsg(fd, m->mh + done, m->n - done, 0);
+		int err = r < 0 ? errno : EIO;
+
+		if (r > 0) {
+			for (int x = 0; x < r; x++)
+				set_result(m, d, done + (unsigned)x, 0);
+			done += (unsigned)r;
+			continue;
+		}
+		if (err == EINTR)
+			continue;
+		if ((err == EAGAIN || err == ENOBUFS) && m->waits_left > 0) {
+			m->waits_left--;
+			if (io->wait_writable(fd, UDP_WAIT_MS))
+				continue;
+		}
+		if (m->count[done] > 1 && gso_refusal(err))
+			resend_run_singly(io, fd, m, done, d, err);
+		else
+			set_result(m, d, done, -err);
+		done++;
+	}
+}
+
+/* The datagrams of one family, in order, at most UDP_BATCH_MAX. */
+static void send_family(const struct udp_io *io, int fd, int family,
+			struct udp_datagram *d, unsigned n,
+			struct udp_msgs *m)
+{
+	m->n = 0;
+	for (unsigned i = 0; i < n;) {
+		unsigned k;
+
+		if (d[i].dst->sa_family != family) {
+			i++;
+			continue;
+		}
+		k = segment_run(d, i, n);
+		if (fd < 0) {
+			for (unsigned x = 0; x < k; x++)
+				d[i + x].error = -EAFNOSUPPORT;
+		} else {
+			add_msg(m, d, i, k);
+		}
+		i += k;
+	}
+	if (m->n)
+		send_msgs(io, fd, m, d);
+}
+
+void udp_send_batch(const struct udp_io *io, int fd4, int fd6,
+		    struct udp_datagram *d, unsigned n)
+{
+	struct udp_msgs *m = malloc(sizeof(*m));
+
+	for (unsigned i = 0; i < n; i++) {
+		d[i].error = -ENOMEM;
+		d[i].gso_error = 0;
+	}
+	if (!m)
+		return;
+	m->waits_left = 1;
+	for (unsigned i = 0; i < n; i += UDP_BATCH_MAX) {
+		unsigned k = n - i < UDP_BATCH_MAX ? n - i : UDP_BATCH_MAX;
+
+		send_family(io, fd4, AF_INET, d + i, k, m);
+		send_family(io, fd6, AF_INET6, d + i, k, m);
+	}
+	free(m);
+}
+
+int udp_send(const struct udp_io *io, int fd4, int fd6,
+	     const struct sockaddr *dst, const void *buf, size_t len)
+{
+	struct udp_datagram d = { .dst = dst, .buf = buf, .len = len };
+
+	udp_send_batch(io, fd4, fd6, &d, 1);
+	return d.error;
 }

@@ -7,6 +7,7 @@
 #ifndef LW_UDP_H
 #define LW_UDP_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -19,8 +20,49 @@ int udp_open(uint16_t port, uint32_t fwmark, int *fd4, int *fd6,
 int udp_set_fwmark(int fd, uint32_t fwmark);
 /* Asks for coalesced receives (UDP_GRO). False if the kernel says no. */
 bool udp_enable_gro(int fd);
-/* Sends one datagram to dst on whichever socket matches its family. */
-int udp_send(int fd4, int fd6, const struct sockaddr *dst, const void *buf,
-	     size_t len);
+/* Segments in one UDP_SEGMENT send, and its payload limit. */
+#define UDP_GSO_MAX_SEGMENTS 64
+#define UDP_GSO_MAX_BYTES 65000
+/* Datagrams udp_send_batch hands to one sendmmsg call at most. */
+#define UDP_BATCH_MAX 256
+
+/*
+ * One datagram of an outbound batch, and after udp_send_batch what became
+ * of it. Neighbours in the batch with the same dst and length (the last
+ * may be shorter) leave as one UDP_SEGMENT message when may_segment.
+ *
+ * Ownership: the caller owns the array, the buffers and dst.
+ */
+struct udp_datagram {
+	const struct sockaddr *dst; /* sockaddr_in or sockaddr_in6 */
+	const void *buf;
+	size_t len;
+	bool may_segment;
+	int error;     /* out: 0 sent, else -errno (not sent) */
+	int gso_error; /* out: its UDP_SEGMENT run was refused with -errno
+			* and it was sent on its own instead */
+};
+
+/* The system calls of udp_send_batch; tests inject failures through it. */
+struct udp_io {
+	int (*sendmmsg)(int fd, struct mmsghdr *msgs, unsigned n, int flags);
+	/* Waits up to timeout_ms for fd to take more; false on timeout. */
+	bool (*wait_writable)(int fd, int timeout_ms);
+};
+extern const struct udp_io udp_io_system;
+
+/*
+ * Sends d[0..n) on the socket of each datagram's family (fd4, fd6; -1 if
+ * absent). A message the kernel refuses fails alone: later messages still
+ * go. A UDP_SEGMENT run refused as such (EMSGSIZE, EINVAL, EIO,
+ * EOPNOTSUPP) is sent again one datagram at a time, so the kernel may
+ * fragment; nothing that left is sent twice. On EAGAIN/ENOBUFS the call
+ * waits once for room (bounded) and then drops what still does not fit.
+ */
+void udp_send_batch(const struct udp_io *io, int fd4, int fd6,
+		    struct udp_datagram *d, unsigned n);
+/* One datagram, through udp_send_batch. 0 or -errno. */
+int udp_send(const struct udp_io *io, int fd4, int fd6,
+	     const struct sockaddr *dst, const void *buf, size_t len);
 
 #endif
