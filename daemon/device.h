@@ -219,6 +219,7 @@ int send_buffer_to_peer(struct peer *peer, const uint8_t *msg, size_t len);
 void receive_packets_from_udp(struct device *dev, int fd);
 /* One datagram; exposed for tests and the fuzzer. */
 void receive_datagram(struct device *dev, uint8_t *buf, size_t len,
-		      const struct sockaddr *src);
+		      const struct sockaddr *src,
+		      const struct udp_source *local);
 
 #endif

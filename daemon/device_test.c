@@ -205,8 +205,8 @@ static void test_replayed_datagram(void)
 		return;
 	uint8_t copy[2048];
 	memcpy(copy, dgram, (size_t)r);
-	receive_datagram(&B.dev, dgram, (size_t)r, (struct sockaddr *)&from);
-	receive_datagram(&B.dev, copy, (size_t)r, (struct sockaddr *)&from);
+	receive_datagram(&B.dev, dgram, (size_t)r, (struct sockaddr *)&from, NULL);
+	receive_datagram(&B.dev, copy, (size_t)r, (struct sockaddr *)&from, NULL);
 	CHECK_EQ(drain_tun(&B, got, sizeof(got), &len), 1);
 	CHECK_EQ(B.dev.drops[DROP_REPLAYED], replays + 1);
 }

@@ -18,6 +18,7 @@
 #include "cookie.h"
 #include "noise.h"
 #include "timers.h"
+#include "udp.h"
 #include "uapi_parse.h"
 
 struct device;
@@ -37,6 +38,9 @@ struct peer {
 
 	bool has_endpoint;
 	struct uapi_endpoint endpoint;
+	/* Sticky source: the local address its last authenticated packet
+	 * arrived on; family 0 lets the kernel choose. */
+	struct udp_source endpoint_src;
 	/* Its path refused a UDP_SEGMENT run (logged once): its datagrams
 	 * leave one per message until its endpoint changes. */
 	bool gso_refused;

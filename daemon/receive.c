@@ -44,10 +44,17 @@ static socklen_t sockaddr_len(const struct sockaddr *sa)
 					   sizeof(struct sockaddr_in);
 }
 
-static void update_endpoint(struct peer *peer, const struct sockaddr *src)
+/* Roaming (whitepaper 2.1) and the sticky source: replies leave from
+ * the address the peer's last authenticated packet arrived on. */
+static void update_endpoint(struct peer *peer, const struct sockaddr *src,
+			    const struct udp_source *local)
 {
 	socklen_t n = sockaddr_len(src);
 
+	if (local && local->family == src->sa_family)
+		peer->endpoint_src = *local;
+	else
+		memset(&peer->endpoint_src, 0, sizeof(peer->endpoint_src));
 	if (peer->has_endpoint && !memcmp(&peer->endpoint.sa, src, n))
 		return;
 	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
@@ -169,7 +176,8 @@ static void send_handshake_response(struct peer *peer, uint64_t now)
 }
 
 static void receive_initiation(struct device *dev, uint8_t *buf, size_t len,
-			       const struct sockaddr *src, uint64_t now)
+			       const struct sockaddr *src,
+			       const struct udp_source *local, uint64_t now)
 {
 	struct message_handshake_initiation *msg = (void *)buf;
 	struct noise_handshake *hs;
@@ -190,7 +198,7 @@ static void receive_initiation(struct device *dev, uint8_t *buf, size_t len,
 	}
 	peer = peer_of_handshake(hs);
 	log_verbose("%s: received handshake initiation", peer_name(peer));
-	update_endpoint(peer, src);
+	update_endpoint(peer, src, local);
 	peer->rx_bytes += len;
 	timers_any_authenticated_packet_received(&peer->timers, now);
 	timers_any_authenticated_packet_traversal(&peer->timers, now);
@@ -205,7 +213,8 @@ static void handshake_completed(struct peer *peer, uint64_t now)
 }
 
 static void receive_response(struct device *dev, uint8_t *buf, size_t len,
-			     const struct sockaddr *src, uint64_t now)
+			     const struct sockaddr *src,
+			     const struct udp_source *local, uint64_t now)
 {
 	struct message_handshake_response *msg = (void *)buf;
 	struct index_entry *e;
@@ -232,7 +241,7 @@ static void receive_response(struct device *dev, uint8_t *buf, size_t len,
 		return;
 	}
 	log_verbose("%s: received handshake response", peer_name(peer));
-	update_endpoint(peer, src);
+	update_endpoint(peer, src, local);
 	peer->rx_bytes += len;
 	timers_any_authenticated_packet_received(&peer->timers, now);
 	timers_any_authenticated_packet_traversal(&peer->timers, now);
@@ -335,6 +344,7 @@ struct rx_data {
 	uint8_t *buf;
 	size_t len;
 	const struct sockaddr *src;
+	struct udp_source local;
 	struct noise_keypair *kp;
 	uint32_t key_idx;
 };
@@ -342,7 +352,8 @@ struct rx_data {
 /* Lookup and the checks that need no decryption. True if the message
  * goes on to the AEAD, described in job. */
 static bool data_prepare(struct device *dev, uint8_t *buf, size_t len,
-			 const struct sockaddr *src, uint64_t now,
+			 const struct sockaddr *src,
+			 const struct udp_source *local, uint64_t now,
 			 struct rx_data *d, struct crypt_job *job)
 {
 	struct message_data *msg = (void *)buf;
@@ -365,6 +376,10 @@ static bool data_prepare(struct device *dev, uint8_t *buf, size_t len,
 	d->buf = buf;
 	d->len = len;
 	d->src = src;
+	if (local)
+		d->local = *local;
+	else
+		memset(&d->local, 0, sizeof(d->local));
 	d->kp = kp;
 	job->data = msg->encrypted_data;
 	job->len = len - MESSAGE_DATA_HEADER_LEN;
@@ -406,7 +421,7 @@ static void data_complete(struct device *dev, const struct rx_data *d,
 		handshake_completed(peer, now);
 		send_staged_packets(peer);
 	}
-	update_endpoint(peer, d->src);
+	update_endpoint(peer, d->src, &d->local);
 	peer->rx_bytes += d->len;
 	timers_any_authenticated_packet_received(&peer->timers, now);
 	timers_any_authenticated_packet_traversal(&peer->timers, now);
@@ -418,12 +433,13 @@ static void data_complete(struct device *dev, const struct rx_data *d,
 }
 
 static void receive_data(struct device *dev, uint8_t *buf, size_t len,
-			 const struct sockaddr *src, uint64_t now)
+			 const struct sockaddr *src,
+			 const struct udp_source *local, uint64_t now)
 {
 	struct rx_data d;
 	struct crypt_job job;
 
-	if (!data_prepare(dev, buf, len, src, now, &d, &job))
+	if (!data_prepare(dev, buf, len, src, local, now, &d, &job))
 		return;
 	job.ok = chacha20poly1305_decrypt(job.data, job.data, job.len, NULL, 0,
 					  job.counter, job.key);
@@ -431,7 +447,8 @@ static void receive_data(struct device *dev, uint8_t *buf, size_t len,
 }
 
 void receive_datagram(struct device *dev, uint8_t *buf, size_t len,
-		      const struct sockaddr *src)
+		      const struct sockaddr *src,
+		      const struct udp_source *local)
 {
 	uint64_t now = device_now();
 	uint32_t type;
@@ -445,12 +462,12 @@ void receive_datagram(struct device *dev, uint8_t *buf, size_t len,
 	case MESSAGE_HANDSHAKE_INITIATION:
 		if (len != MESSAGE_INITIATION_LEN)
 			break;
-		receive_initiation(dev, buf, len, src, now);
+		receive_initiation(dev, buf, len, src, local, now);
 		return;
 	case MESSAGE_HANDSHAKE_RESPONSE:
 		if (len != MESSAGE_RESPONSE_LEN)
 			break;
-		receive_response(dev, buf, len, src, now);
+		receive_response(dev, buf, len, src, local, now);
 		return;
 	case MESSAGE_HANDSHAKE_COOKIE:
 		if (len != MESSAGE_COOKIE_LEN)
@@ -460,29 +477,13 @@ void receive_datagram(struct device *dev, uint8_t *buf, size_t len,
 	case MESSAGE_DATA:
 		if (len < MESSAGE_DATA_MIN_LEN)
 			break;
-		receive_data(dev, buf, len, src, now);
+		receive_data(dev, buf, len, src, local, now);
 		return;
 	default:
 		device_count_drop(dev, DROP_BAD_TYPE);
 		return;
 	}
 	device_count_drop(dev, DROP_BAD_SIZE);
-}
-
-/* The segment size of a coalesced (UDP_GRO) datagram, or 0. */
-static size_t gro_segment_size(struct msghdr *mh)
-{
-	struct cmsghdr *c;
-
-	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
-			int size;
-
-			memcpy(&size, CMSG_DATA(c), sizeof(size));
-			return size > 0 ? (size_t)size : 0;
-		}
-	}
-	return 0;
 }
 
 /* Transport data messages of one recvmmsg round waiting for their AEAD;
@@ -520,17 +521,18 @@ static bool is_data_message(const uint8_t *buf, size_t len)
  * messages take effect in the order they arrived. */
 static void receive_into_batch(struct device *dev, struct rx_batch *b,
 			       uint8_t *buf, size_t len,
-			       const struct sockaddr *src)
+			       const struct sockaddr *src,
+			       const struct udp_source *local)
 {
 	if (!is_data_message(buf, len)) {
 		if (b->n)
 			rx_batch_finish(dev, b);
-		receive_datagram(dev, buf, len, src);
+		receive_datagram(dev, buf, len, src, local);
 		return;
 	}
 	if (b->n == RX_DATA_BATCH)
 		rx_batch_finish(dev, b);
-	if (data_prepare(dev, buf, len, src, b->now, &b->d[b->n],
+	if (data_prepare(dev, buf, len, src, local, b->now, &b->d[b->n],
 			 &b->jobs[b->n]))
 		b->n++;
 }
@@ -539,7 +541,8 @@ static void receive_into_batch(struct device *dev, struct rx_batch *b,
  * each (the last may be shorter), handled one by one. */
 static void receive_buffer(struct device *dev, struct rx_batch *b,
 			   uint8_t *buf, size_t len, size_t gso,
-			   const struct sockaddr *src)
+			   const struct sockaddr *src,
+			   const struct udp_source *local)
 {
 	size_t off = 0;
 
@@ -548,7 +551,7 @@ static void receive_buffer(struct device *dev, struct rx_batch *b,
 	while (off < len && !dev->should_exit) {
 		size_t n = len - off < gso ? len - off : gso;
 
-		receive_into_batch(dev, b, buf + off, n, src);
+		receive_into_batch(dev, b, buf + off, n, src, local);
 		off += n;
 	}
 }
@@ -563,9 +566,10 @@ void receive_packets_from_udp(struct device *dev, int fd)
 	struct iovec iov[DEVICE_BATCH];
 	struct sockaddr_in6 addrs[DEVICE_BATCH];
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[UDP_RX_CMSG_SPACE];
 		struct cmsghdr align;
 	} ctrl[DEVICE_BATCH];
+	struct udp_source local[DEVICE_BATCH];
 
 	replies->batching = true;
 	for (int round = 0; round < DEVICE_RX_ROUNDS; round++) {
@@ -587,14 +591,16 @@ void receive_packets_from_udp(struct device *dev, int fd)
 			break;
 		b.now = device_now();
 		for (int i = 0; i < n && !dev->should_exit; i++) {
+			size_t gso;
+
 			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				device_count_drop(dev, DROP_BAD_SIZE);
 				continue;
 			}
+			gso = udp_parse_cmsgs(&msgs[i].msg_hdr, &local[i]);
 			receive_buffer(dev, &b, iov[i].iov_base,
-				       msgs[i].msg_len,
-				       gro_segment_size(&msgs[i].msg_hdr),
-				       (struct sockaddr *)&addrs[i]);
+				       msgs[i].msg_len, gso,
+				       (struct sockaddr *)&addrs[i], &local[i]);
 		}
 		/* The round's buffers are reused by the next one. */
 		rx_batch_finish(dev, &b);

@@ -104,6 +104,17 @@ static void timers_after_data_sent(struct peer *peer, size_t plain_len,
 		timers_data_sent(&peer->timers, now);
 }
 
+/* Its sticky source address is gone: the kernel chooses until its next
+ * authenticated packet teaches us again. */
+static void forget_source(struct peer *peer, int error)
+{
+	if (!peer->endpoint_src.family)
+		return;
+	log_verbose("%s: source address unusable (%s); letting the kernel "
+		    "choose", peer_name(peer), strerror(-error));
+	memset(&peer->endpoint_src, 0, sizeof(peer->endpoint_src));
+}
+
 int send_buffer_to_peer(struct peer *peer, const uint8_t *msg, size_t len)
 {
 	struct device *dev = peer->device;
@@ -113,10 +124,15 @@ int send_buffer_to_peer(struct peer *peer, const uint8_t *msg, size_t len)
 		return -EDESTADDRREQ;
 	}
 	struct udp_datagram d = {
-		.dst = &peer->endpoint.sa, .buf = msg, .len = len
+		.dst = &peer->endpoint.sa,
+		.src = &peer->endpoint_src,
+		.buf = msg,
+		.len = len,
 	};
 
 	outbound_send(dev, &d, 1);
+	if (d.src_error)
+		forget_source(peer, d.src_error);
 	if (d.error == 0)
 		peer->tx_bytes += len;
 	return d.error;
@@ -294,6 +310,7 @@ static void flush_batch(struct device *dev, struct send_batch *b,
 
 		b->d[i] = (struct udp_datagram){
 			.dst = &e->peer->endpoint.sa,
+			.src = &e->peer->endpoint_src,
 			.buf = e->slot,
 			.len = e->len,
 			.may_segment = dev->udp_gso && !e->peer->gso_refused,
@@ -305,6 +322,8 @@ static void flush_batch(struct device *dev, struct send_batch *b,
 
 		if (b->d[i].gso_error)
 			note_gso_refused(e->peer, b->d[i].gso_error);
+		if (b->d[i].src_error)
+			forget_source(e->peer, b->d[i].src_error);
 		if (b->d[i].error)
 			continue;
 		e->peer->tx_bytes += e->len;

@@ -43,6 +43,39 @@ bool udp_enable_gro(int fd)
 	       setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) == 0;
 }
 
+size_t udp_parse_cmsgs(struct msghdr *mh, struct udp_source *local)
+{
+	struct cmsghdr *c;
+	size_t gso = 0;
+
+	memset(local, 0, sizeof(*local));
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			int size;
+
+			memcpy(&size, CMSG_DATA(c), sizeof(size));
+			gso = size > 0 ? (size_t)size : 0;
+		} else if (c->cmsg_level == IPPROTO_IP &&
+			   c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			local->family = AF_INET;
+			local->ifindex = pi.ipi_ifindex;
+			local->v4 = pi.ipi_spec_dst;
+		} else if (c->cmsg_level == IPPROTO_IPV6 &&
+			   c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			local->family = AF_INET6;
+			local->ifindex = (int)pi.ipi6_ifindex;
+			local->v6 = pi.ipi6_addr;
+		}
+	}
+	return gso;
+}
+
 static void set_buffers(int fd)
 {
 	int size = UDP_SOCKET_BUFFER;
@@ -79,6 +112,12 @@ static int open_one(int family, uint16_t port, uint32_t fwmark,
 		alen = sizeof(addr.in);
 	}
 	set_buffers(fd);
+	/* The address each datagram arrived on, for sticky sources. */
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+			   sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	if (fwmark && udp_set_fwmark(fd, fwmark) < 0)
 		goto fail;
 	if (bind(fd, &addr.sa, alen) < 0)
@@ -138,7 +177,8 @@ struct udp_msgs {
 	struct mmsghdr mh[UDP_BATCH_MAX];
 	struct iovec iov[UDP_BATCH_MAX];
 	union {
-		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		char buf[CMSG_SPACE(sizeof(uint16_t)) +
+			 CMSG_SPACE(sizeof(struct in6_pktinfo))];
 		struct cmsghdr align;
 	} ctrl[UDP_BATCH_MAX];
 	unsigned first[UDP_BATCH_MAX]; /* message -> its first datagram */
@@ -178,6 +218,19 @@ static bool same_dst(const struct sockaddr *a, const struct sockaddr *b)
 			  !memcmp(a, b, sockaddr_len(a)));
 }
 
+static bool has_src(const struct udp_datagram *d)
+{
+	return d->src && d->src->family == d->dst->sa_family;
+}
+
+static bool same_src(const struct udp_datagram *a,
+		     const struct udp_datagram *b)
+{
+	if (!has_src(a) || !has_src(b))
+		return has_src(a) == has_src(b);
+	return a->src == b->src || !memcmp(a->src, b->src, sizeof(*a->src));
+}
+
 /* How many datagrams from i on can share one UDP_SEGMENT message. */
 static unsigned segment_run(const struct udp_datagram *d, unsigned i,
 			    unsigned n)
@@ -191,6 +244,7 @@ static unsigned segment_run(const struct udp_datagram *d, unsigned i,
 		const struct udp_datagram *e = &d[i + k];
 
 		if (!e->may_segment || !same_dst(e->dst, d[i].dst) ||
+		    !same_src(e, &d[i]) ||
 		    e->len > d[i].len || total + e->len > UDP_GSO_MAX_BYTES)
 			break;
 		total += e->len;
@@ -201,12 +255,49 @@ static unsigned segment_run(const struct udp_datagram *d, unsigned i,
 	return k;
 }
 
-/* Appends the message of datagrams [i, i + k); with k > 1, UDP_SEGMENT. */
-static void add_msg(struct udp_msgs *m, struct udp_datagram *d, unsigned i,
-		    unsigned k)
+/* The source address as IP_PKTINFO / IPV6_PKTINFO; returns the next
+ * control header's place. */
+static void add_pktinfo(struct msghdr *mh, struct cmsghdr *c,
+			const struct udp_source *src)
 {
-	unsigned j = m->n++;
+	if (src->family == AF_INET6) {
+		struct in6_pktinfo pi = { .ipi6_addr = src->v6,
+					  .ipi6_ifindex = (unsigned)src->ifindex };
+
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		mh->msg_controllen += CMSG_SPACE(sizeof(pi));
+	} else {
+		/* The address alone: the route picks the interface. */
+		struct in_pktinfo pi = { .ipi_spec_dst = src->v4 };
+
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		mh->msg_controllen += CMSG_SPACE(sizeof(pi));
+	}
+}
+
+static void add_segment_size(struct msghdr *mh, struct cmsghdr *c,
+			     uint16_t size)
+{
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(size));
+	memcpy(CMSG_DATA(c), &size, sizeof(size));
+	mh->msg_controllen += CMSG_SPACE(sizeof(size));
+}
+
+/* (Re)writes message j as datagrams [i, i + k): with k > 1 a UDP_SEGMENT,
+ * with the source of d[i] if it has one. */
+static void build_msg(struct udp_msgs *m, unsigned j, struct udp_datagram *d,
+		      unsigned i, unsigned k)
+{
 	struct msghdr *mh = &m->mh[j].msg_hdr;
+	struct cmsghdr *c;
 
 	memset(&m->mh[j], 0, sizeof(m->mh[j]));
 	for (unsigned x = 0; x < k; x++) {
@@ -217,20 +308,46 @@ static void add_msg(struct udp_msgs *m, struct udp_datagram *d, unsigned i,
 	mh->msg_iovlen = k;
 	mh->msg_name = (void *)d[i].dst;
 	mh->msg_namelen = sockaddr_len(d[i].dst);
-	if (k > 1) {
-		uint16_t size = (uint16_t)d[i].len;
-		struct cmsghdr *c;
-
-		mh->msg_control = m->ctrl[j].buf;
-		mh->msg_controllen = sizeof(m->ctrl[j].buf);
-		c = CMSG_FIRSTHDR(mh);
-		c->cmsg_level = SOL_UDP;
-		c->cmsg_type = UDP_SEGMENT;
-		c->cmsg_len = CMSG_LEN(sizeof(size));
-		memcpy(CMSG_DATA(c), &size, sizeof(size));
-	}
 	m->first[j] = i;
 	m->count[j] = k;
+	if (k == 1 && !has_src(&d[i]))
+		return;
+	/* CMSG_NXTHDR reads the lengths written so far: fill in order. */
+	memset(m->ctrl[j].buf, 0, sizeof(m->ctrl[j].buf));
+	mh->msg_control = m->ctrl[j].buf;
+	mh->msg_controllen = sizeof(m->ctrl[j].buf);
+	c = CMSG_FIRSTHDR(mh);
+	mh->msg_controllen = 0;
+	if (k > 1) {
+		add_segment_size(mh, c, (uint16_t)d[i].len);
+		c = (struct cmsghdr *)((char *)c + CMSG_SPACE(sizeof(uint16_t)));
+	}
+	if (has_src(&d[i]))
+		add_pktinfo(mh, c, d[i].src);
+}
+
+/* Appends the message of datagrams [i, i + k). */
+static void add_msg(struct udp_msgs *m, struct udp_datagram *d, unsigned i,
+		    unsigned k)
+{
+	build_msg(m, m->n++, d, i, k);
+}
+
+static bool src_refusal(int err)
+{
+	return err == EINVAL || err == EADDRNOTAVAIL || err == ENETUNREACH;
+}
+
+/* Message j's source address was refused with err: its datagrams forget
+ * it and the message is rebuilt for the kernel's choice. */
+static void drop_source(struct udp_msgs *m, unsigned j,
+			struct udp_datagram *d, int err)
+{
+	for (unsigned x = 0; x < m->count[j]; x++) {
+		d[m->first[j] + x].src_error = -err;
+		d[m->first[j] + x].src = NULL;
+	}
+	build_msg(m, j, d, m->first[j], m->count[j]);
 }
 
 static void set_result(struct udp_msgs *m, struct udp_datagram *d,
@@ -296,10 +413,16 @@ static void send_msgs(const struct udp_io *io, int fd, struct udp_msgs *m,
 			if (io->wait_writable(fd, UDP_WAIT_MS))
 				continue;
 		}
-		if (m->count[done] > 1 && gso_refusal(err))
+		/* A refused run is split first: its datagrams keep their
+		 * source, which a refusal of their own then drops. */
+		if (m->count[done] > 1 && gso_refusal(err)) {
 			resend_run_singly(io, fd, m, done, d, err);
-		else
+		} else if (has_src(&d[m->first[done]]) && src_refusal(err)) {
+			drop_source(m, done, d, err);
+			continue;
+		} else {
 			set_result(m, d, done, -err);
+		}
 		done++;
 	}
 }
@@ -338,6 +461,7 @@ void udp_send_batch(const struct udp_io *io, int fd4, int fd6,
 	for (unsigned i = 0; i < n; i++) {
 		d[i].error = -ENOMEM;
 		d[i].gso_error = 0;
+		d[i].src_error = 0;
 	}
 	if (!m)
 		return;

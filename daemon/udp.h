@@ -12,12 +12,21 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+struct udp_source;
+
 /* Binds both sockets to port (0 = pick one free for both). On success the
  * fds and the bound port are returned; either fd may be -1 if that family
  * is unavailable, but not both. 0 or -errno. */
 int udp_open(uint16_t port, uint32_t fwmark, int *fd4, int *fd6,
 	     uint16_t *bound_port);
 int udp_set_fwmark(int fd, uint32_t fwmark);
+/* Reads a received message's control data: returns its UDP_GRO segment
+ * size (0 if none) and fills local with the address it arrived on. */
+size_t udp_parse_cmsgs(struct msghdr *mh, struct udp_source *local);
+/* Room a receive needs for that control data. */
+#define UDP_RX_CMSG_SPACE \
+	(CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) + \
+	 CMSG_SPACE(sizeof(struct in_pktinfo)))
 /* Asks for coalesced receives (UDP_GRO). False if the kernel says no. */
 bool udp_enable_gro(int fd);
 /* Segments in one UDP_SEGMENT send, and its payload limit. */
@@ -25,6 +34,17 @@ bool udp_enable_gro(int fd);
 #define UDP_GSO_MAX_BYTES 65000
 /* Datagrams udp_send_batch hands to one sendmmsg call at most. */
 #define UDP_BATCH_MAX 256
+
+/* The local address a datagram left or arrived on (sticky source,
+ * IP_PKTINFO / IPV6_PKTINFO). family 0: none, the kernel chooses. */
+struct udp_source {
+	sa_family_t family;
+	int ifindex;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+};
 
 /*
  * One datagram of an outbound batch, and after udp_send_batch what became
@@ -35,12 +55,15 @@ bool udp_enable_gro(int fd);
  */
 struct udp_datagram {
 	const struct sockaddr *dst; /* sockaddr_in or sockaddr_in6 */
+	const struct udp_source *src; /* NULL or family 0: kernel's choice */
 	const void *buf;
 	size_t len;
 	bool may_segment;
 	int error;     /* out: 0 sent, else -errno (not sent) */
 	int gso_error; /* out: its UDP_SEGMENT run was refused with -errno
 			* and it was sent on its own instead */
+	int src_error; /* out: src was refused with -errno (the address is
+			* gone); it went with the kernel's choice instead */
 };
 
 /* The system calls of udp_send_batch; tests inject failures through it. */
@@ -54,9 +77,11 @@ extern const struct udp_io udp_io_system;
 /*
  * Sends d[0..n) on the socket of each datagram's family (fd4, fd6; -1 if
  * absent). A message the kernel refuses fails alone: later messages still
- * go. A UDP_SEGMENT run refused as such (EMSGSIZE, EINVAL, EIO,
- * EOPNOTSUPP) is sent again one datagram at a time, so the kernel may
- * fragment; nothing that left is sent twice. On EAGAIN/ENOBUFS the call
+ * go. A message whose source address is refused (EINVAL,
+ * EADDRNOTAVAIL, ENETUNREACH) goes again with the kernel's choice. A
+ * UDP_SEGMENT run refused as such (EMSGSIZE, EINVAL, EIO, EOPNOTSUPP) is
+ * sent again one datagram at a time, so the kernel may fragment; nothing
+ * that left is sent twice. On EAGAIN/ENOBUFS the call
  * waits once for room (bounded) and then drops what still does not fit.
  */
 void udp_send_batch(const struct udp_io *io, int fd4, int fd6,

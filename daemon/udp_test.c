@@ -25,7 +25,7 @@ static unsigned calls, waits;
 /* Failure rule: messages to fail_dst fail with fail_errno; only UDP_SEGMENT
  * ones when fail_only_gso; fail_times failures at most (-1: always). */
 static int fail_dst = -1, fail_errno, fail_times;
-static bool fail_only_gso, writable_after_wait;
+static bool fail_only_gso, fail_only_src, writable_after_wait;
 
 static struct sockaddr_in dsts[NDST];
 static uint8_t bufs[MAXD][64];
@@ -38,13 +38,29 @@ static int dst_of(const struct msghdr *mh)
 	return -1;
 }
 
+static bool has_pktinfo(struct msghdr *mh)
+{
+	struct cmsghdr *c;
+
+	if (!mh->msg_control)
+		return false;
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+		if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) ||
+		    (c->cmsg_level == IPPROTO_IPV6 &&
+		     c->cmsg_type == IPV6_PKTINFO))
+			return true;
+	return false;
+}
+
 /* A failure reported (consumed) only when it is the call's first
  * message; after others it just ends the call, as the kernel does. */
-static bool should_fail(const struct msghdr *mh, bool consume)
+static bool should_fail(struct msghdr *mh, bool consume)
 {
 	if (fail_times == 0 || dst_of(mh) != fail_dst)
 		return false;
 	if (fail_only_gso && mh->msg_iovlen < 2)
+		return false;
+	if (fail_only_src && !has_pktinfo(mh))
 		return false;
 	if (consume && fail_times > 0)
 		fail_times--;
@@ -93,6 +109,7 @@ static void reset(void)
 	fail_errno = 0;
 	fail_times = -1;
 	fail_only_gso = false;
+	fail_only_src = false;
 	writable_after_wait = false;
 }
 
@@ -270,6 +287,33 @@ static void test_runs(void)
 	CHECK_EQ(calls, 1);
 }
 
+/* A sticky source the kernel refuses (the address is gone): the message
+ * goes again with the kernel's choice, flagged; a GSO run keeps its run
+ * and its source until a refusal is about the source. */
+static void test_source_refused(int err)
+{
+	struct udp_source good = { .family = AF_INET }, gone = good;
+	struct udp_datagram d[40];
+
+	reset();
+	make_batch(d, 40, 5);
+	inet_pton(AF_INET, "10.0.0.2", &gone.v4);
+	inet_pton(AF_INET, "10.0.0.1", &good.v4);
+	for (unsigned i = 0; i < 40; i++)
+		d[i].src = dst_index(&d[i]) == 1 ? &gone : &good;
+	fail_dst = 1;
+	fail_errno = err;
+	fail_only_src = true;
+	udp_send_batch(&fake_io, 3, -1, d, 40);
+	check_outcome(d, 40, 1, 0, 1);
+	for (unsigned i = 0; i < 40; i++) {
+		bool bad = dst_index(&d[i]) == 1;
+
+		CHECK_EQ(d[i].src_error, bad ? -err : 0);
+		CHECK(bad ? d[i].src == NULL : d[i].src == &good);
+	}
+}
+
 int main(void)
 {
 	for (int i = 0; i < NDST; i++) {
@@ -285,5 +329,7 @@ int main(void)
 	test_eagain_persistent();
 	test_missing_family();
 	test_runs();
+	test_source_refused(EADDRNOTAVAIL);
+	test_source_refused(ENETUNREACH);
 	return test_finish("udp_test");
 }

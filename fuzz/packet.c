@@ -134,6 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      device_now());
 	receive_datagram(&dev, buf, size - 1,
 			 data[0] & 1 ? (struct sockaddr *)&src6 :
-				       (struct sockaddr *)&src4);
+				       (struct sockaddr *)&src4,
+			 NULL);
 	return 0;
 }
