@@ -442,6 +442,81 @@ static void test_cookie_under_load(void)
 	device_close(&D.dev);
 }
 
+/* A fresh pair with a session (E initiated). */
+static void fresh_pair(struct node *e, struct node *f, const char *ne,
+		       const char *nf)
+{
+	node_init(e, ne, false);
+	node_init(f, nf, false);
+	connect_nodes(e, f);
+	advance((REKEY_TIMEOUT + 1) * NS_PER_SEC);
+	send_handshake_initiation(e->peer, false);
+	pump_pair(e, f);
+	send_keepalive(e->peer);
+	pump_pair(e, f);
+}
+
+static void close_pair(struct node *e, struct node *f)
+{
+	close(e->tun_peer);
+	close(f->tun_peer);
+	device_close(&e->dev);
+	device_close(&f->dev);
+}
+
+/* The responder counts its response as a handshake sent (as the kernel's
+ * rekey rate limit does): an initiation of its own right after it, e.g.
+ * for a packet staged meanwhile, waits REKEY_TIMEOUT. */
+static void test_response_counts_as_handshake_sent(void)
+{
+	struct node E, F;
+
+	node_init(&E, "lwdte0", false);
+	node_init(&F, "lwdtf0", false);
+	connect_nodes(&E, &F);
+	send_handshake_initiation(E.peer, false);
+	usleep(2000);
+	receive_packets_from_udp(&F.dev, F.dev.udp4_fd);
+	CHECK(F.peer->keypairs.next != NULL);
+	CHECK_EQ(F.peer->last_sent_handshake_ns, fake_mono);
+	send_handshake_initiation(F.peer, false);
+	CHECK(F.peer->handshake.state != HANDSHAKE_CREATED_INITIATION);
+	advance((REKEY_TIMEOUT + 1) * NS_PER_SEC);
+	send_handshake_initiation(F.peer, false);
+	CHECK_EQ(F.peer->handshake.state, HANDSHAKE_CREATED_INITIATION);
+	close_pair(&E, &F);
+}
+
+/* The staged flush stops at REJECT_AFTER_MESSAGES, per packet: two of
+ * five go, three stay staged for the next session. */
+static void test_staged_flush_reject_after_messages(void)
+{
+	struct node E, F;
+	uint8_t got[2048];
+	size_t len;
+
+	fresh_pair(&E, &F, "lwdte1", "lwdtf1");
+	CHECK(E.peer->keypairs.current != NULL);
+	if (!E.peer->keypairs.current)
+		return;
+	drain_tun(&F, got, sizeof(got), &len);
+	E.peer->keypairs.current->sending_counter = REJECT_AFTER_MESSAGES - 2;
+	for (int i = 0; i < 5; i++) {
+		struct pktbuf *b = pktbuf_get(&E.dev, 60);
+
+		make_packet(b->data, "10.0.0.1", "10.0.0.2", (uint8_t)(10 + i));
+		peer_stage_packet(E.peer, b);
+	}
+	send_staged_packets(E.peer);
+	CHECK_EQ(E.peer->keypairs.current->sending_counter,
+		 REJECT_AFTER_MESSAGES);
+	CHECK_EQ(E.peer->staged_count, 3);
+	usleep(2000);
+	receive_packets_from_udp(&F.dev, F.dev.udp4_fd);
+	CHECK_EQ(drain_tun(&F, got, sizeof(got), &len), 2);
+	close_pair(&E, &F);
+}
+
 int main(void)
 {
 	if (crypto_init() < 0)
@@ -466,5 +541,7 @@ int main(void)
 	test_offloads(1);
 	test_offloads(3);
 	test_cookie_under_load();
+	test_response_counts_as_handshake_sent();
+	test_staged_flush_reject_after_messages();
 	return test_finish("device");
 }

@@ -172,6 +172,9 @@ static void send_handshake_response(struct peer *peer, uint64_t now)
 			      sizeof(msg), now);
 	timers_any_authenticated_packet_traversal(&peer->timers, now);
 	timers_any_authenticated_packet_sent(&peer->timers, now);
+	/* As the kernel does: a response counts as a handshake sent, so the
+	 * REKEY_TIMEOUT limit holds back a crossing initiation of ours. */
+	peer->last_sent_handshake_ns = now;
 	send_buffer_to_peer(peer, (const uint8_t *)&msg, sizeof(msg));
 }
 

@@ -195,13 +195,16 @@ void send_staged_packets(struct peer *peer)
 
 	if (!peer->staged_count)
 		return;
-	if (!keypair_usable_for_sending(kp, now)) {
-		send_handshake_initiation(peer, false);
-		return;
-	}
-	while ((b = peer_unstage_packet(peer))) {
+	/* Checked per packet: the keypair may reach REJECT_AFTER_MESSAGES
+	 * halfway; what is left stays staged for the next session. */
+	while (peer->staged_count && keypair_usable_for_sending(kp, now)) {
+		b = peer_unstage_packet(peer);
 		send_one_staged(peer, kp, b, now);
 		pktbuf_put(peer->device, b);
+	}
+	if (peer->staged_count) {
+		send_handshake_initiation(peer, false);
+		return;
 	}
 	keep_key_fresh_on_send(peer, now);
 }
