@@ -65,6 +65,7 @@ const char *drop_reason_name(enum drop_reason r)
 		[DROP_NO_ENDPOINT] = "peer has no endpoint",
 		[DROP_STAGED_OVERFLOW] = "staged queue full",
 		[DROP_BAD_COOKIE] = "cookie reply failed",
+		[DROP_ENCRYPT_FAILED] = "encryption failed (libcrypto)",
 		[DROP_SEND_UNREACHABLE] = "send failed: no route",
 		[DROP_SEND_REFUSED] = "send failed: refused by local policy",
 		[DROP_SEND_TOO_BIG] = "send failed: message too long",

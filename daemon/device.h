@@ -99,6 +99,7 @@ enum drop_reason {
 	DROP_NO_ENDPOINT,
 	DROP_STAGED_OVERFLOW,
 	DROP_BAD_COOKIE,
+	DROP_ENCRYPT_FAILED,
 	/* Our own datagrams the kernel refused, by errno class. */
 	DROP_SEND_UNREACHABLE,
 	DROP_SEND_REFUSED,

@@ -83,16 +83,19 @@ static size_t prepare_slot(struct peer *peer, struct noise_keypair *kp,
 	return PKT_HEADROOM + plen + NOISE_AUTHTAG_LEN;
 }
 
-/* Encrypts in place now, on this thread. */
+/* Encrypts in place now, on this thread; 0 if libcrypto failed (counted
+ * as a drop). */
 static size_t encrypt_in_slot(struct peer *peer, struct noise_keypair *kp,
 			      uint8_t *slot, size_t len)
 {
 	struct crypt_job job;
 	size_t n = prepare_slot(peer, kp, slot, len, &job);
 
-	chacha20poly1305_encrypt(job.data, job.data, job.len, NULL, 0,
-				 job.counter, job.key);
-	return n;
+	if (chacha20poly1305_encrypt(job.data, job.data, job.len, NULL, 0,
+				     job.counter, job.key))
+		return n;
+	device_count_drop(peer->device, DROP_ENCRYPT_FAILED);
+	return 0;
 }
 
 static void timers_after_data_sent(struct peer *peer, size_t plain_len,
@@ -183,7 +186,7 @@ static void send_one_staged(struct peer *peer, struct noise_keypair *kp,
 
 	memcpy(slot + PKT_HEADROOM, b->data, b->len);
 	n = encrypt_in_slot(peer, kp, slot, b->len);
-	if (send_buffer_to_peer(peer, slot, n) == 0)
+	if (n && send_buffer_to_peer(peer, slot, n) == 0)
 		timers_after_data_sent(peer, b->len, now);
 }
 
@@ -305,9 +308,27 @@ static void note_gso_refused(struct peer *peer, int error)
 		  strerror(-error));
 }
 
+/* Drops the entries whose AEAD failed in libcrypto (counted); keeps the
+ * others in order. */
+static void drop_failed_encryptions(struct device *dev, struct send_batch *b)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		if (!b->jobs[i].ok) {
+			device_count_drop(dev, DROP_ENCRYPT_FAILED);
+			continue;
+		}
+		b->e[kept] = b->e[i];
+		b->jobs[kept++] = b->jobs[i];
+	}
+	b->n = kept;
+}
+
 static void flush_batch(struct device *dev, struct send_batch *b,
 			uint64_t now)
 {
+	drop_failed_encryptions(dev, b);
 	for (unsigned i = 0; i < b->n; i++) {
 		struct send_entry *e = &b->e[i];
 
