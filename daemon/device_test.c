@@ -23,6 +23,12 @@ static uint64_t fake_wall = 1700000000 * NS_PER_SEC;
 static uint64_t fake_now(void) { return fake_mono; }
 static uint64_t fake_wall_now(void) { return fake_wall; }
 
+static const struct device_ops fake_clock_ops = {
+	.now = fake_now,
+	.wall_now = fake_wall_now,
+	.udp = &udp_io_system,
+};
+
 static void advance(uint64_t ns)
 {
 	fake_mono += ns;
@@ -42,6 +48,7 @@ static void node_init(struct node *n, const char *name, bool offloads)
 	int sv[2];
 
 	CHECK_EQ(device_init(&n->dev, name), 0);
+	n->dev.ops = &fake_clock_ops;
 	/* A socketpair stands in for a TUN opened with IFF_VNET_HDR. */
 	n->dev.want_offloads = offloads;
 	n->dev.tun_offloads.vnet_hdr = offloads;
@@ -521,8 +528,6 @@ int main(void)
 {
 	if (crypto_init() < 0)
 		return 1;
-	device_now = fake_now;
-	device_wall_now = fake_wall_now;
 	node_init(&A, "lwdta0", false);
 	node_init(&B, "lwdtb0", false);
 	connect_nodes(&A, &B);

@@ -59,23 +59,23 @@ static void format_dst(const struct sockaddr *sa, char *out, size_t cap)
 	}
 }
 
-static void log_failure(const struct udp_datagram *d)
+static void log_failure(struct device *dev, const struct udp_datagram *d)
 {
 	static struct log_ratelimit rl;
 	char dst[INET6_ADDRSTRLEN + 8];
 
 	format_dst(d->dst, dst, sizeof(dst));
-	log_error_ratelimited(&rl, device_now(), "failed to send to %s: %s", dst,
+	log_error_ratelimited(&rl, device_now(dev), "failed to send to %s: %s", dst,
 			      strerror(-d->error));
 }
 
 void outbound_send(struct device *dev, struct udp_datagram *d, unsigned n)
 {
-	udp_send_batch(dev->udp_io, dev->udp4_fd, dev->udp6_fd, d, n);
+	udp_send_batch(dev->ops->udp, dev->udp4_fd, dev->udp6_fd, d, n);
 	for (unsigned i = 0; i < n; i++) {
 		if (!d[i].error)
 			continue;
 		dev->drops[outbound_drop_reason(d[i].error)]++;
-		log_failure(&d[i]);
+		log_failure(dev, &d[i]);
 	}
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The receive path: datagrams come in batches through recvmmsg and are
+ * The receive path: datagrams come in batches (udp_receive_batch) and are
  * dispatched by message type (whitepaper 5.4). Handshake messages are
  * checked for mac1 (and, under load, mac2 plus a per-source rate limit)
  * before any Diffie-Hellman; data messages are looked up by receiver index,
@@ -211,7 +211,7 @@ static void receive_initiation(struct device *dev, uint8_t *buf, size_t len,
 static void handshake_completed(struct peer *peer, uint64_t now)
 {
 	timers_handshake_complete(&peer->timers, now);
-	peer->last_handshake_wall_ns = device_wall_now();
+	peer->last_handshake_wall_ns = device_wall_now(peer->device);
 	peer->sent_lastminute_handshake = false;
 }
 
@@ -453,7 +453,7 @@ void receive_datagram(struct device *dev, uint8_t *buf, size_t len,
 		      const struct sockaddr *src,
 		      const struct udp_source *local)
 {
-	uint64_t now = device_now();
+	uint64_t now = device_now(dev);
 	uint32_t type;
 
 	if (len < sizeof(struct message_header)) {
@@ -559,60 +559,44 @@ static void receive_buffer(struct device *dev, struct rx_batch *b,
 	}
 }
 
-void receive_packets_from_udp(struct device *dev, int fd)
+void receive_batch(struct device *dev, struct udp_received *r, unsigned n)
 {
-	/* static: 20 KiB; the loop finishes it before returning, so devices
-	 * sharing a process (the tests) never see each other's entries. */
+	/* static: 20 KiB; finished before returning, so devices sharing a
+	 * process (the tests) never see each other's entries. */
 	static struct rx_batch b;
 	struct cookie_reply_queue *replies = &dev->cookie_replies;
-	struct mmsghdr msgs[DEVICE_BATCH];
-	struct iovec iov[DEVICE_BATCH];
-	struct sockaddr_in6 addrs[DEVICE_BATCH];
-	union {
-		char buf[UDP_RX_CMSG_SPACE];
-		struct cmsghdr align;
-	} ctrl[DEVICE_BATCH];
-	struct udp_source local[DEVICE_BATCH];
 
 	replies->batching = true;
+	b.now = device_now(dev);
+	for (unsigned i = 0; i < n && !dev->should_exit; i++) {
+		if (r[i].truncated) {
+			device_count_drop(dev, DROP_BAD_SIZE);
+			continue;
+		}
+		receive_buffer(dev, &b, r[i].buf, r[i].len, r[i].segment,
+			       &r[i].src.sa, &r[i].local);
+	}
+	rx_batch_finish(dev, &b);
+	flush_cookie_replies(dev);
+	/* GRO holds pointers into its own buffers only, but flush per
+	 * batch so packets are not held back. */
+	device_flush_tun(dev);
+	replies->batching = false;
+}
+
+void receive_packets_from_udp(struct device *dev, int fd)
+{
+	struct udp_received r[DEVICE_BATCH];
+
 	for (int round = 0; round < DEVICE_RX_ROUNDS; round++) {
-		int n;
+		unsigned n = udp_receive_batch(dev->ops->udp, fd, dev->rx_bufs,
+					       PKT_MAX, r, DEVICE_BATCH);
 
-		for (unsigned i = 0; i < DEVICE_BATCH; i++) {
-			iov[i].iov_base = dev->rx_bufs + (size_t)i * PKT_MAX;
-			iov[i].iov_len = PKT_MAX;
-			memset(&msgs[i], 0, sizeof(msgs[i]));
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_name = &addrs[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(addrs[i]);
-			msgs[i].msg_hdr.msg_control = ctrl[i].buf;
-			msgs[i].msg_hdr.msg_controllen = sizeof(ctrl[i].buf);
-		}
-		n = recvmmsg(fd, msgs, DEVICE_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0)
+		if (!n)
 			break;
-		b.now = device_now();
-		for (int i = 0; i < n && !dev->should_exit; i++) {
-			size_t gso;
-
-			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-				device_count_drop(dev, DROP_BAD_SIZE);
-				continue;
-			}
-			gso = udp_parse_cmsgs(&msgs[i].msg_hdr, &local[i]);
-			receive_buffer(dev, &b, iov[i].iov_base,
-				       msgs[i].msg_len, gso,
-				       (struct sockaddr *)&addrs[i], &local[i]);
-		}
 		/* The round's buffers are reused by the next one. */
-		rx_batch_finish(dev, &b);
-		flush_cookie_replies(dev);
-		/* GRO holds pointers into its own buffers only, but flush
-		 * per round so packets are not held back. */
-		device_flush_tun(dev);
-		if (n < DEVICE_BATCH)
+		receive_batch(dev, r, n);
+		if (n < DEVICE_BATCH || dev->should_exit)
 			break;
 	}
-	replies->batching = false;
 }

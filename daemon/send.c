@@ -145,7 +145,7 @@ void send_handshake_initiation(struct peer *peer, bool is_retry)
 {
 	struct device *dev = peer->device;
 	struct message_handshake_initiation msg;
-	uint64_t now = device_now();
+	uint64_t now = device_now(dev);
 	uint32_t index;
 
 	if (!is_retry)
@@ -162,7 +162,7 @@ void send_handshake_initiation(struct peer *peer, bool is_retry)
 		return;
 	if (noise_handshake_create_initiation(&msg, &peer->handshake,
 					      &dev->local, index,
-					      device_wall_now()) < 0) {
+					      device_wall_now(dev)) < 0) {
 		index_table_remove(&dev->index, index);
 		return;
 	}
@@ -192,7 +192,7 @@ static void send_one_staged(struct peer *peer, struct noise_keypair *kp,
 
 void send_staged_packets(struct peer *peer)
 {
-	uint64_t now = device_now();
+	uint64_t now = device_now(peer->device);
 	struct noise_keypair *kp = peer->keypairs.current;
 	struct pktbuf *b;
 
@@ -441,10 +441,10 @@ static int read_tun(struct device *dev, unsigned used, size_t lens[])
 	ssize_t r;
 
 	if (!dev->tun_offloads.vnet_hdr) {
-		r = read(dev->tun_fd, tx_slot(dev, used) + PKT_HEADROOM,
-			 SLOT_PLAIN_MAX);
+		r = tun_read(dev->tun_fd, tx_slot(dev, used) + PKT_HEADROOM,
+			     SLOT_PLAIN_MAX);
 		if (r < 0) {
-			if (tun_error_is_fatal(errno))
+			if (tun_error_is_fatal((int)-r))
 				dev->should_exit = true;
 			return 0;
 		}
@@ -452,10 +452,10 @@ static int read_tun(struct device *dev, unsigned used, size_t lens[])
 		return 1;
 	}
 	if (!dev->tun_read_pending) {
-		r = read(dev->tun_fd, dev->tun_read_buf,
-			 PKT_MAX + VNET_HDR_LEN);
+		r = tun_read(dev->tun_fd, dev->tun_read_buf,
+			     PKT_MAX + VNET_HDR_LEN);
 		if (r < 0) {
-			if (tun_error_is_fatal(errno))
+			if (tun_error_is_fatal((int)-r))
 				dev->should_exit = true;
 			return 0;
 		}
@@ -480,7 +480,7 @@ void send_packets_from_tun(struct device *dev)
 {
 	static struct send_batch b;
 	size_t lens[DEVICE_TX_BATCH];
-	uint64_t now = device_now();
+	uint64_t now = device_now(dev);
 	unsigned used = 0;
 
 	refresh_mtu(dev, now);

@@ -194,6 +194,12 @@ static int sys_sendmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags)
 	return sendmmsg(fd, msgs, n, flags);
 }
 
+static int sys_recvmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags,
+			struct timespec *timeout)
+{
+	return recvmmsg(fd, msgs, n, flags, timeout);
+}
+
 static bool sys_wait_writable(int fd, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
@@ -203,6 +209,7 @@ static bool sys_wait_writable(int fd, int timeout_ms)
 
 const struct udp_io udp_io_system = {
 	.sendmmsg = sys_sendmmsg,
+	.recvmmsg = sys_recvmmsg,
 	.wait_writable = sys_wait_writable,
 };
 
@@ -482,4 +489,38 @@ int udp_send(const struct udp_io *io, int fd4, int fd6,
 
 	udp_send_batch(io, fd4, fd6, &d, 1);
 	return d.error;
+}
+
+unsigned udp_receive_batch(const struct udp_io *io, int fd, uint8_t *bufs,
+			   size_t cap, struct udp_received *r, unsigned n)
+{
+	struct mmsghdr msgs[n];
+	struct iovec iov[n];
+	union {
+		char buf[UDP_RX_CMSG_SPACE];
+		struct cmsghdr align;
+	} ctrl[n];
+	int got;
+
+	for (unsigned i = 0; i < n; i++) {
+		iov[i].iov_base = bufs + (size_t)i * cap;
+		iov[i].iov_len = cap;
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &r[i].src;
+		msgs[i].msg_hdr.msg_namelen = sizeof(r[i].src);
+		msgs[i].msg_hdr.msg_control = ctrl[i].buf;
+		msgs[i].msg_hdr.msg_controllen = sizeof(ctrl[i].buf);
+	}
+	got = io->recvmmsg(fd, msgs, n, MSG_DONTWAIT, NULL);
+	if (got <= 0)
+		return 0;
+	for (int i = 0; i < got; i++) {
+		r[i].buf = iov[i].iov_base;
+		r[i].len = msgs[i].msg_len;
+		r[i].truncated = msgs[i].msg_hdr.msg_flags & MSG_TRUNC;
+		r[i].segment = udp_parse_cmsgs(&msgs[i].msg_hdr, &r[i].local);
+	}
+	return (unsigned)got;
 }

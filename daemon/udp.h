@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 struct udp_source;
 
@@ -66,9 +67,27 @@ struct udp_datagram {
 			* gone); it went with the kernel's choice instead */
 };
 
-/* The system calls of udp_send_batch; tests inject failures through it. */
+/* One buffer a receive filled: a datagram, or with UDP_GRO several of
+ * segment bytes each (the last may be shorter). */
+struct udp_received {
+	uint8_t *buf;
+	size_t len;
+	size_t segment; /* UDP_GRO segment size; 0: one datagram */
+	bool truncated;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} src;
+	struct udp_source local; /* the address it arrived on */
+};
+
+/* The system calls of the UDP batches; tests and the fuzzer put their
+ * own wire here. */
 struct udp_io {
 	int (*sendmmsg)(int fd, struct mmsghdr *msgs, unsigned n, int flags);
+	int (*recvmmsg)(int fd, struct mmsghdr *msgs, unsigned n, int flags,
+			struct timespec *timeout);
 	/* Waits up to timeout_ms for fd to take more; false on timeout. */
 	bool (*wait_writable)(int fd, int timeout_ms);
 };
@@ -86,6 +105,10 @@ extern const struct udp_io udp_io_system;
  */
 void udp_send_batch(const struct udp_io *io, int fd4, int fd6,
 		    struct udp_datagram *d, unsigned n);
+/* Receives up to n buffers without waiting, buffer i at bufs + i * cap;
+ * returns how many were filled (0: none). */
+unsigned udp_receive_batch(const struct udp_io *io, int fd, uint8_t *bufs,
+			   size_t cap, struct udp_received *r, unsigned n);
 /* One datagram, through udp_send_batch. 0 or -errno. */
 int udp_send(const struct udp_io *io, int fd4, int fd6,
 	     const struct sockaddr *dst, const void *buf, size_t len);

@@ -20,8 +20,8 @@
  * flood the TUN, or run the wire until it is quiet. Each side also has a
  * third peer that never answers.
  *
- * The wire is simulated: udp_send, sendmmsg and recvmmsg are wrapped at
- * link time (-Wl,--wrap), so datagrams go into per-direction queues and
+ * The wire is simulated: each device's ops (device_ops, udp_io) put
+ * datagrams into per-direction queues and take them from there, so
  * nothing reaches the network; a TUN is a SOCK_SEQPACKET socketpair; the
  * clocks are fake; the two devices live across inputs (start_side()
  * resets them); crypto_random and ephemeral keys come from a
@@ -377,21 +377,6 @@ static int sender_to(int fd, const struct sockaddr *dst)
 	return k;
 }
 
-int __wrap_udp_send(int fd4, int fd6, const struct sockaddr *dst,
-		    const void *buf, size_t len)
-{
-	int fd = dst->sa_family == AF_INET6 ? fd6 : fd4;
-	int k;
-
-	if (fd < 0)
-		return -EAFNOSUPPORT;
-	k = sender_to(fd, dst);
-	if (len > PKT_MAX)
-		__builtin_trap();
-	enqueue_bytes(&sides[1 - k].inbound, buf, len);
-	return 0;
-}
-
 /* The UDP_SEGMENT size of a message, or 0. */
 static size_t segment_size(const struct msghdr *mh)
 {
@@ -441,7 +426,7 @@ static size_t send_message(int k, const struct msghdr *mh)
 	return total;
 }
 
-int __wrap_sendmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags)
+static int wire_sendmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags)
 {
 	unsigned int i;
 	int k = -1;
@@ -489,8 +474,8 @@ static void put_gro_cmsg(struct msghdr *mh, size_t gso)
 	mh->msg_controllen = CMSG_SPACE(sizeof(int));
 }
 
-int __wrap_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
-		    int flags, struct timespec *timeout)
+static int wire_recvmmsg(int fd, struct mmsghdr *msgs, unsigned vlen,
+			 int flags, struct timespec *timeout)
 {
 	unsigned int n = 0;
 
@@ -519,6 +504,25 @@ int __wrap_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
 	}
 	return (int)n;
 }
+
+static bool wire_wait_writable(int fd, int timeout_ms)
+{
+	(void)fd, (void)timeout_ms;
+	return true;
+}
+
+/* The simulated wire and clocks, handed to both devices as their ops. */
+static const struct udp_io wire_io = {
+	.sendmmsg = wire_sendmmsg,
+	.recvmmsg = wire_recvmmsg,
+	.wait_writable = wire_wait_writable,
+};
+
+static const struct device_ops wire_ops = {
+	.now = fake_now,
+	.wall_now = fake_wall_now,
+	.udp = &wire_io,
+};
 
 static void inbox_clear(void)
 {
@@ -846,6 +850,7 @@ static void open_side(int k)
 	if (s->udp4 < 0 || s->udp6 < 0 ||
 	    device_init(&s->dev, k ? "lwfuzzB" : "lwfuzzA"))
 		abort();
+	s->dev.ops = &wire_ops;
 	s->dev.tun_fd = s->tun_dev;
 	s->dev.udp4_fd = s->udp4;
 	s->dev.udp6_fd = s->udp6;
@@ -1334,8 +1339,6 @@ static void setup(void)
 	log_level = LOG_SILENT;
 	if (crypto_init())
 		abort();
-	device_now = fake_now;
-	device_wall_now = fake_wall_now;
 	make_keys();
 	for (int k = 0; k < SIDES; k++)
 		open_side(k);
