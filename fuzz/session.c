@@ -668,7 +668,7 @@ static void drain_tun(int k)
 }
 
 /* Writes one TUN read into side k's TUN (virtio header included). */
-static void tun_write(int k, const uint8_t *buf, size_t len)
+static void fuzz_tun_write(int k, const uint8_t *buf, size_t len)
 {
 	if (len > TUN_READ_MAX)
 		len = TUN_READ_MAX;
@@ -758,7 +758,7 @@ static void inject_packet(int k, const uint8_t *pkt, size_t len)
 
 	memset(buf, 0, off);
 	memcpy(buf + off, pkt, len);
-	tun_write(k, buf, off + len);
+	fuzz_tun_write(k, buf, off + len);
 	record_sent(k, pkt, len);
 }
 
@@ -997,7 +997,7 @@ static void op_tun_raw(int k, struct script *sc)
 
 	if (len > sc->n)
 		len = sc->n;
-	tun_write(k, sc->p, len);
+	fuzz_tun_write(k, sc->p, len);
 	/* Raw bytes with a virtio header may be cut up: not comparable. */
 	if (sides[k].vnet)
 		sides[k].unrecorded = true;
