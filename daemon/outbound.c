@@ -3,7 +3,8 @@
  * Outbound batches (outbound.h): sending, and what a refused datagram
  * costs. Failures are sorted into a few drop reasons by errno class, so a
  * user sees "send failed: no route" instead of a silent loss, and logged
- * at error level at most LOG_RATELIMIT_BURST times a second.
+ * at error level at most LOG_RATELIMIT_BURST times a second. Cookie
+ * replies made during a receive batch wait here and leave as one batch.
  */
 #include "outbound.h"
 
@@ -78,4 +79,47 @@ void outbound_send(struct device *dev, struct udp_datagram *d, unsigned n)
 		dev->drops[outbound_drop_reason(d[i].error)]++;
 		log_failure(dev, &d[i]);
 	}
+}
+
+/* Sends the queued cookie replies as one outbound batch; each that fails
+ * is counted alone (an initiator retries). */
+void outbound_flush_cookie_replies(struct device *dev)
+{
+	struct cookie_reply_queue *q = &dev->cookie_replies;
+	struct udp_datagram d[COOKIE_REPLY_BATCH];
+
+	for (unsigned i = 0; i < q->n; i++)
+		d[i] = (struct udp_datagram){
+			.dst = (struct sockaddr *)&q->dst[i],
+			.buf = &q->msg[i],
+			.len = sizeof(q->msg[i]),
+		};
+	if (q->n)
+		outbound_send(dev, d, q->n);
+	q->n = 0;
+}
+
+/* A cookie reply to src: queued during a receive round, else sent now. */
+void outbound_cookie_reply(struct device *dev,
+			   const struct message_handshake_cookie *reply,
+			   const struct sockaddr *src)
+{
+	struct cookie_reply_queue *q = &dev->cookie_replies;
+
+	if (!q->batching) {
+		struct udp_datagram d = {
+			.dst = src, .buf = reply, .len = sizeof(*reply)
+		};
+
+		outbound_send(dev, &d, 1);
+		return;
+	}
+	if (q->n == COOKIE_REPLY_BATCH)
+		outbound_flush_cookie_replies(dev);
+	q->msg[q->n] = *reply;
+	memset(&q->dst[q->n], 0, sizeof(q->dst[q->n]));
+	memcpy(&q->dst[q->n], src,
+	       src->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					 sizeof(struct sockaddr_in));
+	q->n++;
 }

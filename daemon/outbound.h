@@ -10,6 +10,7 @@
 #ifndef LW_OUTBOUND_H
 #define LW_OUTBOUND_H
 
+#include "messages.h"
 #include "udp.h"
 
 struct device;
@@ -18,5 +19,13 @@ struct device;
 int outbound_drop_reason(int error);
 /* Sends d[0..n) and counts and logs each failure. */
 void outbound_send(struct device *dev, struct udp_datagram *d, unsigned n);
+
+/* A cookie reply to src: queued while a receive batch runs
+ * (dev->cookie_replies.batching), else sent at once. */
+void outbound_cookie_reply(struct device *dev,
+			   const struct message_handshake_cookie *reply,
+			   const struct sockaddr *src);
+/* Sends the queued cookie replies as one outbound batch. */
+void outbound_flush_cookie_replies(struct device *dev);
 
 #endif

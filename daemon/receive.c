@@ -8,13 +8,12 @@
  * must be in the sending peer's AllowedIPs before they reach the TUN.
  * Every authenticated packet updates the peer's endpoint (roaming, 2.1).
  */
+#include "receive.h"
+
 #include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/udp.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "crypto.h"
 #include "device.h"
@@ -63,47 +62,6 @@ static void update_endpoint(struct peer *peer, const struct sockaddr *src,
 	peer->gso_refused = false; /* a new path may take it */
 }
 
-/* Sends the queued cookie replies as one outbound batch; each that fails
- * is counted alone (an initiator retries). */
-static void flush_cookie_replies(struct device *dev)
-{
-	struct cookie_reply_queue *q = &dev->cookie_replies;
-	struct udp_datagram d[COOKIE_REPLY_BATCH];
-
-	for (unsigned i = 0; i < q->n; i++)
-		d[i] = (struct udp_datagram){
-			.dst = (struct sockaddr *)&q->dst[i],
-			.buf = &q->msg[i],
-			.len = sizeof(q->msg[i]),
-		};
-	if (q->n)
-		outbound_send(dev, d, q->n);
-	q->n = 0;
-}
-
-/* A cookie reply to src: queued during a receive round, else sent now. */
-static void send_cookie_reply(struct device *dev,
-			      const struct message_handshake_cookie *reply,
-			      const struct sockaddr *src)
-{
-	struct cookie_reply_queue *q = &dev->cookie_replies;
-
-	if (!q->batching) {
-		struct udp_datagram d = {
-			.dst = src, .buf = reply, .len = sizeof(*reply)
-		};
-
-		outbound_send(dev, &d, 1);
-		return;
-	}
-	if (q->n == COOKIE_REPLY_BATCH)
-		flush_cookie_replies(dev);
-	q->msg[q->n] = *reply;
-	memset(&q->dst[q->n], 0, sizeof(q->dst[q->n]));
-	memcpy(&q->dst[q->n], src, sockaddr_len(src));
-	q->n++;
-}
-
 /* mac1, then under load mac2 and the per-source limit. True to go on.
  * The cookie is computed only under load, once: for mac2 and the reply. */
 static bool handshake_admitted(struct device *dev, uint8_t *msg, size_t len,
@@ -126,7 +84,7 @@ static bool handshake_admitted(struct device *dev, uint8_t *msg, size_t len,
 		if (cookie_checker_create_reply(&dev->cookie_checker, &reply,
 						msg, len, sender_index_le,
 						cookie) == 0)
-			send_cookie_reply(dev, &reply, src);
+			outbound_cookie_reply(dev, &reply, src);
 		device_count_drop(dev, DROP_UNDER_LOAD_NO_COOKIE);
 	}
 	crypto_wipe(cookie, sizeof(cookie));
@@ -577,7 +535,7 @@ void receive_batch(struct device *dev, struct udp_received *r, unsigned n)
 			       &r[i].src.sa, &r[i].local);
 	}
 	rx_batch_finish(dev, &b);
-	flush_cookie_replies(dev);
+	outbound_flush_cookie_replies(dev);
 	/* GRO holds pointers into its own buffers only, but flush per
 	 * batch so packets are not held back. */
 	device_flush_tun(dev);

@@ -4,16 +4,16 @@
  * Messages", 6.2 "Transport Message Limits", 6.5 "Handshake initiation
  * retries"): packets read from the TUN are routed by AllowedIPs to a peer,
  * zero-padded to a multiple of 16, encrypted under the current keypair and
- * sent in batches with sendmmsg. Without a usable keypair they are staged
- * and a handshake initiation goes out (at most one per REKEY_TIMEOUT).
+ * handed on as outbound batches (outbound.c, udp.c). Without a usable
+ * keypair they are staged and a handshake initiation goes out (at most one
+ * per REKEY_TIMEOUT).
  */
+#include "send.h"
+
 #include <endian.h>
 #include <errno.h>
-#include <string.h>
-#include <netinet/udp.h>
 #include <stdio.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <string.h>
 
 #include "crypto.h"
 #include "device.h"
@@ -121,11 +121,6 @@ static void forget_source(struct peer *peer, int error)
 int send_buffer_to_peer(struct peer *peer, const uint8_t *msg, size_t len)
 {
 	struct device *dev = peer->device;
-
-	if (!peer->has_endpoint) {
-		device_count_drop(dev, DROP_NO_ENDPOINT);
-		return -EDESTADDRREQ;
-	}
 	struct udp_datagram d = {
 		.dst = &peer->endpoint.sa,
 		.src = &peer->endpoint_src,
@@ -133,6 +128,10 @@ int send_buffer_to_peer(struct peer *peer, const uint8_t *msg, size_t len)
 		.len = len,
 	};
 
+	if (!peer->has_endpoint) {
+		device_count_drop(dev, DROP_NO_ENDPOINT);
+		return -EDESTADDRREQ;
+	}
 	outbound_send(dev, &d, 1);
 	if (d.src_error)
 		forget_source(peer, d.src_error);

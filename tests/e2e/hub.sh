@@ -12,7 +12,8 @@
 #   3. M, reached over a 1280-byte link: a UDP_SEGMENT run to it is refused
 #      (EINVAL/EMSGSIZE), its datagrams must go one by one and be
 #      fragmented by the kernel.
-# B must receive >= 99 % in every case, M >= 99 % of its own.  The figures
+# B must receive >= 99 % in every case, M >= 99 % of its own (lanwired as
+# the hub; 90 % for another hub daemon, for comparison).  The figures
 # are printed as INFO lines and "hub.<case>.<peer>=<count>" lines.
 #
 #	bash tests/e2e/hub.sh DAEMON_A DAEMON_B
@@ -35,6 +36,11 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HUB_SIZE=1300
 HUB_RUN=8
 SINK_PORT=9000
+# The bound asserted: 99 % for lanwired as the hub (what this test is
+# for); another hub (wireguard-go, for comparison) only has to get 90 %
+# (seen: 3,972 of 4,000 to M on a busy machine).
+MIN_PCT=90
+is_lanwired "$DAEMON_A" && MIN_PCT=99
 declare -A NET=([b]=241 [x]=242 [r]=243 [m]=244)
 declare -A IN=([b]=2 [x]=3 [r]=4 [m]=5)
 declare -A DMN=([b]=$DAEMON_B [x]=$DAEMON_A [r]=$DAEMON_B [m]=$DAEMON_A)
@@ -89,9 +95,9 @@ burst()
 	info "$case: B received ${got_b:-?} of $HUB_COUNT${got_m:+, M $got_m of $HUB_COUNT}"
 	say "hub.$case.b=${got_b:-0}"
 	[[ -n $got_m ]] && say "hub.$case.m=$got_m"
-	check ">= 99 % to healthy B while $case" test "$((${got_b:-0} * 100))" -ge "$((HUB_COUNT * 99))"
+	check ">= $MIN_PCT % to healthy B while $case" test "$((${got_b:-0} * 100))" -ge "$((HUB_COUNT * MIN_PCT))"
 	[[ $bad == m ]] &&
-		check ">= 99 % to M over the 1280-byte link" test "$((${got_m:-0} * 100))" -ge "$((HUB_COUNT * 99))"
+		check ">= $MIN_PCT % to M over the 1280-byte link" test "$((${got_m:-0} * 100))" -ge "$((HUB_COUNT * MIN_PCT))"
 }
 
 section "1. X unroutable (ENETUNREACH)"
