@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -184,10 +183,7 @@ struct udp_msgs {
 	unsigned first[UDP_BATCH_MAX]; /* message -> its first datagram */
 	unsigned count[UDP_BATCH_MAX]; /* datagrams in the message */
 	unsigned n;
-	int waits_left; /* EAGAIN/ENOBUFS waits for this batch */
 };
-
-#define UDP_WAIT_MS 20
 
 static int sys_sendmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags)
 {
@@ -200,17 +196,9 @@ static int sys_recvmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags,
 	return recvmmsg(fd, msgs, n, flags, timeout);
 }
 
-static bool sys_wait_writable(int fd, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
-
-	return poll(&p, 1, timeout_ms) > 0;
-}
-
 const struct udp_io udp_io_system = {
 	.sendmmsg = sys_sendmmsg,
 	.recvmmsg = sys_recvmmsg,
-	.wait_writable = sys_wait_writable,
 };
 
 static socklen_t sockaddr_len(const struct sockaddr *sa)
@@ -388,13 +376,11 @@ static void resend_run_singly(const struct udp_io *io, int fd,
 		return;
 	}
 	singles->n = 0;
-	singles->waits_left = m->waits_left;
 	for (unsigned x = 0; x < m->count[j]; x++) {
 		d[m->first[j] + x].may_segment = false;
 		add_msg(singles, d, m->first[j] + x, 1);
 	}
 	send_msgs(io, fd, singles, d);
-	m->waits_left = singles->waits_left;
 	free(singles);
 }
 
@@ -415,10 +401,12 @@ static void send_msgs(const struct udp_io *io, int fd, struct udp_msgs *m,
 		}
 		if (err == EINTR)
 			continue;
-		if ((err == EAGAIN || err == ENOBUFS) && m->waits_left > 0) {
-			m->waits_left--;
-			if (io->wait_writable(fd, UDP_WAIT_MS))
-				continue;
+		/* The socket's buffer is full: what is left for this socket
+		 * cannot wait (the loop must not block), so it is dropped. */
+		if (err == EAGAIN || err == EWOULDBLOCK) {
+			for (; done < m->n; done++)
+				set_result(m, d, done, -EAGAIN);
+			break;
 		}
 		/* A refused run is split first: its datagrams keep their
 		 * source, which a refusal of their own then drops. */
@@ -472,7 +460,6 @@ void udp_send_batch(const struct udp_io *io, int fd4, int fd6,
 	}
 	if (!m)
 		return;
-	m->waits_left = 1;
 	for (unsigned i = 0; i < n; i += UDP_BATCH_MAX) {
 		unsigned k = n - i < UDP_BATCH_MAX ? n - i : UDP_BATCH_MAX;
 

@@ -88,8 +88,6 @@ struct udp_io {
 	int (*sendmmsg)(int fd, struct mmsghdr *msgs, unsigned n, int flags);
 	int (*recvmmsg)(int fd, struct mmsghdr *msgs, unsigned n, int flags,
 			struct timespec *timeout);
-	/* Waits up to timeout_ms for fd to take more; false on timeout. */
-	bool (*wait_writable)(int fd, int timeout_ms);
 };
 extern const struct udp_io udp_io_system;
 
@@ -100,8 +98,9 @@ extern const struct udp_io udp_io_system;
  * EADDRNOTAVAIL, ENETUNREACH) goes again with the kernel's choice. A
  * UDP_SEGMENT run refused as such (EMSGSIZE, EINVAL, EIO, EOPNOTSUPP) is
  * sent again one datagram at a time, so the kernel may fragment; nothing
- * that left is sent twice. On EAGAIN/ENOBUFS the call
- * waits once for room (bounded) and then drops what still does not fit.
+ * that left is sent twice. EAGAIN (the socket's buffer is full) drops the
+ * rest of that socket's messages at once: the event loop never blocks on
+ * a send. ENOBUFS drops only its own message.
  */
 void udp_send_batch(const struct udp_io *io, int fd4, int fd6,
 		    struct udp_datagram *d, unsigned n);

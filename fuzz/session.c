@@ -505,17 +505,10 @@ static int wire_recvmmsg(int fd, struct mmsghdr *msgs, unsigned vlen,
 	return (int)n;
 }
 
-static bool wire_wait_writable(int fd, int timeout_ms)
-{
-	(void)fd, (void)timeout_ms;
-	return true;
-}
-
 /* The simulated wire and clocks, handed to both devices as their ops. */
 static const struct udp_io wire_io = {
 	.sendmmsg = wire_sendmmsg,
 	.recvmmsg = wire_recvmmsg,
-	.wait_writable = wire_wait_writable,
 };
 
 static const struct device_ops wire_ops = {

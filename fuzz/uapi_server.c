@@ -88,16 +88,9 @@ static int null_recvmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags,
 	return -1;
 }
 
-static bool null_wait_writable(int fd, int timeout_ms)
-{
-	(void)fd, (void)timeout_ms;
-	return true;
-}
-
 static const struct udp_io null_io = {
 	.sendmmsg = null_sendmmsg,
 	.recvmmsg = null_recvmmsg,
-	.wait_writable = null_wait_writable,
 };
 
 static struct device_ops null_ops;

@@ -166,16 +166,9 @@ static int fakewire_recvmmsg(int fd, struct mmsghdr *msgs, unsigned n,
 	return (int)got;
 }
 
-static bool fakewire_wait_writable(int fd, int timeout_ms)
-{
-	(void)fd, (void)timeout_ms;
-	return false;
-}
-
 static const struct udp_io fakewire_io = {
 	.sendmmsg = fakewire_sendmmsg,
 	.recvmmsg = fakewire_recvmmsg,
-	.wait_writable = fakewire_wait_writable,
 };
 
 /* Takes the oldest datagram queued for port into buf; its length, or -1. */
