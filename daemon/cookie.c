@@ -146,9 +146,10 @@ int cookie_checker_create_reply(const struct cookie_checker *c,
 	ret = crypto_nonce(dst->nonce, sizeof(dst->nonce));
 	if (ret)
 		return ret;
-	xchacha20poly1305_encrypt(dst->encrypted_cookie, cookie, COOKIE_LEN,
-				  macs->mac1, MAC_LEN, dst->nonce,
-				  c->cookie_key);
+	if (!xchacha20poly1305_encrypt(dst->encrypted_cookie, cookie,
+				       COOKIE_LEN, macs->mac1, MAC_LEN,
+				       dst->nonce, c->cookie_key))
+		return -EIO;
 	return 0;
 }
 

@@ -551,14 +551,17 @@ static bool aead_crypt(uint8_t *dst, const uint8_t *src, size_t len,
 				   CHACHA20POLY1305_TAG_LEN, tag);
 }
 
-void chacha20poly1305_encrypt(
+bool chacha20poly1305_encrypt(
 	uint8_t *dst, const uint8_t *src, size_t srclen, const uint8_t *ad,
 	size_t adlen, uint64_t nonce,
 	const uint8_t key[static CHACHA20POLY1305_KEY_LEN])
 {
-	if (!aead_crypt(dst, src, srclen, ad, adlen, nonce, key, dst + srclen,
-			true))
-		crypto_abort("chacha20poly1305: libcrypto failure");
+	if (aead_crypt(dst, src, srclen, ad, adlen, nonce, key, dst + srclen,
+		       true))
+		return true;
+	crypto_wipe(dst, srclen + CHACHA20POLY1305_TAG_LEN);
+	ERR_clear_error();
+	return false;
 }
 
 /* On failure the unauthenticated plaintext is wiped, not handed out. */
@@ -634,17 +637,19 @@ void hchacha20(uint8_t out[static 32], const uint8_t nonce[static 16],
  * bytes, then the AEAD with 4 zero bytes || the last 8 nonce bytes, which is
  * exactly chacha20poly1305_* with those 8 bytes read as a le64 counter.
  */
-void xchacha20poly1305_encrypt(
+bool xchacha20poly1305_encrypt(
 	uint8_t *dst, const uint8_t *src, size_t srclen, const uint8_t *ad,
 	size_t adlen, const uint8_t nonce[static XCHACHA20POLY1305_NONCE_LEN],
 	const uint8_t key[static CHACHA20POLY1305_KEY_LEN])
 {
 	uint8_t subkey[CHACHA20POLY1305_KEY_LEN];
+	bool ok;
 
 	hchacha20(subkey, nonce, key);
-	chacha20poly1305_encrypt(dst, src, srclen, ad, adlen,
-				 get_le64(nonce + 16), subkey);
+	ok = chacha20poly1305_encrypt(dst, src, srclen, ad, adlen,
+				      get_le64(nonce + 16), subkey);
 	crypto_wipe(subkey, sizeof(subkey));
+	return ok;
 }
 
 bool xchacha20poly1305_decrypt(

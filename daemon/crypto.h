@@ -87,8 +87,9 @@ void x25519_static_forget(const uint8_t priv[static X25519_KEY_LEN]);
 
 /* AEAD. The 96-bit nonce is 32 zero bits followed by the little-endian
  * 64-bit counter, as WireGuard specifies. dst holds srclen + 16 bytes on
- * encrypt; dst and src may be the same buffer. */
-void chacha20poly1305_encrypt(uint8_t *dst, const uint8_t *src, size_t srclen,
+ * encrypt; dst and src may be the same buffer. Encrypt is false if
+ * libcrypto failed (dst wiped): the caller drops that message. */
+bool chacha20poly1305_encrypt(uint8_t *dst, const uint8_t *src, size_t srclen,
 			      const uint8_t *ad, size_t adlen, uint64_t nonce,
 			      const uint8_t key[static CHACHA20POLY1305_KEY_LEN]);
 /* srclen includes the 16-byte tag; writes srclen - 16 bytes. False on a bad
@@ -96,7 +97,7 @@ void chacha20poly1305_encrypt(uint8_t *dst, const uint8_t *src, size_t srclen,
 bool chacha20poly1305_decrypt(uint8_t *dst, const uint8_t *src, size_t srclen,
 			      const uint8_t *ad, size_t adlen, uint64_t nonce,
 			      const uint8_t key[static CHACHA20POLY1305_KEY_LEN]);
-void xchacha20poly1305_encrypt(
+bool xchacha20poly1305_encrypt(
 	uint8_t *dst, const uint8_t *src, size_t srclen, const uint8_t *ad,
 	size_t adlen, const uint8_t nonce[static XCHACHA20POLY1305_NONCE_LEN],
 	const uint8_t key[static CHACHA20POLY1305_KEY_LEN]);

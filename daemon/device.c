@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The device and its event loop: one epoll over the TUN, the two UDP
- * sockets and the UAPI listener; the epoll timeout is the earliest armed
- * peer timer, and timers are ticked when it passes. Also the staged-packet
- * pool and under-load detection (whitepaper 5.3).
+ * The device's state: identity, sockets and TUN, the drop counters, the
+ * packets on their way to the TUN (GRO), the staged-packet pool and
+ * under-load detection (whitepaper 5.3). The event loop that serves it is
+ * loop.c; its state changes go through device_set_state().
  */
 #include "device.h"
 
@@ -23,28 +23,8 @@
 #include "privdrop.h"
 #include "tun.h"
 #include "uapi_server.h"
+#include "loop.h"
 #include "udp.h"
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t real_now(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
-static uint64_t real_wall_now(void)
-{
-	return clock_ns(CLOCK_REALTIME);
-}
-
-uint64_t (*device_now)(void) = real_now;
-uint64_t (*device_wall_now)(void) = real_wall_now;
 
 const char *drop_reason_name(enum drop_reason r)
 {
@@ -66,6 +46,13 @@ const char *drop_reason_name(enum drop_reason r)
 		[DROP_NO_ENDPOINT] = "peer has no endpoint",
 		[DROP_STAGED_OVERFLOW] = "staged queue full",
 		[DROP_BAD_COOKIE] = "cookie reply failed",
+		[DROP_ENCRYPT_FAILED] = "encryption failed (libcrypto)",
+		[DROP_SEND_UNREACHABLE] = "send failed: no route",
+		[DROP_SEND_REFUSED] = "send failed: refused by local policy",
+		[DROP_SEND_TOO_BIG] = "send failed: message too long",
+		[DROP_SEND_NO_BUFFER] = "send failed: no buffer space",
+		[DROP_SEND_BAD_ADDRESS] = "send failed: address unusable",
+		[DROP_SEND_OTHER] = "send failed: other error",
 	};
 	return (unsigned)r < DROP_COUNT ? names[r] : "?";
 }
@@ -75,8 +62,27 @@ void device_count_drop(struct device *dev, enum drop_reason r)
 	static struct log_ratelimit rl;
 
 	dev->drops[r]++;
-	log_ratelimited(&rl, device_now(), "dropped packet: %s",
+	log_ratelimited(&rl, device_now(dev), "dropped packet: %s",
 			drop_reason_name(r));
+}
+
+const char *device_state_name(enum device_state s)
+{
+	static const char *const names[] = {
+		[DEVICE_DOWN] = "down",
+		[DEVICE_UP] = "up",
+		[DEVICE_CLOSED] = "closed",
+	};
+	return (unsigned)s <= DEVICE_CLOSED ? names[s] : "?";
+}
+
+void device_set_state(struct device *dev, enum device_state s)
+{
+	if (dev->state == s)
+		return;
+	log_verbose("device %s -> %s", device_state_name(dev->state),
+		    device_state_name(s));
+	dev->state = s;
 }
 
 int device_init(struct device *dev, const char *ifname)
@@ -88,6 +94,7 @@ int device_init(struct device *dev, const char *ifname)
 	dev->tun_fd = dev->udp4_fd = dev->udp6_fd = -1;
 	dev->epoll_fd = dev->uapi_fd = -1;
 	dev->mtu = DEFAULT_MTU;
+	dev->ops = &device_ops_system;
 	allowedips_init(&dev->allowedips);
 	ret = index_table_init(&dev->index);
 	if (ret)
@@ -113,8 +120,7 @@ int device_init(struct device *dev, const char *ifname)
 	    dev->tun_read_buf == MAP_FAILED || dev->gro_bufs == MAP_FAILED)
 		return -ENOMEM;
 	gro_init(&dev->gro);
-	dev->state = DEVICE_UP;
-	return 0;
+	return 0; /* DEVICE_DOWN until the loop serves it */
 }
 
 static void close_fd(int *fd)
@@ -159,14 +165,15 @@ void device_close(struct device *dev)
 	noise_local_set_private(&dev->local, NULL);
 	crypto_wipe(&dev->local, sizeof(dev->local));
 	crypto_wipe(&dev->cookie_checker, sizeof(dev->cookie_checker));
-	dev->state = DEVICE_CLOSED;
+	device_set_state(dev, DEVICE_CLOSED);
 }
 
 static void write_tun_cb(void *ctx, uint8_t *buf, size_t len)
 {
 	struct device *dev = ctx;
+	int ret = tun_write(dev->tun_fd, buf, len);
 
-	if (write(dev->tun_fd, buf, len) < 0 && tun_error_is_fatal(errno))
+	if (ret < 0 && tun_error_is_fatal(-ret))
 		dev->should_exit = true;
 }
 
@@ -214,14 +221,6 @@ void device_set_private_key(struct device *dev, const uint8_t *key)
 		peer_refresh_identity(p);
 }
 
-static void epoll_watch(struct device *dev, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	if (dev->epoll_fd >= 0 && fd >= 0)
-		epoll_ctl(dev->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
-}
-
 /* GRO on receive when the kernel has it; GSO is tried on the first send
  * and dropped (with the reason logged) if the kernel refuses it. */
 static void enable_udp_offloads(struct device *dev)
@@ -266,8 +265,8 @@ int device_set_listen_port(struct device *dev, uint16_t port)
 			     &bound) == 0) {
 			dev->udp4_fd = fd4;
 			dev->udp6_fd = fd6;
-			epoll_watch(dev, fd4);
-			epoll_watch(dev, fd6);
+			loop_watch(dev, fd4);
+			loop_watch(dev, fd6);
 		}
 		return ret;
 	}
@@ -275,8 +274,8 @@ int device_set_listen_port(struct device *dev, uint16_t port)
 	dev->udp6_fd = fd6;
 	dev->listen_port = bound;
 	enable_udp_offloads(dev);
-	epoll_watch(dev, fd4);
-	epoll_watch(dev, fd6);
+	loop_watch(dev, fd4);
+	loop_watch(dev, fd6);
 	log_verbose("UDP bound to port %u", bound);
 	return 0;
 }
@@ -346,93 +345,3 @@ void pktbuf_put(struct device *dev, struct pktbuf *b)
 	dev->pool_free = b;
 }
 
-void device_tick_timers(struct device *dev)
-{
-	uint64_t now = device_now(), next = 0, d;
-	struct peer *p, *n;
-
-	dev->next_timer_ns = 0;
-	for (p = dev->peers_first; p; p = n) {
-		n = p->list_next;
-		d = timers_tick(&p->timers, now);
-		if (d && (!next || d < next))
-			next = d;
-	}
-	/* UAPI request deadlines share the loop's timer. */
-	d = uapi_server_expire(dev->uapi_server, now);
-	if (d && (!next || d < next))
-		next = d;
-	/* Actions above may have armed timers through device_timer_armed. */
-	if (next && (!dev->next_timer_ns || next < dev->next_timer_ns))
-		dev->next_timer_ns = next;
-}
-
-static int epoll_timeout_ms(struct device *dev)
-{
-	uint64_t now = device_now();
-
-	if (!dev->next_timer_ns)
-		return -1;
-	if (dev->next_timer_ns <= now)
-		return 0;
-	/* Round up so we never wake just before the deadline. */
-	return (int)((dev->next_timer_ns - now + 999999) / 1000000);
-}
-
-static void handle_event(struct device *dev, struct epoll_event *ev)
-{
-	int fd = ev->data.fd;
-
-	if (fd == dev->tun_fd) {
-		if (ev->events & (EPOLLERR | EPOLLHUP)) {
-			log_verbose("TUN device went away; shutting down");
-			dev->should_exit = true;
-			return;
-		}
-		send_packets_from_tun(dev);
-	} else if (fd == dev->udp4_fd || fd == dev->udp6_fd) {
-		receive_packets_from_udp(dev, fd);
-	} else if (fd == dev->uapi_fd) {
-		uapi_server_accept(dev->uapi_server, dev, device_now());
-	} else {
-		uapi_server_handle(dev->uapi_server, dev, fd, ev->events,
-				   device_now());
-	}
-}
-
-volatile sig_atomic_t device_stop_requested;
-
-int device_run(struct device *dev)
-{
-	struct epoll_event evs[16];
-	sigset_t wait_mask;
-
-	/* main() blocks SIGINT/SIGTERM; they are let in only while we sleep
-	 * in epoll_pwait, so a stop request is never missed between the
-	 * check and the wait. */
-	sigprocmask(SIG_SETMASK, NULL, &wait_mask);
-	sigdelset(&wait_mask, SIGINT);
-	sigdelset(&wait_mask, SIGTERM);
-
-	dev->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (dev->epoll_fd < 0)
-		return -errno;
-	epoll_watch(dev, dev->tun_fd);
-	epoll_watch(dev, dev->udp4_fd);
-	epoll_watch(dev, dev->udp6_fd);
-	if (dev->uapi_fd >= 0 &&
-	    !(dev->uapi_server = uapi_server_new(dev->uapi_fd, dev->epoll_fd)))
-		return -ENOMEM;
-	while (!dev->should_exit && !device_stop_requested) {
-		int n = epoll_pwait(dev->epoll_fd, evs, 16,
-				    epoll_timeout_ms(dev), &wait_mask);
-
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		for (int i = 0; i < n && !dev->should_exit; i++)
-			handle_event(dev, &evs[i]);
-		if (dev->next_timer_ns && dev->next_timer_ns <= device_now())
-			device_tick_timers(dev);
-	}
-	return 0;
-}

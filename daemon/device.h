@@ -25,10 +25,27 @@
 #include "offload.h"
 #include "ratelimit.h"
 #include "tun.h"
+#include "udp.h"
 #include "workers.h"
 
 struct peer;
 struct uapi_server;
+
+/*
+ * What the device asks of the world, in one place: the clocks, and the
+ * system calls that flush its outbound batches to the UDP sockets and
+ * receive from them (udp_io). main() uses device_ops_system; tests and
+ * the fuzzers bring a fake clock and their own wire, so neither needs
+ * sockets nor link-time stand-ins for libc.
+ *
+ * Ownership: static, never freed; the device only points to it.
+ */
+struct device_ops {
+	uint64_t (*now)(void);      /* monotonic */
+	uint64_t (*wall_now)(void); /* realtime, for TAI64N and wg show */
+	const struct udp_io *udp;
+};
+extern const struct device_ops device_ops_system;
 
 #define DEFAULT_MTU 1420
 /* Buffers per recvmmsg batch. With UDP_GRO each may carry up to 64 KiB of
@@ -46,9 +63,6 @@ struct uapi_server;
 /* tx_bufs holds DEVICE_TX_BATCH slots and one scratch slot after them. */
 #define DEVICE_SCRATCH_SLOT DEVICE_TX_BATCH
 #define DEVICE_TX_SLOTS (DEVICE_TX_BATCH + 1)
-/* Segments in one UDP_SEGMENT send, and its payload limit. */
-#define UDP_GSO_MAX_SEGMENTS 64
-#define UDP_GSO_MAX_BYTES 65000
 /* Room in every packet buffer for the transport header in front. */
 #define PKT_HEADROOM MESSAGE_DATA_HEADER_LEN
 /* Largest datagram or TUN packet we handle, plus the tag. */
@@ -80,7 +94,10 @@ struct pktbuf {
 	uint8_t data[];
 };
 
+/* down: configured, not serving (before and after device_run); up: the
+ * loop serves it; closed: released. Changed only by device_set_state. */
 enum device_state { DEVICE_DOWN, DEVICE_UP, DEVICE_CLOSED };
+const char *device_state_name(enum device_state s);
 
 /* Reasons a packet from the network or the TUN was dropped; counted and
  * logged (rate-limited) under these names. */
@@ -102,6 +119,14 @@ enum drop_reason {
 	DROP_NO_ENDPOINT,
 	DROP_STAGED_OVERFLOW,
 	DROP_BAD_COOKIE,
+	DROP_ENCRYPT_FAILED,
+	/* Our own datagrams the kernel refused, by errno class. */
+	DROP_SEND_UNREACHABLE,
+	DROP_SEND_REFUSED,
+	DROP_SEND_TOO_BIG,
+	DROP_SEND_NO_BUFFER,
+	DROP_SEND_BAD_ADDRESS,
+	DROP_SEND_OTHER,
 	DROP_COUNT,
 };
 const char *drop_reason_name(enum drop_reason r);
@@ -130,10 +155,14 @@ struct device {
 	uint64_t mtu_checked_ns; /* when mtu was last read back from the TUN */
 	bool want_offloads; /* false: LANWIRE_OFFLOAD=0, plain syscalls */
 	struct tun_offloads tun_offloads;
-	bool udp_gso; /* send batches with UDP_SEGMENT */
+	bool udp_gso; /* send batches with UDP_SEGMENT (a peer's path may
+		       * still refuse it: peer->gso_refused) */
 	bool udp_gro; /* sockets deliver coalesced datagrams (UDP_GRO) */
 	struct gro_table gro;
 	int udp4_fd, udp6_fd;
+	/* The world as the device sees it: device_ops_system, or a test's
+	 * fake clock and wire. */
+	const struct device_ops *ops;
 	int epoll_fd;
 	int uapi_fd;
 	struct uapi_server *uapi_server; /* its clients; made by device_run */
@@ -172,11 +201,20 @@ struct device {
 	uint64_t drops[DROP_COUNT];
 };
 
-/* Monotonic and wall clocks in ns; replaceable for tests. */
-extern uint64_t (*device_now)(void);
-extern uint64_t (*device_wall_now)(void);
+/* Monotonic and wall clock of the device's ops, in ns. */
+static inline uint64_t device_now(const struct device *dev)
+{
+	return dev->ops->now();
+}
+
+static inline uint64_t device_wall_now(const struct device *dev)
+{
+	return dev->ops->wall_now();
+}
 
 int device_init(struct device *dev, const char *ifname);
+/* The one place the state changes; logs old -> new. */
+void device_set_state(struct device *dev, enum device_state s);
 /* Writes one packet (with a virtio header when the TUN has them). */
 void device_write_tun(struct device *dev, uint8_t *buf, size_t len);
 /* Writes everything GRO holds to the TUN. */
@@ -189,31 +227,18 @@ void device_set_private_key(struct device *dev, const uint8_t *key);
 int device_set_listen_port(struct device *dev, uint16_t port);
 int device_set_fwmark(struct device *dev, uint32_t mark);
 void device_timer_armed(struct device *dev, uint64_t deadline);
-/* Fires every peer's expired timers (the loop calls it when due). */
-void device_tick_timers(struct device *dev);
 void device_count_drop(struct device *dev, enum drop_reason r);
 bool device_is_under_load(struct device *dev, uint64_t now);
 
-/* Set from a signal handler: device_run returns soon after. */
-extern volatile sig_atomic_t device_stop_requested;
-/* Event loop until should_exit. 0 or -errno. */
-int device_run(struct device *dev);
 
 /* Pool. */
 struct pktbuf *pktbuf_get(struct device *dev, size_t len);
 void pktbuf_put(struct device *dev, struct pktbuf *b);
 
-/* Send and receive paths (send.c, receive.c). */
-void send_packets_from_tun(struct device *dev);
-void send_handshake_initiation(struct peer *peer, bool is_retry);
-void send_keepalive(struct peer *peer);
-void send_staged_packets(struct peer *peer);
-/* Sends one finished message (handshake or transport) to the peer's
- * endpoint and counts it in tx_bytes. 0 or -errno. */
-int send_buffer_to_peer(struct peer *peer, const uint8_t *msg, size_t len);
-void receive_packets_from_udp(struct device *dev, int fd);
-/* One datagram; exposed for tests and the fuzzer. */
-void receive_datagram(struct device *dev, uint8_t *buf, size_t len,
-		      const struct sockaddr *src);
+/* The send and receive paths have their own headers; included here for
+ * the files that reach them through the device. */
+#include "loop.h"
+#include "receive.h"
+#include "send.h"
 
 #endif

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Two whole devices in one process: real UDP sockets on loopback, and for
- * each TUN a datagram socketpair (read/write behave as on a TUN fd), with a
- * fake clock. Drives the send and receive paths end to end: the first
- * packet is staged while the handshake runs, key confirmation, inner-source
+ * Two whole devices in one process over tests/testnode.h: a fake UDP wire
+ * (fakewire.h, through the devices' ops: no UDP sockets), a datagram
+ * socketpair for each TUN (read/write behave as on a TUN fd), and a fake
+ * clock. Drives the send and receive paths end to end: the first packet
+ * is staged while the handshake runs, key confirmation, inner-source
  * filtering, replayed datagrams, passive keepalive, rekey after
  * REKEY_AFTER_TIME and the REJECT_AFTER_TIME limit.
  */
@@ -17,113 +18,13 @@
 #include "device.h"
 #include "peer.h"
 #include "test.h"
-
-static uint64_t fake_mono = 1000 * NS_PER_SEC;
-static uint64_t fake_wall = 1700000000 * NS_PER_SEC;
-static uint64_t fake_now(void) { return fake_mono; }
-static uint64_t fake_wall_now(void) { return fake_wall; }
-
-static void advance(uint64_t ns)
-{
-	fake_mono += ns;
-	fake_wall += ns;
-}
-
-struct node {
-	struct device dev;
-	int tun_peer; /* our end of the fake TUN */
-	struct peer *peer;
-};
+#include "testnode.h"
 
 static struct node A, B;
-
-static void node_init(struct node *n, const char *name, bool offloads)
-{
-	int sv[2];
-
-	CHECK_EQ(device_init(&n->dev, name), 0);
-	/* A socketpair stands in for a TUN opened with IFF_VNET_HDR. */
-	n->dev.want_offloads = offloads;
-	n->dev.tun_offloads.vnet_hdr = offloads;
-	CHECK_EQ(device_set_listen_port(&n->dev, 0), 0);
-	CHECK_EQ(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
-	n->dev.tun_fd = sv[0];
-	n->tun_peer = sv[1];
-}
-
-static void connect_nodes(struct node *a, struct node *b)
-{
-	uint8_t ka[32], kb[32], v4[4];
-	struct endpoint ep = { 0 };
-
-	x25519_generate_private(ka);
-	x25519_generate_private(kb);
-	device_set_private_key(&a->dev, ka);
-	device_set_private_key(&b->dev, kb);
-	a->peer = peer_create(&a->dev, b->dev.local.static_public);
-	b->peer = peer_create(&b->dev, a->dev.local.static_public);
-	inet_pton(AF_INET, "10.0.0.2", v4);
-	allowedips_insert(&a->dev.allowedips, AF_INET, v4, 32,
-			  &a->peer->allowedips);
-	inet_pton(AF_INET, "10.0.0.1", v4);
-	allowedips_insert(&b->dev.allowedips, AF_INET, v4, 32,
-			  &b->peer->allowedips);
-	ep.in.sin_family = AF_INET;
-	ep.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ep.in.sin_port = htons(b->dev.listen_port);
-	peer_set_endpoint(a->peer, &ep);
-	crypto_wipe(ka, sizeof(ka));
-	crypto_wipe(kb, sizeof(kb));
-}
-
-/* Runs two devices until nothing moves (bounded). */
-static void pump_pair(struct node *x, struct node *y)
-{
-	for (int i = 0; i < 20; i++) {
-		struct node *n[2] = { x, y };
-
-		for (int k = 0; k < 2; k++) {
-			send_packets_from_tun(&n[k]->dev);
-			receive_packets_from_udp(&n[k]->dev, n[k]->dev.udp4_fd);
-			if (n[k]->dev.next_timer_ns &&
-			    n[k]->dev.next_timer_ns <= fake_mono)
-				device_tick_timers(&n[k]->dev);
-		}
-		usleep(1000);
-	}
-}
 
 static void pump(void)
 {
 	pump_pair(&A, &B);
-}
-
-/* A minimal IPv4/UDP packet from src to dst with a payload marker. */
-static size_t make_packet(uint8_t *p, const char *src, const char *dst,
-			  uint8_t marker)
-{
-	memset(p, 0, 60);
-	p[0] = 0x45;
-	p[3] = 60;
-	p[8] = 64;
-	p[9] = 17;
-	inet_pton(AF_INET, src, p + 12);
-	inet_pton(AF_INET, dst, p + 16);
-	p[59] = marker;
-	return 60;
-}
-
-/* Reads what reached a node's TUN; returns the count of packets, last in p. */
-static int drain_tun(struct node *n, uint8_t *p, size_t cap, size_t *len)
-{
-	int count = 0;
-	ssize_t r;
-
-	while ((r = read(n->tun_peer, p, cap)) > 0) {
-		*len = (size_t)r;
-		count++;
-	}
-	return count;
 }
 
 static int send_from_a(uint8_t marker)
@@ -189,7 +90,6 @@ static void test_replayed_datagram(void)
 {
 	uint8_t dgram[2048], got[2048];
 	struct sockaddr_in from;
-	socklen_t flen = sizeof(from);
 	ssize_t r;
 	size_t len;
 	uint64_t replays = B.dev.drops[DROP_REPLAYED];
@@ -198,15 +98,14 @@ static void test_replayed_datagram(void)
 	send_packets_from_tun(&A.dev);
 	usleep(2000);
 	/* Take the datagram off B's socket ourselves and feed it twice. */
-	r = recvfrom(B.dev.udp4_fd, dgram, sizeof(dgram), MSG_DONTWAIT,
-		     (struct sockaddr *)&from, &flen);
+	r = fakewire_take(B.dev.listen_port, dgram, sizeof(dgram), &from);
 	CHECK(r > 0);
 	if (r <= 0)
 		return;
 	uint8_t copy[2048];
 	memcpy(copy, dgram, (size_t)r);
-	receive_datagram(&B.dev, dgram, (size_t)r, (struct sockaddr *)&from);
-	receive_datagram(&B.dev, copy, (size_t)r, (struct sockaddr *)&from);
+	receive_datagram(&B.dev, dgram, (size_t)r, (struct sockaddr *)&from, NULL);
+	receive_datagram(&B.dev, copy, (size_t)r, (struct sockaddr *)&from, NULL);
 	CHECK_EQ(drain_tun(&B, got, sizeof(got), &len), 1);
 	CHECK_EQ(B.dev.drops[DROP_REPLAYED], replays + 1);
 }
@@ -441,13 +340,10 @@ static void test_cookie_under_load(void)
 	device_close(&C.dev);
 	device_close(&D.dev);
 }
-
 int main(void)
 {
 	if (crypto_init() < 0)
 		return 1;
-	device_now = fake_now;
-	device_wall_now = fake_wall_now;
 	node_init(&A, "lwdta0", false);
 	node_init(&B, "lwdtb0", false);
 	connect_nodes(&A, &B);

@@ -6,6 +6,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,27 +67,47 @@ void log_verbose(const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_ratelimited(struct log_ratelimit *rl, uint64_t now_ns,
-		     const char *fmt, ...)
+/* True if this site may print now; counts what it suppresses. */
+static bool ratelimit_admit(struct log_ratelimit *rl, uint64_t now_ns,
+			    const char *tag)
 {
-	va_list ap;
-
-	if (log_level < LOG_VERBOSE)
-		return;
 	if (now_ns - rl->window_start_ns >= 1000000000ULL) {
 		if (rl->suppressed)
-			log_verbose("(%u similar messages suppressed)",
-				    rl->suppressed);
+			fprintf(stderr, "%s: %s: (%u similar messages "
+				"suppressed)\n", tag, log_prefix,
+				rl->suppressed);
 		rl->window_start_ns = now_ns;
 		rl->printed = 0;
 		rl->suppressed = 0;
 	}
 	if (rl->printed >= LOG_RATELIMIT_BURST) {
 		rl->suppressed++;
-		return;
+		return false;
 	}
 	rl->printed++;
+	return true;
+}
+
+void log_ratelimited(struct log_ratelimit *rl, uint64_t now_ns,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_level < LOG_VERBOSE || !ratelimit_admit(rl, now_ns, "DEBUG"))
+		return;
 	va_start(ap, fmt);
 	vlog("DEBUG", fmt, ap);
+	va_end(ap);
+}
+
+void log_error_ratelimited(struct log_ratelimit *rl, uint64_t now_ns,
+			   const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_level < LOG_ERROR || !ratelimit_admit(rl, now_ns, "ERROR"))
+		return;
+	va_start(ap, fmt);
+	vlog("ERROR", fmt, ap);
 	va_end(ap);
 }

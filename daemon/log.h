@@ -29,5 +29,9 @@ struct log_ratelimit {
 #define LOG_RATELIMIT_BURST 10
 void log_ratelimited(struct log_ratelimit *rl, uint64_t now_ns,
 		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same at error level (failures the user must hear of). */
+void log_error_ratelimited(struct log_ratelimit *rl, uint64_t now_ns,
+			   const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -157,12 +157,15 @@ static void mix_psk(uint8_t chaining_key[static NOISE_HASH_LEN],
 }
 
 /* msg = AEAD(k, 0, plain, H); H = HASH(H || msg) */
-static void encrypt_and_hash(uint8_t *dst, const uint8_t *src, size_t len,
+static bool encrypt_and_hash(uint8_t *dst, const uint8_t *src, size_t len,
 			     const uint8_t key[static NOISE_SYMMETRIC_KEY_LEN],
 			     uint8_t hash[static NOISE_HASH_LEN])
 {
-	chacha20poly1305_encrypt(dst, src, len, hash, NOISE_HASH_LEN, 0, key);
+	if (!chacha20poly1305_encrypt(dst, src, len, hash, NOISE_HASH_LEN, 0,
+				      key))
+		return false;
 	mix_hash(hash, dst, noise_encrypted_len(len));
+	return true;
 }
 
 static bool decrypt_and_hash(uint8_t *dst, const uint8_t *src, size_t len,
@@ -295,8 +298,9 @@ int noise_handshake_create_initiation(struct message_handshake_initiation *dst,
 		goto out;
 
 	/* s */
-	encrypt_and_hash(dst->encrypted_static, local->static_public,
-			 NOISE_PUBLIC_KEY_LEN, key, hs->hash);
+	if (!encrypt_and_hash(dst->encrypted_static, local->static_public,
+			      NOISE_PUBLIC_KEY_LEN, key, hs->hash))
+		goto out;
 
 	/* ss */
 	if (!mix_precomputed_dh(hs->chaining_key, key, hs))
@@ -304,8 +308,9 @@ int noise_handshake_create_initiation(struct message_handshake_initiation *dst,
 
 	/* {t} */
 	noise_tai64n(timestamp, now_wall_ns);
-	encrypt_and_hash(dst->encrypted_timestamp, timestamp,
-			 NOISE_TIMESTAMP_LEN, key, hs->hash);
+	if (!encrypt_and_hash(dst->encrypted_timestamp, timestamp,
+			      NOISE_TIMESTAMP_LEN, key, hs->hash))
+		goto out;
 
 	dst->sender_index = htole32(local_index);
 	hs->local_index = local_index;
@@ -447,8 +452,9 @@ int noise_handshake_create_response(struct message_handshake_response *dst,
 	mix_psk(hs->chaining_key, hs->hash, key, hs->preshared_key);
 
 	/* {} */
-	encrypt_and_hash(dst->encrypted_nothing, (const uint8_t *)"", 0, key,
-			 hs->hash);
+	if (!encrypt_and_hash(dst->encrypted_nothing, (const uint8_t *)"", 0,
+			      key, hs->hash))
+		goto out;
 
 	dst->sender_index = htole32(local_index);
 	hs->local_index = local_index;

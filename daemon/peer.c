@@ -188,6 +188,7 @@ void peer_set_endpoint(struct peer *peer, const struct endpoint *ep)
 {
 	peer->endpoint = *ep;
 	peer->has_endpoint = true;
+	memset(&peer->endpoint_src, 0, sizeof(peer->endpoint_src));
 }
 
 /*

@@ -19,6 +19,7 @@
 #include "noise.h"
 #include "timers.h"
 #include "endpoint.h"
+#include "udp.h"
 #include "uapi_parse.h"
 
 struct device;
@@ -38,6 +39,12 @@ struct peer {
 
 	bool has_endpoint;
 	struct endpoint endpoint;
+	/* Sticky source: the local address its last authenticated packet
+	 * arrived on; family 0 lets the kernel choose. */
+	struct udp_source endpoint_src;
+	/* Its path refused a UDP_SEGMENT run (logged once): its datagrams
+	 * leave one per message until its endpoint changes. */
+	bool gso_refused;
 
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The receive path: datagrams come in batches through recvmmsg and are
+ * The receive path: datagrams come in batches (udp_receive_batch) and are
  * dispatched by message type (whitepaper 5.4). Handshake messages are
  * checked for mac1 (and, under load, mac2 plus a per-source rate limit)
  * before any Diffie-Hellman; data messages are looked up by receiver index,
@@ -8,17 +8,17 @@
  * must be in the sending peer's AllowedIPs before they reach the TUN.
  * Every authenticated packet updates the peer's endpoint (roaming, 2.1).
  */
+#include "receive.h"
+
 #include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/udp.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "crypto.h"
 #include "device.h"
 #include "log.h"
+#include "outbound.h"
 #include "peer.h"
 #include "tun.h"
 #include "udp.h"
@@ -43,78 +43,23 @@ static socklen_t sockaddr_len(const struct sockaddr *sa)
 					   sizeof(struct sockaddr_in);
 }
 
-static void update_endpoint(struct peer *peer, const struct sockaddr *src)
+/* Roaming (whitepaper 2.1) and the sticky source: replies leave from
+ * the address the peer's last authenticated packet arrived on. */
+static void update_endpoint(struct peer *peer, const struct sockaddr *src,
+			    const struct udp_source *local)
 {
 	socklen_t n = sockaddr_len(src);
 
+	if (local && local->family == src->sa_family)
+		peer->endpoint_src = *local;
+	else
+		memset(&peer->endpoint_src, 0, sizeof(peer->endpoint_src));
 	if (peer->has_endpoint && !memcmp(&peer->endpoint.sa, src, n))
 		return;
 	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
 	memcpy(&peer->endpoint.sa, src, n);
 	peer->has_endpoint = true;
-}
-
-static void flush_cookie_replies_of(struct device *dev, int family)
-{
-	struct cookie_reply_queue *q = &dev->cookie_replies;
-	struct mmsghdr msgs[COOKIE_REPLY_BATCH];
-	struct iovec iov[COOKIE_REPLY_BATCH];
-	int fd = family == AF_INET6 ? dev->udp6_fd : dev->udp4_fd;
-	unsigned m = 0, done = 0;
-
-	for (unsigned i = 0; i < q->n; i++) {
-		struct sockaddr *dst = (struct sockaddr *)&q->dst[i];
-
-		if (dst->sa_family != family)
-			continue;
-		iov[m].iov_base = &q->msg[i];
-		iov[m].iov_len = sizeof(q->msg[i]);
-		memset(&msgs[m], 0, sizeof(msgs[m]));
-		msgs[m].msg_hdr.msg_name = dst;
-		msgs[m].msg_hdr.msg_namelen = sockaddr_len(dst);
-		msgs[m].msg_hdr.msg_iov = &iov[m];
-		msgs[m].msg_hdr.msg_iovlen = 1;
-		m++;
-	}
-	while (fd >= 0 && done < m) {
-		int r = sendmmsg(fd, msgs + done, m - done, 0);
-
-		if (r <= 0)
-			break; /* UDP is lossy; an initiator retries */
-		done += (unsigned)r;
-	}
-}
-
-/* Sends the queued cookie replies, a sendmmsg per family. */
-static void flush_cookie_replies(struct device *dev)
-{
-	struct cookie_reply_queue *q = &dev->cookie_replies;
-
-	if (!q->n)
-		return;
-	flush_cookie_replies_of(dev, AF_INET);
-	flush_cookie_replies_of(dev, AF_INET6);
-	q->n = 0;
-}
-
-/* A cookie reply to src: queued during a receive round, else sent now. */
-static void send_cookie_reply(struct device *dev,
-			      const struct message_handshake_cookie *reply,
-			      const struct sockaddr *src)
-{
-	struct cookie_reply_queue *q = &dev->cookie_replies;
-
-	if (!q->batching) {
-		udp_send(dev->udp4_fd, dev->udp6_fd, src, reply,
-			 sizeof(*reply));
-		return;
-	}
-	if (q->n == COOKIE_REPLY_BATCH)
-		flush_cookie_replies(dev);
-	q->msg[q->n] = *reply;
-	memset(&q->dst[q->n], 0, sizeof(q->dst[q->n]));
-	memcpy(&q->dst[q->n], src, sockaddr_len(src));
-	q->n++;
+	peer->gso_refused = false; /* a new path may take it */
 }
 
 /* mac1, then under load mac2 and the per-source limit. True to go on.
@@ -139,7 +84,7 @@ static bool handshake_admitted(struct device *dev, uint8_t *msg, size_t len,
 		if (cookie_checker_create_reply(&dev->cookie_checker, &reply,
 						msg, len, sender_index_le,
 						cookie) == 0)
-			send_cookie_reply(dev, &reply, src);
+			outbound_cookie_reply(dev, &reply, src);
 		device_count_drop(dev, DROP_UNDER_LOAD_NO_COOKIE);
 	}
 	crypto_wipe(cookie, sizeof(cookie));
@@ -185,11 +130,15 @@ static void send_handshake_response(struct peer *peer, uint64_t now)
 			      sizeof(msg), now);
 	timers_any_authenticated_packet_traversal(&peer->timers, now);
 	timers_any_authenticated_packet_sent(&peer->timers, now);
+	/* As the kernel does: a response counts as a handshake sent, so the
+	 * REKEY_TIMEOUT limit holds back a crossing initiation of ours. */
+	peer->last_sent_handshake_ns = now;
 	send_buffer_to_peer(peer, (const uint8_t *)&msg, sizeof(msg));
 }
 
 static void receive_initiation(struct device *dev, uint8_t *buf, size_t len,
-			       const struct sockaddr *src, uint64_t now)
+			       const struct sockaddr *src,
+			       const struct udp_source *local, uint64_t now)
 {
 	struct message_handshake_initiation *msg = (void *)buf;
 	struct noise_handshake *hs;
@@ -210,7 +159,7 @@ static void receive_initiation(struct device *dev, uint8_t *buf, size_t len,
 	}
 	peer = peer_of_handshake(hs);
 	log_verbose("%s: received handshake initiation", peer_name(peer));
-	update_endpoint(peer, src);
+	update_endpoint(peer, src, local);
 	peer->rx_bytes += len;
 	timers_any_authenticated_packet_received(&peer->timers, now);
 	timers_any_authenticated_packet_traversal(&peer->timers, now);
@@ -220,12 +169,13 @@ static void receive_initiation(struct device *dev, uint8_t *buf, size_t len,
 static void handshake_completed(struct peer *peer, uint64_t now)
 {
 	timers_handshake_complete(&peer->timers, now);
-	peer->last_handshake_wall_ns = device_wall_now();
+	peer->last_handshake_wall_ns = device_wall_now(peer->device);
 	peer->sent_lastminute_handshake = false;
 }
 
 static void receive_response(struct device *dev, uint8_t *buf, size_t len,
-			     const struct sockaddr *src, uint64_t now)
+			     const struct sockaddr *src,
+			     const struct udp_source *local, uint64_t now)
 {
 	struct message_handshake_response *msg = (void *)buf;
 	struct index_entry *e;
@@ -252,7 +202,7 @@ static void receive_response(struct device *dev, uint8_t *buf, size_t len,
 		return;
 	}
 	log_verbose("%s: received handshake response", peer_name(peer));
-	update_endpoint(peer, src);
+	update_endpoint(peer, src, local);
 	peer->rx_bytes += len;
 	timers_any_authenticated_packet_received(&peer->timers, now);
 	timers_any_authenticated_packet_traversal(&peer->timers, now);
@@ -355,6 +305,7 @@ struct rx_data {
 	uint8_t *buf;
 	size_t len;
 	const struct sockaddr *src;
+	struct udp_source local;
 	struct noise_keypair *kp;
 	uint32_t key_idx;
 };
@@ -362,7 +313,8 @@ struct rx_data {
 /* Lookup and the checks that need no decryption. True if the message
  * goes on to the AEAD, described in job. */
 static bool data_prepare(struct device *dev, uint8_t *buf, size_t len,
-			 const struct sockaddr *src, uint64_t now,
+			 const struct sockaddr *src,
+			 const struct udp_source *local, uint64_t now,
 			 struct rx_data *d, struct crypt_job *job)
 {
 	struct message_data *msg = (void *)buf;
@@ -385,6 +337,10 @@ static bool data_prepare(struct device *dev, uint8_t *buf, size_t len,
 	d->buf = buf;
 	d->len = len;
 	d->src = src;
+	if (local)
+		d->local = *local;
+	else
+		memset(&d->local, 0, sizeof(d->local));
 	d->kp = kp;
 	job->data = msg->encrypted_data;
 	job->len = len - MESSAGE_DATA_HEADER_LEN;
@@ -426,7 +382,7 @@ static void data_complete(struct device *dev, const struct rx_data *d,
 		handshake_completed(peer, now);
 		send_staged_packets(peer);
 	}
-	update_endpoint(peer, d->src);
+	update_endpoint(peer, d->src, &d->local);
 	peer->rx_bytes += d->len;
 	timers_any_authenticated_packet_received(&peer->timers, now);
 	timers_any_authenticated_packet_traversal(&peer->timers, now);
@@ -438,12 +394,13 @@ static void data_complete(struct device *dev, const struct rx_data *d,
 }
 
 static void receive_data(struct device *dev, uint8_t *buf, size_t len,
-			 const struct sockaddr *src, uint64_t now)
+			 const struct sockaddr *src,
+			 const struct udp_source *local, uint64_t now)
 {
 	struct rx_data d;
 	struct crypt_job job;
 
-	if (!data_prepare(dev, buf, len, src, now, &d, &job))
+	if (!data_prepare(dev, buf, len, src, local, now, &d, &job))
 		return;
 	job.ok = chacha20poly1305_decrypt(job.data, job.data, job.len, NULL, 0,
 					  job.counter, job.key);
@@ -451,9 +408,10 @@ static void receive_data(struct device *dev, uint8_t *buf, size_t len,
 }
 
 void receive_datagram(struct device *dev, uint8_t *buf, size_t len,
-		      const struct sockaddr *src)
+		      const struct sockaddr *src,
+		      const struct udp_source *local)
 {
-	uint64_t now = device_now();
+	uint64_t now = device_now(dev);
 	uint32_t type;
 
 	if (len < sizeof(struct message_header)) {
@@ -465,12 +423,12 @@ void receive_datagram(struct device *dev, uint8_t *buf, size_t len,
 	case MESSAGE_HANDSHAKE_INITIATION:
 		if (len != MESSAGE_INITIATION_LEN)
 			break;
-		receive_initiation(dev, buf, len, src, now);
+		receive_initiation(dev, buf, len, src, local, now);
 		return;
 	case MESSAGE_HANDSHAKE_RESPONSE:
 		if (len != MESSAGE_RESPONSE_LEN)
 			break;
-		receive_response(dev, buf, len, src, now);
+		receive_response(dev, buf, len, src, local, now);
 		return;
 	case MESSAGE_HANDSHAKE_COOKIE:
 		if (len != MESSAGE_COOKIE_LEN)
@@ -480,29 +438,13 @@ void receive_datagram(struct device *dev, uint8_t *buf, size_t len,
 	case MESSAGE_DATA:
 		if (len < MESSAGE_DATA_MIN_LEN)
 			break;
-		receive_data(dev, buf, len, src, now);
+		receive_data(dev, buf, len, src, local, now);
 		return;
 	default:
 		device_count_drop(dev, DROP_BAD_TYPE);
 		return;
 	}
 	device_count_drop(dev, DROP_BAD_SIZE);
-}
-
-/* The segment size of a coalesced (UDP_GRO) datagram, or 0. */
-static size_t gro_segment_size(struct msghdr *mh)
-{
-	struct cmsghdr *c;
-
-	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
-			int size;
-
-			memcpy(&size, CMSG_DATA(c), sizeof(size));
-			return size > 0 ? (size_t)size : 0;
-		}
-	}
-	return 0;
 }
 
 /* Transport data messages of one recvmmsg round waiting for their AEAD;
@@ -540,17 +482,18 @@ static bool is_data_message(const uint8_t *buf, size_t len)
  * messages take effect in the order they arrived. */
 static void receive_into_batch(struct device *dev, struct rx_batch *b,
 			       uint8_t *buf, size_t len,
-			       const struct sockaddr *src)
+			       const struct sockaddr *src,
+			       const struct udp_source *local)
 {
 	if (!is_data_message(buf, len)) {
 		if (b->n)
 			rx_batch_finish(dev, b);
-		receive_datagram(dev, buf, len, src);
+		receive_datagram(dev, buf, len, src, local);
 		return;
 	}
 	if (b->n == RX_DATA_BATCH)
 		rx_batch_finish(dev, b);
-	if (data_prepare(dev, buf, len, src, b->now, &b->d[b->n],
+	if (data_prepare(dev, buf, len, src, local, b->now, &b->d[b->n],
 			 &b->jobs[b->n]))
 		b->n++;
 }
@@ -559,7 +502,8 @@ static void receive_into_batch(struct device *dev, struct rx_batch *b,
  * each (the last may be shorter), handled one by one. */
 static void receive_buffer(struct device *dev, struct rx_batch *b,
 			   uint8_t *buf, size_t len, size_t gso,
-			   const struct sockaddr *src)
+			   const struct sockaddr *src,
+			   const struct udp_source *local)
 {
 	size_t off = 0;
 
@@ -568,62 +512,49 @@ static void receive_buffer(struct device *dev, struct rx_batch *b,
 	while (off < len && !dev->should_exit) {
 		size_t n = len - off < gso ? len - off : gso;
 
-		receive_into_batch(dev, b, buf + off, n, src);
+		receive_into_batch(dev, b, buf + off, n, src, local);
 		off += n;
 	}
 }
 
-void receive_packets_from_udp(struct device *dev, int fd)
+void receive_batch(struct device *dev, struct udp_received *r, unsigned n)
 {
-	/* static: 20 KiB; the loop finishes it before returning, so devices
-	 * sharing a process (the tests) never see each other's entries. */
+	/* static: 20 KiB; finished before returning, so devices sharing a
+	 * process (the tests) never see each other's entries. */
 	static struct rx_batch b;
 	struct cookie_reply_queue *replies = &dev->cookie_replies;
-	struct mmsghdr msgs[DEVICE_BATCH];
-	struct iovec iov[DEVICE_BATCH];
-	struct sockaddr_in6 addrs[DEVICE_BATCH];
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctrl[DEVICE_BATCH];
 
 	replies->batching = true;
-	for (int round = 0; round < DEVICE_RX_ROUNDS; round++) {
-		int n;
+	b.now = device_now(dev);
+	for (unsigned i = 0; i < n && !dev->should_exit; i++) {
+		if (r[i].truncated) {
+			device_count_drop(dev, DROP_BAD_SIZE);
+			continue;
+		}
+		receive_buffer(dev, &b, r[i].buf, r[i].len, r[i].segment,
+			       &r[i].src.sa, &r[i].local);
+	}
+	rx_batch_finish(dev, &b);
+	outbound_flush_cookie_replies(dev);
+	/* GRO holds pointers into its own buffers only, but flush per
+	 * batch so packets are not held back. */
+	device_flush_tun(dev);
+	replies->batching = false;
+}
 
-		for (unsigned i = 0; i < DEVICE_BATCH; i++) {
-			iov[i].iov_base = dev->rx_bufs + (size_t)i * PKT_MAX;
-			iov[i].iov_len = PKT_MAX;
-			memset(&msgs[i], 0, sizeof(msgs[i]));
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_name = &addrs[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(addrs[i]);
-			msgs[i].msg_hdr.msg_control = ctrl[i].buf;
-			msgs[i].msg_hdr.msg_controllen = sizeof(ctrl[i].buf);
-		}
-		n = recvmmsg(fd, msgs, DEVICE_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0)
+void receive_packets_from_udp(struct device *dev, int fd)
+{
+	struct udp_received r[DEVICE_BATCH];
+
+	for (int round = 0; round < DEVICE_RX_ROUNDS; round++) {
+		unsigned n = udp_receive_batch(dev->ops->udp, fd, dev->rx_bufs,
+					       PKT_MAX, r, DEVICE_BATCH);
+
+		if (!n)
 			break;
-		b.now = device_now();
-		for (int i = 0; i < n && !dev->should_exit; i++) {
-			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-				device_count_drop(dev, DROP_BAD_SIZE);
-				continue;
-			}
-			receive_buffer(dev, &b, iov[i].iov_base,
-				       msgs[i].msg_len,
-				       gro_segment_size(&msgs[i].msg_hdr),
-				       (struct sockaddr *)&addrs[i]);
-		}
 		/* The round's buffers are reused by the next one. */
-		rx_batch_finish(dev, &b);
-		flush_cookie_replies(dev);
-		/* GRO holds pointers into its own buffers only, but flush
-		 * per round so packets are not held back. */
-		device_flush_tun(dev);
-		if (n < DEVICE_BATCH)
+		receive_batch(dev, r, n);
+		if (n < DEVICE_BATCH || dev->should_exit)
 			break;
 	}
-	replies->batching = false;
 }

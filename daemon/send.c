@@ -4,20 +4,21 @@
  * Messages", 6.2 "Transport Message Limits", 6.5 "Handshake initiation
  * retries"): packets read from the TUN are routed by AllowedIPs to a peer,
  * zero-padded to a multiple of 16, encrypted under the current keypair and
- * sent in batches with sendmmsg. Without a usable keypair they are staged
- * and a handshake initiation goes out (at most one per REKEY_TIMEOUT).
+ * handed on as outbound batches (outbound.c, udp.c). Without a usable
+ * keypair they are staged and a handshake initiation goes out (at most one
+ * per REKEY_TIMEOUT).
  */
+#include "send.h"
+
 #include <endian.h>
 #include <errno.h>
-#include <string.h>
-#include <netinet/udp.h>
 #include <stdio.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <string.h>
 
 #include "crypto.h"
 #include "device.h"
 #include "log.h"
+#include "outbound.h"
 #include "peer.h"
 #include "tun.h"
 #include "udp.h"
@@ -82,16 +83,19 @@ static size_t prepare_slot(struct peer *peer, struct noise_keypair *kp,
 	return PKT_HEADROOM + plen + NOISE_AUTHTAG_LEN;
 }
 
-/* Encrypts in place now, on this thread. */
+/* Encrypts in place now, on this thread; 0 if libcrypto failed (counted
+ * as a drop). */
 static size_t encrypt_in_slot(struct peer *peer, struct noise_keypair *kp,
 			      uint8_t *slot, size_t len)
 {
 	struct crypt_job job;
 	size_t n = prepare_slot(peer, kp, slot, len, &job);
 
-	chacha20poly1305_encrypt(job.data, job.data, job.len, NULL, 0,
-				 job.counter, job.key);
-	return n;
+	if (chacha20poly1305_encrypt(job.data, job.data, job.len, NULL, 0,
+				     job.counter, job.key))
+		return n;
+	device_count_drop(peer->device, DROP_ENCRYPT_FAILED);
+	return 0;
 }
 
 static void timers_after_data_sent(struct peer *peer, size_t plain_len,
@@ -103,27 +107,44 @@ static void timers_after_data_sent(struct peer *peer, size_t plain_len,
 		timers_data_sent(&peer->timers, now);
 }
 
+/* Its sticky source address is gone: the kernel chooses until its next
+ * authenticated packet teaches us again. */
+static void forget_source(struct peer *peer, int error)
+{
+	if (!peer->endpoint_src.family)
+		return;
+	log_verbose("%s: source address unusable (%s); letting the kernel "
+		    "choose", peer_name(peer), strerror(-error));
+	memset(&peer->endpoint_src, 0, sizeof(peer->endpoint_src));
+}
+
 int send_buffer_to_peer(struct peer *peer, const uint8_t *msg, size_t len)
 {
 	struct device *dev = peer->device;
-	int ret;
+	struct udp_datagram d = {
+		.dst = &peer->endpoint.sa,
+		.src = &peer->endpoint_src,
+		.buf = msg,
+		.len = len,
+	};
 
 	if (!peer->has_endpoint) {
 		device_count_drop(dev, DROP_NO_ENDPOINT);
 		return -EDESTADDRREQ;
 	}
-	ret = udp_send(dev->udp4_fd, dev->udp6_fd, &peer->endpoint.sa, msg,
-		       len);
-	if (ret == 0)
+	outbound_send(dev, &d, 1);
+	if (d.src_error)
+		forget_source(peer, d.src_error);
+	if (d.error == 0)
 		peer->tx_bytes += len;
-	return ret;
+	return d.error;
 }
 
 void send_handshake_initiation(struct peer *peer, bool is_retry)
 {
 	struct device *dev = peer->device;
 	struct message_handshake_initiation msg;
-	uint64_t now = device_now();
+	uint64_t now = device_now(dev);
 	uint32_t index;
 
 	if (!is_retry)
@@ -140,7 +161,7 @@ void send_handshake_initiation(struct peer *peer, bool is_retry)
 		return;
 	if (noise_handshake_create_initiation(&msg, &peer->handshake,
 					      &dev->local, index,
-					      device_wall_now()) < 0) {
+					      device_wall_now(dev)) < 0) {
 		index_table_remove(&dev->index, index);
 		return;
 	}
@@ -164,25 +185,28 @@ static void send_one_staged(struct peer *peer, struct noise_keypair *kp,
 
 	memcpy(slot + PKT_HEADROOM, b->data, b->len);
 	n = encrypt_in_slot(peer, kp, slot, b->len);
-	if (send_buffer_to_peer(peer, slot, n) == 0)
+	if (n && send_buffer_to_peer(peer, slot, n) == 0)
 		timers_after_data_sent(peer, b->len, now);
 }
 
 void send_staged_packets(struct peer *peer)
 {
-	uint64_t now = device_now();
+	uint64_t now = device_now(peer->device);
 	struct noise_keypair *kp = peer->keypairs.current;
 	struct pktbuf *b;
 
 	if (!peer->staged_count)
 		return;
-	if (!keypair_usable_for_sending(kp, now)) {
-		send_handshake_initiation(peer, false);
-		return;
-	}
-	while ((b = peer_unstage_packet(peer))) {
+	/* Checked per packet: the keypair may reach REJECT_AFTER_MESSAGES
+	 * halfway; what is left stays staged for the next session. */
+	while (peer->staged_count && keypair_usable_for_sending(kp, now)) {
+		b = peer_unstage_packet(peer);
 		send_one_staged(peer, kp, b, now);
 		pktbuf_put(peer->device, b);
+	}
+	if (peer->staged_count) {
+		send_handshake_initiation(peer, false);
+		return;
 	}
 	keep_key_fresh_on_send(peer, now);
 }
@@ -253,9 +277,9 @@ static void stage_and_initiate(struct peer *peer, const uint8_t *pkt,
 
 /*
  * One send batch: the encrypted datagrams of one or more TUN reads, in
- * order. Runs of datagrams to the same endpoint with the same length (the
- * last may be shorter) leave as one message with UDP_SEGMENT, so the
- * kernel walks its UDP stack once per run instead of once per datagram.
+ * order, handed to outbound_send as one outbound batch. Runs to the same
+ * endpoint leave as UDP_SEGMENT messages (udp.c); each datagram comes back
+ * with its own result, and only its own peer's accounting sees it.
  */
 struct send_entry {
 	struct peer *peer;
@@ -267,144 +291,66 @@ struct send_entry {
 struct send_batch {
 	struct send_entry e[DEVICE_TX_BATCH];
 	struct crypt_job jobs[DEVICE_TX_BATCH]; /* e[i]'s AEAD */
+	struct udp_datagram d[DEVICE_TX_BATCH];
 	unsigned n;
-	/* sendmmsg arguments, per family */
-	struct mmsghdr msgs[DEVICE_TX_BATCH];
-	struct iovec iov[DEVICE_TX_BATCH];
-	union {
-		char buf[CMSG_SPACE(sizeof(uint16_t))];
-		struct cmsghdr align;
-	} ctrl[DEVICE_TX_BATCH];
-	unsigned first_entry[DEVICE_TX_BATCH]; /* msg -> its first entry */
-	unsigned nentries[DEVICE_TX_BATCH];
 };
 
-static socklen_t endpoint_len(const struct peer *peer)
+/* A UDP_SEGMENT run of this peer was refused: from now on its datagrams
+ * leave one per message, the others' keep GSO. */
+static void note_gso_refused(struct peer *peer, int error)
 {
-	return peer->endpoint.sa.sa_family == AF_INET6 ?
-		       sizeof(struct sockaddr_in6) :
-		       sizeof(struct sockaddr_in);
+	if (peer->gso_refused)
+		return;
+	peer->gso_refused = true;
+	log_error("%s: UDP segmentation refused on its path (%s): sending "
+		  "its datagrams one by one", peer_name(peer),
+		  strerror(-error));
 }
 
-/* How many entries from i on can share one UDP_SEGMENT message. */
-static unsigned gso_run(const struct send_batch *b, unsigned i, bool gso)
+/* Drops the entries whose AEAD failed in libcrypto (counted); keeps the
+ * others in order. */
+static void drop_failed_encryptions(struct device *dev, struct send_batch *b)
 {
-	const struct send_entry *f = &b->e[i];
-	size_t total = f->len;
-	unsigned n = 1;
+	unsigned kept = 0;
 
-	if (!gso)
-		return 1;
-	while (i + n < b->n && n < UDP_GSO_MAX_SEGMENTS) {
-		const struct send_entry *e = &b->e[i + n];
-
-		if (e->peer != f->peer || e->len > f->len ||
-		    total + e->len > UDP_GSO_MAX_BYTES)
-			break;
-		total += e->len;
-		n++;
-		if (e->len < f->len)
-			break; /* a shorter datagram ends the run */
-	}
-	return n;
-}
-
-/* Builds message m for entries [i, i + n); with n > 1, a UDP_SEGMENT. */
-static void build_msg(struct send_batch *b, unsigned m, unsigned i,
-		      unsigned n)
-{
-	struct msghdr *mh = &b->msgs[m].msg_hdr;
-	struct peer *peer = b->e[i].peer;
-
-	memset(mh, 0, sizeof(*mh));
-	for (unsigned k = 0; k < n; k++) {
-		b->iov[i + k].iov_base = b->e[i + k].slot;
-		b->iov[i + k].iov_len = b->e[i + k].len;
-	}
-	mh->msg_iov = &b->iov[i];
-	mh->msg_iovlen = n;
-	mh->msg_name = &peer->endpoint.sa;
-	mh->msg_namelen = endpoint_len(peer);
-	if (n > 1) {
-		struct cmsghdr *c;
-		uint16_t size = (uint16_t)b->e[i].len;
-
-		mh->msg_control = b->ctrl[m].buf;
-		mh->msg_controllen = sizeof(b->ctrl[m].buf);
-		c = CMSG_FIRSTHDR(mh);
-		c->cmsg_level = SOL_UDP;
-		c->cmsg_type = UDP_SEGMENT;
-		c->cmsg_len = CMSG_LEN(sizeof(size));
-		memcpy(CMSG_DATA(c), &size, sizeof(size));
-	}
-	b->first_entry[m] = i;
-	b->nentries[m] = n;
-}
-
-static void account_sent(struct send_batch *b, unsigned m, uint64_t now)
-{
-	for (unsigned k = 0; k < b->nentries[m]; k++) {
-		struct send_entry *e = &b->e[b->first_entry[m] + k];
-
-		e->peer->tx_bytes += e->len;
-		timers_after_data_sent(e->peer, e->plain_len, now);
-	}
-}
-
-/* Sends the entries of one family; returns false if UDP_SEGMENT was
- * refused (nothing of that message sent), so the caller retries plain. */
-static bool flush_family(struct device *dev, struct send_batch *b, int family,
-			 bool gso, uint64_t now)
-{
-	int fd = family == AF_INET6 ? dev->udp6_fd : dev->udp4_fd;
-	unsigned m = 0, done = 0;
-
-	for (unsigned i = 0; i < b->n;) {
-		unsigned n;
-
-		if (b->e[i].peer->endpoint.sa.sa_family != family) {
-			i++;
+	for (unsigned i = 0; i < b->n; i++) {
+		if (!b->jobs[i].ok) {
+			device_count_drop(dev, DROP_ENCRYPT_FAILED);
 			continue;
 		}
-		n = gso_run(b, i, gso);
-		/* A run must not skip entries of the other family. */
-		for (unsigned k = 1; k < n; k++)
-			if (b->e[i + k].peer->endpoint.sa.sa_family != family)
-				n = k;
-		build_msg(b, m++, i, n);
-		i += n;
+		b->e[kept] = b->e[i];
+		b->jobs[kept++] = b->jobs[i];
 	}
-	while (done < m) {
-		int r = sendmmsg(fd, b->msgs + done, m - done, 0);
-
-		if (r <= 0) {
-			if (gso && done < m && b->nentries[done] > 1 &&
-			    (errno == EIO || errno == EINVAL ||
-			     errno == EOPNOTSUPP))
-				return false;
-			break; /* UDP is lossy; the peer recovers */
-		}
-		for (int k = 0; k < r; k++)
-			account_sent(b, done + (unsigned)k, now);
-		done += (unsigned)r;
-	}
-	return true;
+	b->n = kept;
 }
 
 static void flush_batch(struct device *dev, struct send_batch *b,
 			uint64_t now)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
+	drop_failed_encryptions(dev, b);
+	for (unsigned i = 0; i < b->n; i++) {
+		struct send_entry *e = &b->e[i];
 
-	for (int f = 0; f < 2; f++) {
-		if (flush_family(dev, b, families[f], dev->udp_gso, now))
+		b->d[i] = (struct udp_datagram){
+			.dst = &e->peer->endpoint.sa,
+			.src = &e->peer->endpoint_src,
+			.buf = e->slot,
+			.len = e->len,
+			.may_segment = dev->udp_gso && !e->peer->gso_refused,
+		};
+	}
+	outbound_send(dev, b->d, b->n);
+	for (unsigned i = 0; i < b->n; i++) {
+		struct send_entry *e = &b->e[i];
+
+		if (b->d[i].gso_error)
+			note_gso_refused(e->peer, b->d[i].gso_error);
+		if (b->d[i].src_error)
+			forget_source(e->peer, b->d[i].src_error);
+		if (b->d[i].error)
 			continue;
-		/* The kernel refused UDP_SEGMENT here (a device without
-		 * checksum offload, say): stop using it. */
-		log_error("UDP segmentation offload refused (%s): sending "
-			  "datagrams one by one", strerror(errno));
-		dev->udp_gso = false;
-		flush_family(dev, b, families[f], false, now);
+		e->peer->tx_bytes += e->len;
+		timers_after_data_sent(e->peer, e->plain_len, now);
 	}
 	/* Once per run of one peer's packets, not once per packet. */
 	for (unsigned i = 0; i < b->n; i++)
@@ -494,10 +440,10 @@ static int read_tun(struct device *dev, unsigned used, size_t lens[])
 	ssize_t r;
 
 	if (!dev->tun_offloads.vnet_hdr) {
-		r = read(dev->tun_fd, tx_slot(dev, used) + PKT_HEADROOM,
-			 SLOT_PLAIN_MAX);
+		r = tun_read(dev->tun_fd, tx_slot(dev, used) + PKT_HEADROOM,
+			     SLOT_PLAIN_MAX);
 		if (r < 0) {
-			if (tun_error_is_fatal(errno))
+			if (tun_error_is_fatal((int)-r))
 				dev->should_exit = true;
 			return 0;
 		}
@@ -505,10 +451,10 @@ static int read_tun(struct device *dev, unsigned used, size_t lens[])
 		return 1;
 	}
 	if (!dev->tun_read_pending) {
-		r = read(dev->tun_fd, dev->tun_read_buf,
-			 PKT_MAX + VNET_HDR_LEN);
+		r = tun_read(dev->tun_fd, dev->tun_read_buf,
+			     PKT_MAX + VNET_HDR_LEN);
 		if (r < 0) {
-			if (tun_error_is_fatal(errno))
+			if (tun_error_is_fatal((int)-r))
 				dev->should_exit = true;
 			return 0;
 		}
@@ -533,7 +479,7 @@ void send_packets_from_tun(struct device *dev)
 {
 	static struct send_batch b;
 	size_t lens[DEVICE_TX_BATCH];
-	uint64_t now = device_now();
+	uint64_t now = device_now(dev);
 	unsigned used = 0;
 
 	refresh_mtu(dev, now);

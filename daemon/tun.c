@@ -134,3 +134,15 @@ bool tun_error_is_fatal(int err)
 	/* EBADFD: the tun was detached (interface deleted). */
 	return err == EBADFD || err == EBADF || err == ENODEV;
 }
+
+ssize_t tun_read(int fd, void *buf, size_t cap)
+{
+	ssize_t r = read(fd, buf, cap);
+
+	return r < 0 ? -errno : r;
+}
+
+int tun_write(int fd, const void *buf, size_t len)
+{
+	return write(fd, buf, len) < 0 ? -errno : 0;
+}

@@ -7,6 +7,8 @@
 #define LW_TUN_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 /* What the kernel agreed to for one TUN fd. */
 struct tun_offloads {
@@ -30,5 +32,10 @@ int tun_set_mtu(const char *ifname, int mtu);
 int tun_get_mtu(const char *ifname);
 /* True for read/write errors after which the device is gone for good. */
 bool tun_error_is_fatal(int err);
+/* One packet (or virtio super-packet) from / to the TUN fd. read: its
+ * length, -EAGAIN when empty, or another -errno; write: 0 or -errno.
+ * Everything the daemon reads and writes on its TUN goes through these. */
+ssize_t tun_read(int fd, void *buf, size_t cap);
+int tun_write(int fd, const void *buf, size_t len);
 
 #endif

@@ -51,9 +51,8 @@ static inline void cpu_relax(void)
 static void run_job(struct crypt_job *j, enum crypt_op op)
 {
 	if (op == CRYPT_ENCRYPT) {
-		chacha20poly1305_encrypt(j->data, j->data, j->len, NULL, 0,
-					 j->counter, j->key);
-		j->ok = true;
+		j->ok = chacha20poly1305_encrypt(j->data, j->data, j->len,
+						 NULL, 0, j->counter, j->key);
 	} else {
 		j->ok = chacha20poly1305_decrypt(j->data, j->data, j->len,
 						 NULL, 0, j->counter, j->key);

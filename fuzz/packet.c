@@ -55,7 +55,7 @@ static void add_peer_with_session(void)
 	keypair_index = idx;
 	kp->remote_index = 1;
 	kp->is_valid = true;
-	kp->birthdate_ns = device_now();
+	kp->birthdate_ns = device_now(&dev);
 	peer_install_keypair(p, kp);
 }
 
@@ -131,9 +131,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((data[0] & 2) && (size - 1 == MESSAGE_INITIATION_LEN ||
 			      size - 1 == MESSAGE_RESPONSE_LEN))
 		cookie_maker_add_macs(&mac_stamper, buf, size - 1,
-				      device_now());
+				      device_now(&dev));
 	receive_datagram(&dev, buf, size - 1,
 			 data[0] & 1 ? (struct sockaddr *)&src6 :
-				       (struct sockaddr *)&src4);
+				       (struct sockaddr *)&src4,
+			 NULL);
 	return 0;
 }

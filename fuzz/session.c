@@ -20,8 +20,8 @@
  * flood the TUN, or run the wire until it is quiet. Each side also has a
  * third peer that never answers.
  *
- * The wire is simulated: udp_send, sendmmsg and recvmmsg are wrapped at
- * link time (-Wl,--wrap), so datagrams go into per-direction queues and
+ * The wire is simulated: each device's ops (device_ops, udp_io) put
+ * datagrams into per-direction queues and take them from there, so
  * nothing reaches the network; a TUN is a SOCK_SEQPACKET socketpair; the
  * clocks are fake; the two devices live across inputs (start_side()
  * resets them); crypto_random and ephemeral keys come from a
@@ -377,21 +377,6 @@ static int sender_to(int fd, const struct sockaddr *dst)
 	return k;
 }
 
-int __wrap_udp_send(int fd4, int fd6, const struct sockaddr *dst,
-		    const void *buf, size_t len)
-{
-	int fd = dst->sa_family == AF_INET6 ? fd6 : fd4;
-	int k;
-
-	if (fd < 0)
-		return -EAFNOSUPPORT;
-	k = sender_to(fd, dst);
-	if (len > PKT_MAX)
-		__builtin_trap();
-	enqueue_bytes(&sides[1 - k].inbound, buf, len);
-	return 0;
-}
-
 /* The UDP_SEGMENT size of a message, or 0. */
 static size_t segment_size(const struct msghdr *mh)
 {
@@ -441,7 +426,7 @@ static size_t send_message(int k, const struct msghdr *mh)
 	return total;
 }
 
-int __wrap_sendmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags)
+static int wire_sendmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags)
 {
 	unsigned int i;
 	int k = -1;
@@ -489,8 +474,8 @@ static void put_gro_cmsg(struct msghdr *mh, size_t gso)
 	mh->msg_controllen = CMSG_SPACE(sizeof(int));
 }
 
-int __wrap_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
-		    int flags, struct timespec *timeout)
+static int wire_recvmmsg(int fd, struct mmsghdr *msgs, unsigned vlen,
+			 int flags, struct timespec *timeout)
 {
 	unsigned int n = 0;
 
@@ -520,6 +505,18 @@ int __wrap_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
 	}
 	return (int)n;
 }
+
+/* The simulated wire and clocks, handed to both devices as their ops. */
+static const struct udp_io wire_io = {
+	.sendmmsg = wire_sendmmsg,
+	.recvmmsg = wire_recvmmsg,
+};
+
+static const struct device_ops wire_ops = {
+	.now = fake_now,
+	.wall_now = fake_wall_now,
+	.udp = &wire_io,
+};
 
 static void inbox_clear(void)
 {
@@ -665,7 +662,7 @@ static void drain_tun(int k)
 }
 
 /* Writes one TUN read into side k's TUN (virtio header included). */
-static void tun_write(int k, const uint8_t *buf, size_t len)
+static void fuzz_tun_write(int k, const uint8_t *buf, size_t len)
 {
 	if (len > TUN_READ_MAX)
 		len = TUN_READ_MAX;
@@ -755,7 +752,7 @@ static void inject_packet(int k, const uint8_t *pkt, size_t len)
 
 	memset(buf, 0, off);
 	memcpy(buf + off, pkt, len);
-	tun_write(k, buf, off + len);
+	fuzz_tun_write(k, buf, off + len);
 	record_sent(k, pkt, len);
 }
 
@@ -847,6 +844,7 @@ static void open_side(int k)
 	if (s->udp4 < 0 || s->udp6 < 0 ||
 	    device_init(&s->dev, k ? "lwfuzzB" : "lwfuzzA"))
 		abort();
+	s->dev.ops = &wire_ops;
 	s->dev.tun_fd = s->tun_dev;
 	s->dev.udp4_fd = s->udp4;
 	s->dev.udp6_fd = s->udp6;
@@ -993,7 +991,7 @@ static void op_tun_raw(int k, struct script *sc)
 
 	if (len > sc->n)
 		len = sc->n;
-	tun_write(k, sc->p, len);
+	fuzz_tun_write(k, sc->p, len);
 	/* Raw bytes with a virtio header may be cut up: not comparable. */
 	if (sides[k].vnet)
 		sides[k].unrecorded = true;
@@ -1335,8 +1333,6 @@ static void setup(void)
 	log_level = LOG_SILENT;
 	if (crypto_init())
 		abort();
-	device_now = fake_now;
-	device_wall_now = fake_wall_now;
 	make_keys();
 	for (int k = 0; k < SIDES; k++)
 		open_side(k);

@@ -29,7 +29,7 @@ fi
 
 scripts=("$@")
 if ((${#scripts[@]} == 0)); then
-	scripts=(basic tcp counters config keys spoof nat scale lowkey badinput wgquick netnsmove privdrop uapistall)
+	scripts=(basic tcp counters config keys spoof nat scale lowkey badinput wgquick netnsmove privdrop uapistall hub sticky)
 	[[ ${SOAK:-0} == 1 ]] && scripts+=(soak)
 fi
 : "${E2E_SCRIPT_TIMEOUT:=300}"
