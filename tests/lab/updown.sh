@@ -84,6 +84,8 @@ interface = $IA
 $1
 lan = $2
 lan-interface = eth0
+# the gateway's own address answers c's pings (a site alone means its LANs)
+service = icmp -> c
 
 [client c]
 interface = $IC

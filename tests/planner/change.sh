@@ -40,19 +40,29 @@ gateway_of() {
 		END { print (g != "" ? g : s) }' "$1"
 }
 
+# The group of client $2 in $1 when it is that group's only member (the
+# group goes with it, so rules naming it must go too); else $2 itself.
+last_group_of() {
+	awk -v c="$2" '
+		/^\[/ { cur = $0 }
+		/^group *=/ { g = $0; sub(/^group *= */, "", g); n[g]++
+			if (cur == "[client " c "]") mine = g }
+		END { print (mine != "" && n[mine] == 1 ? mine : c) }' "$1"
+}
+
 # Drops from $1 the policy, visits and hub = lines that name $2 or $3:
 # what a user edits before removing a node the policy names.
 drop_refs() {
 	awk -v a="$2" -v b="$3" '
 		function names(line,  n, i, w) {
 			gsub(/<->|->/, " ", line)
-			n = split(line, w, /[ ,=]+/)
+			n = split(line, w, /[ ,=:]+/)
 			for (i = 1; i <= n; i++)
 				if (w[i] == a || w[i] == b)
 					return 1
 			return 0
 		}
-		/^(allow|visits|hub) *=/ && names($0) { next }
+		/^(allow|visits|hub|service|ssh) *=/ && names($0) { next }
 		{ print }' "$1" >"$1.tmp" && mv "$1.tmp" "$1"
 }
 
@@ -93,6 +103,7 @@ renumber_removals() { # NAME CONF KEYS
 	while read -r kind sect; do
 		gw=$sect
 		[ "$kind" = site ] && gw=$(gateway_of "$conf" "$sect")
+		[ "$kind" = client ] && gw=$(last_group_of "$conf" "$sect")
 		cp "$conf" "$d/f.conf"
 		rm -rf "$d/k" && cp -r "$keys" "$d/k"
 		drop_refs "$d/f.conf" "$sect" "$gw"
@@ -143,6 +154,7 @@ renumber_by_hand() { # NAME CONF KEYS
 		[ "$kind" = hub ] && continue # spokes would lose their hub
 		gw=$sect
 		[ "$kind" = site ] && gw=$(gateway_of "$conf" "$sect")
+		[ "$kind" = client ] && gw=$(last_group_of "$conf" "$sect")
 		cp "$d/pinned.conf" "$d/f.conf"
 		drop_refs "$d/f.conf" "$sect" "$gw"
 		awk -v h="[$kind $sect]" '/^\[/ { skip = ($0 == h) } !skip' \

@@ -299,9 +299,9 @@ test_remove_with_services() {
 	lw -f "$f" remove branch1 >"$WORK/rm.out" 2>&1
 	expect_eq "remove refuses a site a rule names, not for its own ssh" \
 		"$(cat "$WORK/rm.out")" \
-		"lanwire: $f:116: the policy names branch1; edit that rule first
-lanwire: $f:117: the policy names branch1; edit that rule first
-lanwire: $f:118: the policy names branch1; edit that rule first"
+		"lanwire: $f:117: the policy names branch1; edit that rule first
+lanwire: $f:118: the policy names branch1; edit that rule first
+lanwire: $f:119: the policy names branch1; edit that rule first"
 	sed -i 's/, branch1, branch2/, branch2/; s/^allow = hq <-> branch1, branch2/allow = hq <-> branch2/' "$f"
 	check "remove of a site with ssh = admins" lw -f "$f" remove branch1
 	check "...leaves a consistent description" lw -f "$f" check
@@ -433,7 +433,8 @@ test_commands() {
 		--lan 172.19.50.0/24 --return route --lan-address 172.19.50.2
 	check "add client" lw -f "$f" add client laptop --group staff
 	check "add client with its own key" lw -f "$f" add client phone \
-		--group staff --public-key hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=
+		--group staff --os other \
+		--public-key hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=
 	expect_line "add writes the allocated address" "$f" "address = 10.9.9.2"
 	expect_line "add keeps the options" "$f" "lan-interface = eth0"
 	check "add refuses a taken name" bash -c \
@@ -475,7 +476,7 @@ test_commands() {
 	lw -f "$f" remove home >"$WORK/remove.out" 2>&1
 	expect_eq "remove refuses a site the policy names" \
 		"$(cat "$WORK/remove.out")" \
-		"lanwire: $f:36: the policy names home; edit that rule first"
+		"lanwire: $f:37: the policy names home; edit that rule first"
 	check "remove refuses a hub with spokes" bash -c "! '$LANWIRE' -f '$f' remove z"
 	check "remove client" lw -f "$f" remove laptop
 	check "its keys are gone" bash -c "! ls '$k' | grep -q laptop"
