@@ -3,7 +3,7 @@
 # the program itself (`lanwire --help`, `lanwire help`), so a new command
 # completes without an edit here; node names come from the description
 # (-f FILE, else lanwire.conf here): the names of its [hub], [site] and
-# [client] sections and its sites' gateways.
+# [client] sections and its sites' gateways (and its groups for --ssh).
 
 # The description named on the command line so far, or the default.
 _lanwire_file()
@@ -20,19 +20,22 @@ _lanwire_file()
 	echo lanwire.conf
 }
 
-# KIND (node: any node or site; client) names of the description FILE.
+# KIND (node: any node or site; client; who: nodes, sites and groups)
+# names of the description FILE.
 _lanwire_names()
 {
 	[[ -r $2 ]] || return
 	awk -v kind="$1" '
 		/^[ \t]*\[/ {
 			gsub(/[][]/, " "); sec = $1; name = $2
-			if (name != "" && (kind == sec || kind == "node"))
+			if (name != "" && (kind == sec || kind != "client"))
 				print name
 			next
 		}
 		sec == "site" && tolower($1) == "gateway" && $2 == "=" &&
-		    kind == "node" { print $3 }
+		    kind != "client" { print $3 }
+		sec == "client" && tolower($1) == "group" && $2 == "=" &&
+		    kind == "who" { print $3 }
 	' "$2" 2>/dev/null | sort -u
 }
 
@@ -57,12 +60,12 @@ _lanwire()
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
 
 	case $prev in
-	-f | --file)
+	-f | --file | --against)
 		_filedir conf 2>/dev/null ||
 			COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	-k | --keys | -o | --run-dir | --hook-dir)
+	-k | --keys | -o | --run-dir | --hook-dir | --rendered)
 		_filedir -d 2>/dev/null ||
 			COMPREPLY=($(compgen -d -- "$cur"))
 		return
@@ -81,6 +84,23 @@ _lanwire()
 		;;
 	--address-prefix)
 		COMPREPLY=($(compgen -W "tunnel host" -- "$cur"))
+		return
+		;;
+	--os)
+		COMPREPLY=($(compgen -W "linux other" -- "$cur"))
+		return
+		;;
+	--user)
+		COMPREPLY=($(compgen -u -- "$cur"))
+		return
+		;;
+	--ssh)
+		COMPREPLY=($(compgen -W "$(_lanwire_names who "$(_lanwire_file)")" -- "$cur"))
+		return
+		;;
+	--git)	# revisions of the repository the description is in
+		COMPREPLY=($(compgen -W "HEAD $(cd "$(dirname "$(_lanwire_file)")" 2>/dev/null &&
+			git for-each-ref --format='%(refname:short)' 2>/dev/null)" -- "$cur"))
 		return
 		;;
 	esac
@@ -118,8 +138,8 @@ _lanwire()
 		COMPREPLY=($(compgen -W "$("$prog" help 2>/dev/null |
 			sed -n 's/^lanwire lab \[\([^]]*\)\].*/\1/p' | tr '|' ' ')" -- "$cur"))
 		;;
-	init | keys | check | help) ;;
-	*)	# render, up, down, status, remove: a node or site
+	init | keys | check | help | pin | diff) ;;
+	*)	# render, up, down, status, remove, policy: a node or site
 		COMPREPLY=($(compgen -W "$(_lanwire_names node "$file")" -- "$cur"))
 		;;
 	esac

@@ -279,7 +279,7 @@ int cmd_policy(int argc, char *argv[], struct cli *c)
 		return cli_fail("out of memory");
 	check_desc(&d);
 	desc_print_diags(&d, stderr);
-	r = d.n_errors ? 1 : 0;
+	r = d.n_errors ? LW_EXIT_DESC : 0;
 	if (!r && optind < argc) {
 		node = desc_find_node(&d, argv[optind]);
 		if (node < 0)

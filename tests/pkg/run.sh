@@ -178,7 +178,11 @@ complete -p lanwire
 comp() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; _lanwire; echo "[$*] -> ${COMPREPLY[*]}"; }
 RC
 printf '%s\n' 'comp lanwire st' "comp lanwire -f $tmp/comp.conf up \"\"" \
-	"comp lanwire -f $tmp/comp.conf status --" 'exit' |
+	"comp lanwire -f $tmp/comp.conf status --" 'comp lanwire p' \
+	"comp lanwire -f $tmp/comp.conf policy \"\"" "comp lanwire -f $tmp/comp.conf pin \"\"" \
+	"comp lanwire -f $tmp/comp.conf diff --" "comp lanwire -f $tmp/comp.conf diff --git HE" \
+	"comp lanwire -f $tmp/comp.conf up z --" "comp lanwire -f $tmp/comp.conf up z --user nob" \
+	'exit' |
 	env -i HOME="$tmp" TERM=dumb PATH=$clean_path bash --rcfile "$tmp/comprc" -i \
 	>"$tmp/comp.out" 2>"$tmp/comp.err"
 cat "$tmp/comp.out"
@@ -186,6 +190,13 @@ t "bash -i loads the completion from /usr/share/bash-completion" grep -q '^compl
 t "completes a command (st -> status)" grep -qx '\[lanwire st\] -> status' "$tmp/comp.out"
 t "completes node names (up -> LAN1 LAN2 a c z)" grep -q '^\[lanwire -f .* up \] -> LAN1 LAN2 a c z$' "$tmp/comp.out"
 t "completes a command's options (status -- -> --json)" grep -q '^\[lanwire -f .* status --\] -> .*--json' "$tmp/comp.out"
+t "completes the new commands (p -> pin policy)" grep -qx '\[lanwire p\] -> pin policy' "$tmp/comp.out"
+t "policy completes node names" grep -q '^\[lanwire -f .* policy \] -> LAN1 LAN2 a c z$' "$tmp/comp.out"
+t "pin completes no argument" grep -q '^\[lanwire -f .* pin \] -> $' "$tmp/comp.out"
+t "diff completes --against --git --rendered" grep -q '^\[lanwire -f .* diff --\] -> --against .*--git .*--rendered' "$tmp/comp.out"
+t "diff --git completes a revision (HE -> HEAD)" grep -q '^\[lanwire -f .* diff --git HE\] -> HEAD$' "$tmp/comp.out"
+t "up completes --user" grep -q '^\[lanwire -f .* up z --\] -> .*--user' "$tmp/comp.out"
+t "up --user completes user names (nob -> nobody)" grep -q '^\[lanwire -f .* up z --user nob\] -> nobody$' "$tmp/comp.out"
 
 # ---- 8. systemd ----
 echo "PID 1 is $(cat /proc/1/comm)"

@@ -22,6 +22,12 @@
 # not made here: tests/pkg/systemd.sh runs them under systemd itself. A
 # directive in [Service] that neither covers fails the test, so the unit
 # cannot claim hardening nobody ran.
+# Checked: lanwired runs as nobody with its root helper (the pids the
+# state file records; the daemon without capabilities, the helper within
+# the unit's bounding set); a pings z; status --json with jq (and no
+# private key in it); ExecReload says "nothing to change", then, after an
+# edit, sets just that field, the processes and the session kept;
+# ExecStop removes everything.
 #
 #   ns lwpk-TAG-z (hub z)                     ns lwpk-TAG-a (gateway a)
 #   wan 203.0.113.1/24  ------ veth ------    wan 203.0.113.2/24
@@ -30,6 +36,7 @@
 # usage: tests/pkg/unit.sh TAG SCRATCHDIR UNITFILE (as root, lanwire
 # installed). Prints PASS/FAIL lines and "unit: N passed, N failed".
 set -u
+. "$(dirname "$0")/procs.sh"
 TAG=$1 tmp=$2 UNIT=$3
 Z=lwpk-$TAG-z A=lwpk-$TAG-a IZ=lwpk${TAG}z IA=lwpk${TAG}a
 pass=0 fail=0
@@ -154,7 +161,36 @@ for node in a z; do
 done
 t "a's interface is up" ip -n $A link show $IA
 t "z's interface is up" ip -n $Z link show $IZ
-t "lanwired runs for $IA" pgrep -f "lanwired $IA\$"
+# lanwire up ran "lanwired -u nobody IF" on each: the daemon as nobody
+# and its root helper, the pids the state file records; in the sandbox,
+# the daemon has no capability and the helper's bounding set is the
+# unit's (it inherits it, and keeps CAP_NET_ADMIN and
+# CAP_NET_BIND_SERVICE only).
+for node in a z; do
+	iface=$IA; [ $node = z ] && iface=$IZ
+	procs=$(lwpk_procs "$iface")
+	echo "lanwired processes for $iface (pid euid comm): $(tr '\n' ';' <<<"$procs")"
+	dpid=$(lwpk_role daemon "$procs") hpid=$(lwpk_role helper "$procs")
+	t "$node: lanwired runs for $iface as nobody with one root helper, no other process" \
+		bash -c "[ -n '$dpid' ] && [ -n '$hpid' ] && [ $(grep -c . <<<"$procs") -eq 2 ]"
+	state=$(cat /run/lanwire/$iface.state 2>/dev/null)
+	spids=$(sed -n 's/^pid //p' <<<"$state" | sort -n | tr '\n' ' ')
+	echo "$node: state file user $(sed -n 's/^user //p' <<<"$state"), pids $spids"
+	t "$node: the state file records user nobody and exactly those two pids" bash -c \
+		"[ -n '$dpid' ] && [ -n '$hpid' ] && grep -qx 'user nobody' <<<'$state' &&
+		 [ '$spids' = '$(printf '%s\n' $dpid $hpid | sort -n | tr '\n' ' ')' ]"
+	[ $node = a ] && apids=$spids
+	echo "$node: daemon CapBnd $(lwpk_field "$dpid" CapBnd) CapPrm $(lwpk_field "$dpid" CapPrm);" \
+		"helper CapBnd $(lwpk_field "$hpid" CapBnd) CapEff $(lwpk_field "$hpid" CapEff)"
+	t "$node: the daemon has no capability, bounding set included" bash -c \
+		"[ '$(lwpk_field "$dpid" CapBnd)' = 0000000000000000 ] && [ '$(lwpk_field "$dpid" CapPrm)' = 0000000000000000 ]"
+	t "$node: the helper's bounding set is the unit's (0x15c0)" \
+		test "$(lwpk_field "$hpid" CapBnd)" = 00000000000015c0
+	t "$node: the helper keeps CAP_NET_ADMIN and CAP_NET_BIND_SERVICE only" \
+		test "$(lwpk_field "$hpid" CapEff)" = 0000000000001400
+	t "$node: daemon and helper have no_new_privs" test \
+		"$(lwpk_field "$dpid" NoNewPrivs)$(lwpk_field "$hpid" NoNewPrivs)" = 11
+done
 t "the nft table inet lanwire is loaded on a" ip netns exec $A nft list table inet lanwire
 for i in $(seq 50); do
 	ip netns exec $A ping -c 1 -W 1 10.98.0.1 >/dev/null 2>&1 && break
@@ -171,19 +207,52 @@ t "status --json: its peer is node z, role hub" q '.interfaces[0].peers[0] | .no
 t "status --json: a handshake, bytes both ways" q '.interfaces[0].peers[0] | .latest_handshake > 0 and .rx_bytes > 0 and .tx_bytes > 0'
 t "status --json: endpoint and allowed_ips" q '.interfaces[0].peers[0] | .endpoint == "203.0.113.1:51820" and (.allowed_ips | type == "array" and length > 0)'
 t "status --json: public keys match the key files" q ".interfaces[0].public_key == \"$(cat "$tmp/etc-lanwire/lanwire.keys/a.pub")\" and .interfaces[0].peers[0].public_key == \"$(cat "$tmp/etc-lanwire/lanwire.keys/z.pub")\""
-t "status --json: no private key in it" bash -c "! grep -qF '$(cat "$tmp/etc-lanwire/lanwire.keys/a.key")' <<<'$js'"
+# The private key must not appear; the same search finds the public key,
+# so it is not vacuous (and a missing or empty key file fails).
+akey=$(cat "$tmp/etc-lanwire/lanwire.keys/a.key" 2>/dev/null)
+apub=$(cat "$tmp/etc-lanwire/lanwire.keys/a.pub" 2>/dev/null)
+t "status --json: the key search finds a's public key (a 44-character key)" \
+	bash -c '[ ${#1} -eq 44 ] && grep -qF -- "$1" <<<"$2"' sh "$apub" "$js"
+t "status --json: no private key in it (a's, 44 characters)" \
+	bash -c '[ ${#1} -eq 44 ] && ! grep -qF -- "$1" <<<"$2"' sh "$akey" "$js"
 js=$(/usr/sbin/lanwire -f "$tmp/etc-lanwire/lanwire.conf" status --json 2>&1)
 t "status --json without a node: both interfaces" q '[.interfaces[].node] | sort == ["a", "z"]'
 t "status --json on a node that is down: exit 1" bash -c \
 	"! ip netns exec $A /usr/sbin/lanwire -f '$tmp/etc-lanwire/lanwire.conf' status --json L1x"
 
 # ---- ExecReload, ExecStop ----
+# ExecReload on an unchanged description: up changes nothing and says so.
+# Then with the network's keepalive edited (1 -> 2): just that peer field
+# is set. Both times: the same daemon and helper, and a's session with z
+# kept (the same latest handshake; a new one would need 120 s).
+hs() { ip netns exec $A wg show $IA latest-handshakes | awk '{print $2}'; }
+hs_before=$(hs)
 cmd=$(exec_line ExecReload a)
-out=$(sandboxed $A reload-a $cmd 2>&1); rc=$?
+out=$(sandboxed $A reload-a $cmd 2>"$tmp/reload-a.err"); rc=$?
+echo "+ $A: $cmd"
+cat "$tmp/reload-a.err"
 echo "$out"
-t "ExecReload exits 0 and only syncs (wg syncconf)" bash -c "[ $rc -eq 0 ] && grep -q 'wg syncconf' <<<'$out'"
-t "still one lanwired for $IA" test "$(pgrep -fc "lanwired $IA\$")" = 1
-pid=$(pgrep -f "lanwired $IA\$" | head -n 1)
+t "ExecReload, nothing edited: exit 0, stdout exactly 'a: nothing to change'" \
+	test "$rc:$out" = "0:a: nothing to change"
+t "ExecReload, nothing edited: no command but reads (no ip, nft, sysctl, wg set)" \
+	bash -c '! grep -E "^\[#\] (ip|nft|sysctl|wg set|wg setconf|wg syncconf)" "$1"' sh "$tmp/reload-a.err"
+t "ExecReload, nothing edited: the same lanwired and helper" \
+	test "$(lwpk_procs "$IA" | awk '{print $1}' | sort -n | tr '\n' ' ')" = "${apids:-none}"
+sed -i 's/^keepalive = 1$/keepalive = 2/' "$tmp/etc-lanwire/lanwire.conf"
+out=$(sandboxed $A reload-a2 $cmd 2>&1); rc=$?
+echo "$out"
+t "ExecReload after keepalive 1 -> 2: exit 0, only peer z's keepalive set" bash -c \
+	'[ $1 -eq 0 ] && grep -q "^\[#\] wg set .* persistent-keepalive 2$" <<<"$2" &&
+	 [ "$(grep -c "^a: " <<<"$2")" = 1 ] && grep -q "^a: peer z .*persistent-keepalive" <<<"$2"' \
+	sh "$rc" "$out"
+t "after it: wg show says keepalive 2" \
+	test "$(ip netns exec $A wg show $IA persistent-keepalive | awk '{print $2}')" = 2
+t "after both reloads: still the same lanwired and helper for $IA, no other" \
+	test "$(lwpk_procs "$IA" | awk '{print $1}' | sort -n | tr '\n' ' ')" = "${apids:-none}"
+hs_after=$(hs)
+echo "a's peer z: latest handshake ${hs_before:-none} before the reloads, ${hs_after:-none} after"
+t "after both reloads: a's session with z kept (same handshake time, not 0)" \
+	bash -c '[ "${1:-0}" -gt 0 ] && [ "$1" = "$2" ]' sh "$hs_before" "$hs_after"
 for node in a z; do
 	ns=$A; [ $node = z ] && ns=$Z
 	cmd=$(exec_line ExecStop $node)
@@ -194,7 +263,8 @@ for node in a z; do
 done
 t "a's interface is gone" bash -c "! ip -n $A link show $IA"
 t "z's interface is gone" bash -c "! ip -n $Z link show $IZ"
-t "a's lanwired has exited" bash -c "! kill -0 ${pid:-0}"
+lwpk_exited $apids
+t "a's lanwired and its helper have exited (gone or unreaped zombies)" lwpk_exited $apids
 t "a's nft table is gone" bash -c "! ip netns exec $A nft list table inet lanwire"
 t "no UAPI sockets left" bash -c "! ls /var/run/wireguard/$IA.sock /var/run/wireguard/$IZ.sock"
 [ "$runlw_before" = no ] && t "/run/lanwire removed by the last down" test ! -e /run/lanwire

@@ -242,6 +242,9 @@ test_policy_text() {
 		"lanwire: no node or site nosuch in $ROOT/examples/hq.conf"
 	lw -f "$ROOT/examples/hq.conf" policy a b >/dev/null 2>&1
 	expect_eq "policy of two nodes: usage, exit 2" "$?" 2
+	printf '[network]\ntunnel = 10.0.0.0/8\nbogus = 1\n' >"$WORK/pbad.conf"
+	lw -f "$WORK/pbad.conf" policy >/dev/null 2>&1
+	expect_eq "policy of a description with errors: exit 2, as check" "$?" 2
 }
 
 test_policy_ports() {
