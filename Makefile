@@ -136,8 +136,7 @@ FUZZ_SECONDS ?= 30
 # left: the uapi_server harness binds no sockets, and the session harness
 # draws reproducible randomness and caches X25519 results.
 FUZZ_WRAP_uapi_server := udp_open udp_set_fwmark
-FUZZ_WRAP_session := crypto_random x25519 x25519_public_from_private \
-	x25519_generate_private
+FUZZ_WRAP_session := x25519 x25519_public_from_private
 fuzz_comma := ,
 fuzz_wraps = $(foreach s,$(FUZZ_WRAP_$(1)),-Wl$(fuzz_comma)--wrap=$(s))
 

@@ -20,6 +20,7 @@
 
 #include "allowedips.h"
 #include "cookie.h"
+#include "crypto.h"
 #include "index.h"
 #include "noise.h"
 #include "offload.h"
@@ -32,17 +33,20 @@ struct peer;
 struct uapi_server;
 
 /*
- * What the device asks of the world, in one place: the clocks, and the
- * system calls that flush its outbound batches to the UDP sockets and
- * receive from them (udp_io). main() uses device_ops_system; tests and
- * the fuzzers bring a fake clock and their own wire, so neither needs
- * sockets nor link-time stand-ins for libc.
+ * What the device asks of the world, in one place: the clocks, the random
+ * bytes of the packet path (receiver indices, ephemeral keys, the cookie
+ * secret, timer jitter), and the system calls that flush its outbound
+ * batches to the UDP sockets and receive from them (udp_io). main() uses
+ * device_ops_system; tests and the fuzzers bring a fake clock, their own
+ * wire and, to replay an input exactly, their own generator, so neither
+ * needs sockets nor link-time stand-ins.
  *
  * Ownership: static, never freed; the device only points to it.
  */
 struct device_ops {
 	uint64_t (*now)(void);      /* monotonic */
 	uint64_t (*wall_now)(void); /* realtime, for TAI64N and wg show */
+	crypto_random_fn random;    /* system: crypto_random */
 	const struct udp_io *udp;
 };
 extern const struct device_ops device_ops_system;

@@ -39,6 +39,7 @@ static uint64_t real_wall_now(void)
 const struct device_ops device_ops_system = {
 	.now = real_now,
 	.wall_now = real_wall_now,
+	.random = crypto_random,
 	.udp = &udp_io_system,
 };
 

@@ -111,16 +111,17 @@ static bool mix_dh(uint8_t chaining_key[static NOISE_HASH_LEN],
 	return dh_ok;
 }
 
-/* A fresh ephemeral key: its bytes in priv, its public half in pub, and
- * its libcrypto form returned for the DHs that follow, so that the public
- * key is computed once. NULL on failure (priv is then wiped). */
+/* A fresh ephemeral key from random's bytes: its bytes in priv, its
+ * public half in pub, and its libcrypto form returned for the DHs that
+ * follow, so that the public key is computed once. NULL on failure (priv
+ * is then wiped). */
 static struct x25519_key *ephemeral_generate(
 	uint8_t priv[static NOISE_PUBLIC_KEY_LEN],
-	uint8_t pub[static NOISE_PUBLIC_KEY_LEN])
+	uint8_t pub[static NOISE_PUBLIC_KEY_LEN], crypto_random_fn random)
 {
 	struct x25519_key *e = NULL;
 
-	if (x25519_generate_private(priv) == 0)
+	if (x25519_generate_private_from(priv, random) == 0)
 		e = x25519_key_new(priv);
 	if (!e) {
 		crypto_wipe(priv, NOISE_PUBLIC_KEY_LEN);
@@ -270,7 +271,8 @@ int noise_handshake_create_initiation(struct message_handshake_initiation *dst,
 				      struct noise_handshake *hs,
 				      const struct noise_local *local,
 				      uint32_t local_index,
-				      uint64_t now_wall_ns)
+				      uint64_t now_wall_ns,
+				      crypto_random_fn random)
 {
 	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
 	uint8_t dh[NOISE_PUBLIC_KEY_LEN];
@@ -285,7 +287,7 @@ int noise_handshake_create_initiation(struct message_handshake_initiation *dst,
 
 	/* e */
 	e = ephemeral_generate(hs->ephemeral_private,
-			       dst->unencrypted_ephemeral);
+			       dst->unencrypted_ephemeral, random);
 	if (!e)
 		goto out;
 	mix_key(hs->chaining_key, dst->unencrypted_ephemeral,
@@ -417,7 +419,8 @@ out:
 int noise_handshake_create_response(struct message_handshake_response *dst,
 				    struct noise_handshake *hs,
 				    const struct noise_local *local,
-				    uint32_t local_index)
+				    uint32_t local_index,
+				    crypto_random_fn random)
 {
 	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
 	uint8_t dh[NOISE_PUBLIC_KEY_LEN];
@@ -431,7 +434,7 @@ int noise_handshake_create_response(struct message_handshake_response *dst,
 
 	/* e */
 	e = ephemeral_generate(hs->ephemeral_private,
-			       dst->unencrypted_ephemeral);
+			       dst->unencrypted_ephemeral, random);
 	if (!e)
 		goto out;
 	mix_key(hs->chaining_key, dst->unencrypted_ephemeral,

@@ -38,6 +38,7 @@ static uint64_t fake_wall_now(void) { return fake_wall; }
 static const struct device_ops fake_clock_ops = {
 	.now = fake_now,
 	.wall_now = fake_wall_now,
+	.random = crypto_random,
 	.udp = &udp_io_system,
 };
 

@@ -24,8 +24,8 @@
  * datagrams into per-direction queues and take them from there, so
  * nothing reaches the network; a TUN is a SOCK_SEQPACKET socketpair; the
  * clocks are fake; the two devices live across inputs (start_side()
- * resets them); crypto_random and ephemeral keys come from a
- * fixed-seed generator, so an input replays exactly the same way; X25519
+ * resets them); the random bytes (indices, ephemeral keys) come from a
+ * fixed-seed generator in the ops, so an input replays exactly; X25519
  * results are cached (see dh_cache).
  *
  * Besides the sanitizers' findings it traps when a promise breaks:
@@ -169,8 +169,10 @@ static uint64_t fake_wall_now(void)
 	return wall_ns;
 }
 
-/* splitmix64: reproducible "randomness" for indices, cookies, jitter. */
-int __wrap_crypto_random(void *buf, size_t len)
+/* splitmix64: reproducible "randomness" for indices, ephemeral keys,
+ * the cookie secret and timer jitter, handed to both devices in their
+ * ops (reseeded per input). */
+static int fuzz_random(void *buf, size_t len)
 {
 	uint8_t *p = buf;
 	uint64_t z;
@@ -247,14 +249,6 @@ void __wrap_x25519_public_from_private(uint8_t pub[static 32],
 		e->used = e->is_public = true;
 	}
 	memcpy(pub, e->out, 32);
-}
-
-int __wrap_x25519_generate_private(uint8_t priv[static 32])
-{
-	__wrap_crypto_random(priv, 32);
-	priv[0] &= 248;
-	priv[31] = (priv[31] & 127) | 64;
-	return 0;
 }
 
 /* Side k's address on the wire: v4 or v6, home or after a NAT rebinding. */
@@ -515,6 +509,7 @@ static const struct udp_io wire_io = {
 static const struct device_ops wire_ops = {
 	.now = fake_now,
 	.wall_now = fake_wall_now,
+	.random = fuzz_random,
 	.udp = &wire_io,
 };
 

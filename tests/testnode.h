@@ -30,6 +30,7 @@ static uint64_t fake_wall_now(void) { return fake_wall; }
 static const struct device_ops fake_ops = {
 	.now = fake_now,
 	.wall_now = fake_wall_now,
+	.random = crypto_random,
 	.udp = &fakewire_io,
 };
 
