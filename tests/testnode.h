@@ -20,6 +20,7 @@
 #include "device.h"
 #include "fakewire.h"
 #include "peer.h"
+#include "privdrop.h"
 #include "test.h"
 
 static uint64_t fake_mono = 1000 * NS_PER_SEC;
@@ -32,6 +33,8 @@ static const struct device_ops fake_ops = {
 	.wall_now = fake_wall_now,
 	.random = crypto_random,
 	.udp = &fakewire_io,
+	.udp_open = privdrop_udp_open,
+	.udp_set_fwmark = privdrop_udp_set_fwmark,
 };
 
 static void advance(uint64_t ns)
