@@ -2,8 +2,8 @@
 /*
  * Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s as WireGuard instantiates it
  * (whitepaper 5.4.2 "First Message", 5.4.3 "Second Message", 5.4.5
- * "Transport Data Key Derivation") and the keypair slots with key
- * confirmation (5.4.6). The Noise steps are labelled (e, es, s, ss, ...).
+ * "Transport Data Key Derivation"); the slots its keypairs go into are
+ * noise_keypairs.c. The Noise steps are labelled (e, es, s, ss, ...).
  * Every function that computes secrets wipes its temporaries at the out label.
  */
 #include "noise.h"
@@ -561,63 +561,4 @@ struct noise_keypair *noise_handshake_begin_session(struct noise_handshake *hs,
 	kp->is_valid = true;
 	noise_handshake_clear(hs);
 	return kp;
-}
-
-void noise_keypairs_insert(struct noise_keypairs *kps, struct noise_keypair *kp,
-			   struct noise_keypair *dropped[static 2])
-{
-	dropped[0] = dropped[1] = NULL;
-	if (kp->is_initiator) {
-		/* The initiator may send at once. If a responder-side next
-		 * was waiting for confirmation it will never get one now:
-		 * keep it as previous so its late packets still decrypt. */
-		if (kps->next) {
-			dropped[0] = kps->previous;
-			dropped[1] = kps->current;
-			kps->previous = kps->next;
-			kps->next = NULL;
-		} else {
-			dropped[0] = kps->previous;
-			kps->previous = kps->current;
-		}
-		kps->current = kp;
-	} else {
-		/* The responder waits for the initiator's first data packet
-		 * (key confirmation) before using the new keys. */
-		dropped[0] = kps->next;
-		dropped[1] = kps->previous;
-		kps->next = kp;
-		kps->previous = NULL;
-	}
-}
-
-bool noise_keypairs_received_with(struct noise_keypairs *kps,
-				  struct noise_keypair *kp,
-				  struct noise_keypair **dropped)
-{
-	*dropped = NULL;
-	if (kp != kps->next)
-		return false;
-	*dropped = kps->previous;
-	kps->previous = kps->current;
-	kps->current = kp;
-	kps->next = NULL;
-	return true;
-}
-
-void noise_keypairs_clear(struct noise_keypairs *kps,
-			  struct noise_keypair *dropped[static 3])
-{
-	dropped[0] = kps->previous;
-	dropped[1] = kps->current;
-	dropped[2] = kps->next;
-	kps->previous = kps->current = kps->next = NULL;
-}
-
-void noise_keypair_free(struct noise_keypair *kp)
-{
-	if (!kp)
-		return;
-	crypto_wipe(kp, sizeof(*kp));
-	free(kp);
 }
