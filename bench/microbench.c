@@ -256,7 +256,8 @@ static int handshake_once(struct side *a, struct side *b, uint64_t n,
 				       sizeof(init)) ||
 	    noise_handshake_consume_initiation(&init, &b->local, lookup_other,
 					       b, mono, &found) != NOISE_OK ||
-	    noise_handshake_create_response(&resp, found, &b->local, 2, crypto_random) < 0)
+	    noise_handshake_create_response(&resp, found, &b->local, 2,
+					    crypto_random) < 0)
 		return -EINVAL;
 	cookie_maker_add_macs(&b->maker, (uint8_t *)&resp, sizeof(resp), mono);
 	kb = noise_handshake_begin_session(found, mono);

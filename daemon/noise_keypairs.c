@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The keypair slots previous/current/next and key confirmation (whitepaper
- * 5.4.6, declared in noise.h): where a session's keys go once the handshake in noise.c
- * made them, and how the responder's wait for the first data packet moves
- * them. Pure pointer moves; the keys themselves are never read here, only
- * wiped when a keypair is freed.
+ * 5.4.6, declared in noise.h): where a session's keys go once the
+ * handshake in noise.c made them, and how the responder's wait for the
+ * first data packet moves them. Pure pointer moves; the keys themselves
+ * are never read here, only wiped when a keypair is freed.
  */
 #include "noise.h"
 

@@ -79,7 +79,8 @@ static void test_full_handshake_and_data(void)
 						    mono + NS_PER_SEC, &found),
 		 NOISE_REPLAYED);
 
-	CHECK_EQ(noise_handshake_create_response(&resp, &B.hs, &B.local, 0x22, crypto_random),
+	CHECK_EQ(noise_handshake_create_response(&resp, &B.hs, &B.local, 0x22,
+						 crypto_random),
 		 0);
 	cookie_maker_add_macs(&B.maker, (uint8_t *)&resp, sizeof(resp), mono);
 	CHECK(cookie_checker_check_mac1(&A.checker, (uint8_t *)&resp,
@@ -118,7 +119,8 @@ static void test_flipped_initiation(void)
 
 	wall += 10 * NS_PER_SEC;
 	mono += 10 * NS_PER_SEC;
-	noise_handshake_create_initiation(&init, &A.hs, &A.local, 0x33, wall, crypto_random);
+	noise_handshake_create_initiation(&init, &A.hs, &A.local, 0x33, wall,
+					  crypto_random);
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&init, sizeof(init), mono);
 	before = B.hs;
 	for (size_t i = 0; i < offsetof(struct message_handshake_initiation,
@@ -152,7 +154,8 @@ static void test_flipped_response(void)
 	struct message_handshake_response resp, bad;
 	struct noise_handshake before;
 
-	CHECK_EQ(noise_handshake_create_response(&resp, &B.hs, &B.local, 0x44, crypto_random),
+	CHECK_EQ(noise_handshake_create_response(&resp, &B.hs, &B.local, 0x44,
+						 crypto_random),
 		 0);
 	before = A.hs;
 	for (size_t i = 0; i < offsetof(struct message_handshake_response,
@@ -207,13 +210,15 @@ static void test_flood_protection(void)
 
 	wall += NS_PER_SEC;
 	mono += NS_PER_SEC;
-	noise_handshake_create_initiation(&i1, &A.hs, &A.local, 7, wall, crypto_random);
+	noise_handshake_create_initiation(&i1, &A.hs, &A.local, 7, wall,
+					  crypto_random);
 	CHECK_EQ(noise_handshake_consume_initiation(&i1, &B.local,
 						    lookup_b_from_a, &B, mono,
 						    &found), NOISE_OK);
 	/* A newer timestamp but too soon after the last one. */
 	wall += NS_PER_SEC;
-	noise_handshake_create_initiation(&i2, &A.hs, &A.local, 8, wall, crypto_random);
+	noise_handshake_create_initiation(&i2, &A.hs, &A.local, 8, wall,
+					  crypto_random);
 	CHECK_EQ(noise_handshake_consume_initiation(&i2, &B.local,
 						    lookup_b_from_a, &B,
 						    mono + NS_PER_MS, &found),
@@ -236,12 +241,14 @@ static void test_cookie_reply(void)
 	inet_pton(AF_INET, "192.0.2.1", &src.sin_addr);
 	inet_pton(AF_INET, "192.0.2.2", &other.sin_addr);
 	wall += NS_PER_SEC;
-	noise_handshake_create_initiation(&init, &A.hs, &A.local, 9, wall, crypto_random);
+	noise_handshake_create_initiation(&init, &A.hs, &A.local, 9, wall,
+					  crypto_random);
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&init, sizeof(init), mono);
 	/* No cookie held yet: mac2 is zero and invalid, and the cookie
 	 * computed for the check is the one the reply carries. */
 	CHECK(!cookie_checker_check_mac2(&B.checker, (uint8_t *)&init,
-					 sizeof(init), (void *)&src, mono, crypto_random,
+					 sizeof(init), (void *)&src, mono,
+					 crypto_random,
 					 cookie));
 	CHECK(!crypto_is_zero(cookie, sizeof(cookie)));
 	CHECK_EQ(cookie_checker_create_reply(&B.checker, &reply,
@@ -266,11 +273,13 @@ static void test_cookie_reply(void)
 	CHECK(cookie_checker_check_mac1(&B.checker, (uint8_t *)&init,
 					sizeof(init)));
 	CHECK(cookie_checker_check_mac2(&B.checker, (uint8_t *)&init,
-					sizeof(init), (void *)&src, mono, crypto_random,
+					sizeof(init), (void *)&src, mono,
+					crypto_random,
 					again));
 	CHECK(!memcmp(again, cookie, COOKIE_LEN));
 	CHECK(!cookie_checker_check_mac2(&B.checker, (uint8_t *)&init,
-					 sizeof(init), (void *)&other, mono, crypto_random,
+					 sizeof(init), (void *)&other, mono,
+					 crypto_random,
 					 again));
 	CHECK(memcmp(again, cookie, COOKIE_LEN));
 	/* After COOKIE_REFRESH_TIME the maker stops using it. */
@@ -290,7 +299,8 @@ static void test_cookie_reply_nonces(void)
 	uint8_t cookie[COOKIE_LEN];
 
 	wall += NS_PER_SEC;
-	noise_handshake_create_initiation(&i1, &A.hs, &A.local, 10, wall, crypto_random);
+	noise_handshake_create_initiation(&i1, &A.hs, &A.local, 10, wall,
+					  crypto_random);
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&i1, sizeof(i1), mono);
 	cookie_checker_check_mac2(&B.checker, (uint8_t *)&i1, sizeof(i1),
 				  (void *)&src, mono, crypto_random, cookie);
@@ -304,7 +314,8 @@ static void test_cookie_reply_nonces(void)
 	CHECK(memcmp(r1.encrypted_cookie, r2.encrypted_cookie,
 		     sizeof(r1.encrypted_cookie)));
 	wall += NS_PER_SEC;
-	noise_handshake_create_initiation(&i2, &A.hs, &A.local, 11, wall, crypto_random);
+	noise_handshake_create_initiation(&i2, &A.hs, &A.local, 11, wall,
+					  crypto_random);
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&i2, sizeof(i2), mono);
 	/* A's last mac1 is now i2's: replies to i1 no longer open. */
 	CHECK(cookie_maker_consume_reply(&A.maker, &r1, mono) < 0);
@@ -321,7 +332,8 @@ static void test_mac1_alone(void)
 
 	cookie_checker_init(&fresh, B.local.static_public);
 	wall += NS_PER_SEC;
-	noise_handshake_create_initiation(&init, &A.hs, &A.local, 12, wall, crypto_random);
+	noise_handshake_create_initiation(&init, &A.hs, &A.local, 12, wall,
+					  crypto_random);
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&init, sizeof(init), mono);
 	memset(init.macs.mac2, 0xa5, MAC_LEN); /* garbage mac2 */
 	CHECK(cookie_checker_check_mac1(&fresh, (uint8_t *)&init,
