@@ -167,7 +167,9 @@ static void filter_lines(const char *text, size_t len, bool as_set,
 
 static bool same_text(const struct uapi_buf *a, const struct uapi_buf *b)
 {
-	return a->len == b->len && !memcmp(a->data, b->data, a->len);
+	/* Both may be empty and never allocated (data NULL). */
+	return a->len == b->len &&
+	       (!a->len || !memcmp(a->data, b->data, a->len));
 }
 
 /* How many responses, and whether any failed. */
