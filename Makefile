@@ -130,16 +130,8 @@ FUZZ_PLANNER_OBJS := $(patsubst %.c,build-fuzz/%.o,$(PLANNER_LIB))
 FUZZ_NAMES := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
 FUZZ_TARGETS := $(patsubst %,build-fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SECONDS ?= 30
-# Link-time stand-ins (-Wl,--wrap=SYMBOL, defined as __wrap_SYMBOL in the
-# harness), only for the daemon's own functions, never libc: the wire and
-# the clocks come through each device's ops (device_ops, udp_io). What is
-# left: the uapi_server harness binds no sockets, and the session harness
-# draws reproducible randomness and caches X25519 results.
-FUZZ_WRAP_uapi_server := udp_open udp_set_fwmark
-FUZZ_WRAP_session := crypto_random x25519 x25519_public_from_private \
-	x25519_generate_private
-fuzz_comma := ,
-fuzz_wraps = $(foreach s,$(FUZZ_WRAP_$(1)),-Wl$(fuzz_comma)--wrap=$(s))
+# No link-time stand-ins (-Wl,--wrap): the wire, the sockets, the clocks
+# and the random bytes come through each device's ops (device_ops, udp_io).
 
 build-fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -153,7 +145,7 @@ build-fuzz/libplanner.a: $(FUZZ_PLANNER_OBJS)
 build-fuzz/fuzz_%: fuzz/%.c $(FUZZ_LIB_OBJS) build-fuzz/libplanner.a
 	$(call qecho,FUZZLD,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ \
-		$(call fuzz_wraps,$*) $(PLANNER_LDLIBS) -lcrypto -lpthread
+		$(PLANNER_LDLIBS) -lcrypto -lpthread
 
 # The same targets for line coverage (tests/fuzz-campaign.sh): no
 # sanitizers, clang's source-based coverage, libFuzzer only as the driver
@@ -176,7 +168,7 @@ build-fuzz/cov/libplanner.a: $(FUZZ_COV_PLANNER_OBJS)
 build-fuzz/cov/fuzz_%: fuzz/%.c $(FUZZ_COV_LIB_OBJS) build-fuzz/cov/libplanner.a
 	$(call qecho,COVLD,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer -o $@ $^ \
-		$(call fuzz_wraps,$*) $(PLANNER_LDLIBS) -lcrypto -lpthread
+		$(PLANNER_LDLIBS) -lcrypto -lpthread
 
 .SECONDARY:
 

@@ -248,7 +248,7 @@ static int handshake_once(struct side *a, struct side *b, uint64_t n,
 	double t0;
 
 	if (noise_handshake_create_initiation(&init, &a->hs, &a->local, 1,
-					      wall) < 0)
+					      wall, crypto_random) < 0)
 		return -EINVAL;
 	cookie_maker_add_macs(&a->maker, (uint8_t *)&init, sizeof(init), mono);
 	t0 = cpu_seconds();
@@ -256,7 +256,8 @@ static int handshake_once(struct side *a, struct side *b, uint64_t n,
 				       sizeof(init)) ||
 	    noise_handshake_consume_initiation(&init, &b->local, lookup_other,
 					       b, mono, &found) != NOISE_OK ||
-	    noise_handshake_create_response(&resp, found, &b->local, 2) < 0)
+	    noise_handshake_create_response(&resp, found, &b->local, 2,
+					    crypto_random) < 0)
 		return -EINVAL;
 	cookie_maker_add_macs(&b->maker, (uint8_t *)&resp, sizeof(resp), mono);
 	kb = noise_handshake_begin_session(found, mono);
@@ -332,7 +333,7 @@ static void admit_once(void *ctx)
 	if (!cookie_checker_check_mac2(&a->checker, (uint8_t *)&a->init,
 				       sizeof(a->init),
 				       (const struct sockaddr *)&a->src,
-				       a->mono, cookie) &&
+				       a->mono, crypto_random, cookie) &&
 	    cookie_checker_create_reply(&a->checker, &reply,
 					(uint8_t *)&a->init, sizeof(a->init),
 					a->init.sender_index, cookie) == 0)

@@ -76,23 +76,28 @@ static size_t source_bytes(uint8_t out[static 18], const struct sockaddr *sa)
 	return 0;
 }
 
-static void refresh_secret(struct cookie_checker *c, uint64_t now_ns)
+/* R_m changes every COOKIE_REFRESH_TIME. If random fails the old secret
+ * stays and the next message tries again. */
+static void refresh_secret(struct cookie_checker *c, uint64_t now_ns,
+			   crypto_random_fn random)
 {
 	if (c->has_secret &&
 	    now_ns - c->secret_birthdate_ns < COOKIE_REFRESH_TIME * NS_PER_SEC)
 		return;
-	crypto_random(c->secret, sizeof(c->secret));
+	if (random(c->secret, sizeof(c->secret)) < 0)
+		return;
 	c->secret_birthdate_ns = now_ns;
 	c->has_secret = true;
 }
 
 static void make_cookie(struct cookie_checker *c, uint8_t cookie[static COOKIE_LEN],
-			const struct sockaddr *src, uint64_t now_ns)
+			const struct sockaddr *src, uint64_t now_ns,
+			crypto_random_fn random)
 {
 	uint8_t id[18];
 	size_t n = source_bytes(id, src);
 
-	refresh_secret(c, now_ns);
+	refresh_secret(c, now_ns, random);
 	blake2s(cookie, COOKIE_LEN, c->secret, sizeof(c->secret), id, n);
 }
 
@@ -112,7 +117,8 @@ bool cookie_checker_check_mac1(const struct cookie_checker *c,
 
 bool cookie_checker_check_mac2(struct cookie_checker *c, const uint8_t *msg,
 			       size_t len, const struct sockaddr *src,
-			       uint64_t now_ns, uint8_t cookie[static COOKIE_LEN])
+			       uint64_t now_ns, crypto_random_fn random,
+			       uint8_t cookie[static COOKIE_LEN])
 {
 	const struct message_macs *macs;
 	uint8_t computed[MAC_LEN];
@@ -122,7 +128,7 @@ bool cookie_checker_check_mac2(struct cookie_checker *c, const uint8_t *msg,
 	if (!c->has_identity || len < sizeof(*macs))
 		return false;
 	macs = (const void *)(msg + mac1_offset(len));
-	make_cookie(c, cookie, src, now_ns);
+	make_cookie(c, cookie, src, now_ns, random);
 	blake2s(computed, MAC_LEN, cookie, COOKIE_LEN, msg, mac2_offset(len));
 	ok = crypto_equal(computed, macs->mac2, MAC_LEN);
 	crypto_wipe(computed, sizeof(computed));

@@ -7,7 +7,9 @@
  * handshake messages and consumes cookie replies.
  *
  * Ownership: cookie_checker is embedded in the device, cookie_maker in the
- * peer. Time is passed in (monotonic ns). Caller serialises.
+ * peer. Time is passed in (monotonic ns), and so is the source of random
+ * bytes for the secret (the device's ops), so a test or fuzzer can make
+ * them reproducible. Caller serialises.
  */
 #ifndef LW_COOKIE_H
 #define LW_COOKIE_H
@@ -17,6 +19,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "crypto.h"
 #include "messages.h"
 
 struct cookie_checker {
@@ -55,12 +58,14 @@ void cookie_maker_init(struct cookie_maker *m,
 bool cookie_checker_check_mac1(const struct cookie_checker *c,
 			       const uint8_t *msg, size_t len);
 /* Under load: computes the cookie of src (the sender's address) into
- * cookie and says whether msg's mac2 is valid under it. The same cookie
+ * cookie and says whether msg's mac2 is valid under it; a new secret, when
+ * due, is drawn from random. The same cookie
  * goes into the reply when it is not, so a message costs one cookie. The
  * caller wipes cookie. */
 bool cookie_checker_check_mac2(struct cookie_checker *c, const uint8_t *msg,
 			       size_t len, const struct sockaddr *src,
-			       uint64_t now_ns, uint8_t cookie[static COOKIE_LEN]);
+			       uint64_t now_ns, crypto_random_fn random,
+			       uint8_t cookie[static COOKIE_LEN]);
 /* Writes into dst a cookie reply to msg carrying cookie, as computed by
  * cookie_checker_check_mac2 for msg. 0 or -errno. */
 int cookie_checker_create_reply(const struct cookie_checker *c,

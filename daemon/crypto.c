@@ -319,12 +319,29 @@ void hmac_blake2s(uint8_t out[static BLAKE2S_HASH_LEN], const uint8_t *key,
 		crypto_abort("hmac_blake2s: libcrypto failure");
 }
 
-int x25519_generate_private(uint8_t priv[static X25519_KEY_LEN])
+/* OpenSSL's DRBG for private values, apart from the public one. */
+static int random_private(void *buf, size_t len)
 {
-	if (RAND_priv_bytes(priv, X25519_KEY_LEN) != 1) {
-		crypto_wipe(priv, X25519_KEY_LEN);
+	if (len > INT_MAX || RAND_priv_bytes(buf, (int)len) != 1) {
 		ERR_clear_error();
 		return -EIO;
+	}
+	return 0;
+}
+
+int x25519_generate_private(uint8_t priv[static X25519_KEY_LEN])
+{
+	return x25519_generate_private_from(priv, random_private);
+}
+
+int x25519_generate_private_from(uint8_t priv[static X25519_KEY_LEN],
+				 crypto_random_fn random)
+{
+	int ret = random(priv, X25519_KEY_LEN);
+
+	if (ret < 0) {
+		crypto_wipe(priv, X25519_KEY_LEN);
+		return ret;
 	}
 	/* RFC 7748 section 5 clamping, as the whitepaper's DH-GENERATE. */
 	priv[0] &= 248;

@@ -38,8 +38,17 @@ void blake2s_2(uint8_t out[static BLAKE2S_HASH_LEN], const uint8_t *a,
 void hmac_blake2s(uint8_t out[static BLAKE2S_HASH_LEN], const uint8_t *key,
 		  size_t keylen, const uint8_t *in, size_t inlen);
 
-/* Fills priv with a fresh clamped Curve25519 private key. 0 or -errno. */
+/* Where random bytes come from: crypto_random, or a device's ops (a test's
+ * reproducible generator). Fills len bytes; 0 or -errno. */
+typedef int (*crypto_random_fn)(void *buf, size_t len);
+
+/* Fills priv with a fresh clamped Curve25519 private key from libcrypto's
+ * DRBG for private values. 0 or -errno. */
 int x25519_generate_private(uint8_t priv[static X25519_KEY_LEN]);
+/* The same from the bytes random draws (an ephemeral key from the
+ * device's ops); the clamping lives here only. 0 or -errno (priv wiped). */
+int x25519_generate_private_from(uint8_t priv[static X25519_KEY_LEN],
+				 crypto_random_fn random);
 /* Derives the public key of priv. */
 void x25519_public_from_private(uint8_t pub[static X25519_KEY_LEN],
 				const uint8_t priv[static X25519_KEY_LEN]);

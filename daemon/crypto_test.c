@@ -16,6 +16,7 @@
 #include "crypto.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -570,6 +571,33 @@ static void test_x25519_generate(void)
 	CHECK(crypto_equal(ab, ba, sizeof(ab)));
 }
 
+static int random_all_ones(void *buf, size_t len)
+{
+	memset(buf, 0xff, len);
+	return 0;
+}
+
+static int random_failing(void *buf, size_t len)
+{
+	memset(buf, 0x5a, len); /* half-written before it fails */
+	return -EIO;
+}
+
+/* A key from a given source of bytes (a device's ops): exactly those
+ * bytes, clamped; a failing source gives its error and no key. */
+static void test_x25519_generate_from(void)
+{
+	uint8_t priv[X25519_KEY_LEN];
+
+	CHECK_EQ(x25519_generate_private_from(priv, random_all_ones), 0);
+	CHECK_EQ(priv[0], 0xf8);
+	for (size_t i = 1; i < 31; i++)
+		CHECK_EQ(priv[i], 0xff);
+	CHECK_EQ(priv[31], 0x7f);
+	CHECK_EQ(x25519_generate_private_from(priv, random_failing), -EIO);
+	CHECK(crypto_is_zero(priv, sizeof(priv)));
+}
+
 /* ---- ChaCha20-Poly1305 ------------------------------------------------ */
 
 static const char sunscreen[] =
@@ -1039,6 +1067,7 @@ int main(void)
 	test_x25519_dh();
 	test_x25519_low_order();
 	test_x25519_generate();
+	test_x25519_generate_from();
 	test_x25519_key_forms();
 	test_x25519_static_slots();
 	test_x25519_static_threads();

@@ -20,7 +20,6 @@
 #include "crypto.h"
 #include "log.h"
 #include "peer.h"
-#include "privdrop.h"
 #include "tun.h"
 #include "uapi_server.h"
 #include "loop.h"
@@ -257,12 +256,12 @@ int device_set_listen_port(struct device *dev, uint16_t port)
 		close_fd(&dev->udp4_fd);
 		close_fd(&dev->udp6_fd);
 	}
-	ret = privdrop_udp_open(port, dev->fwmark, &fd4, &fd6, &bound);
+	ret = dev->ops->udp_open(port, dev->fwmark, &fd4, &fd6, &bound);
 	if (ret < 0) {
 		log_error("cannot bind UDP port %u: %s", port, strerror(-ret));
 		/* Try to get the old port back so the device keeps working. */
-		if (privdrop_udp_open(dev->listen_port, dev->fwmark, &fd4, &fd6,
-			     &bound) == 0) {
+		if (dev->ops->udp_open(dev->listen_port, dev->fwmark, &fd4,
+				       &fd6, &bound) == 0) {
 			dev->udp4_fd = fd4;
 			dev->udp6_fd = fd6;
 			loop_watch(dev, fd4);
@@ -282,7 +281,7 @@ int device_set_listen_port(struct device *dev, uint16_t port)
 
 int device_set_fwmark(struct device *dev, uint32_t mark)
 {
-	int ret = privdrop_udp_set_fwmark(dev->udp4_fd, dev->udp6_fd, mark);
+	int ret = dev->ops->udp_set_fwmark(dev->udp4_fd, dev->udp6_fd, mark);
 
 	if (!ret)
 		dev->fwmark = mark;

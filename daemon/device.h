@@ -20,6 +20,7 @@
 
 #include "allowedips.h"
 #include "cookie.h"
+#include "crypto.h"
 #include "index.h"
 #include "noise.h"
 #include "offload.h"
@@ -32,18 +33,27 @@ struct peer;
 struct uapi_server;
 
 /*
- * What the device asks of the world, in one place: the clocks, and the
- * system calls that flush its outbound batches to the UDP sockets and
- * receive from them (udp_io). main() uses device_ops_system; tests and
- * the fuzzers bring a fake clock and their own wire, so neither needs
- * sockets nor link-time stand-ins for libc.
+ * What the device asks of the world, in one place: the clocks, the random
+ * bytes of the packet path (receiver indices, ephemeral keys, the cookie
+ * secret, timer jitter), and the calls that open and mark the UDP
+ * sockets, flush its outbound batches to them and receive from them
+ * (udp_io). main() uses
+ * device_ops_system; tests and the fuzzers bring a fake clock, their own
+ * wire and, to replay an input exactly, their own generator, so neither
+ * needs sockets nor link-time stand-ins.
  *
  * Ownership: static, never freed; the device only points to it.
  */
 struct device_ops {
 	uint64_t (*now)(void);      /* monotonic */
 	uint64_t (*wall_now)(void); /* realtime, for TAI64N and wg show */
+	crypto_random_fn random;    /* system: crypto_random */
 	const struct udp_io *udp;
+	/* Opening and marking the UDP sockets, as privdrop.h says; system:
+	 * privdrop_udp_open, privdrop_udp_set_fwmark. */
+	int (*udp_open)(uint16_t port, uint32_t fwmark, int *fd4, int *fd6,
+			uint16_t *bound_port);
+	int (*udp_set_fwmark)(int fd4, int fd6, uint32_t fwmark);
 };
 extern const struct device_ops device_ops_system;
 

@@ -77,7 +77,8 @@ struct index_entry *index_table_lookup(const struct index_table *t,
 	return NULL;
 }
 
-uint32_t index_table_insert_handshake(struct index_table *t, struct peer *peer)
+uint32_t index_table_insert_handshake(struct index_table *t, struct peer *peer,
+				      crypto_random_fn random)
 {
 	struct index_entry *e = calloc(1, sizeof(*e));
 	uint32_t index;
@@ -87,7 +88,7 @@ uint32_t index_table_insert_handshake(struct index_table *t, struct peer *peer)
 	if (t->count >= t->nbuckets)
 		grow(t);
 	do {
-		if (crypto_random(&index, sizeof(index)) < 0) {
+		if (random(&index, sizeof(index)) < 0) {
 			free(e);
 			return 0;
 		}

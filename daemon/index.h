@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto.h"
+
 struct peer;
 struct noise_keypair;
 
@@ -35,9 +37,11 @@ struct index_table {
 
 int index_table_init(struct index_table *t);
 void index_table_free(struct index_table *t);
-/* Registers a fresh random non-zero index for peer's handshake. Returns the
- * index, or 0 on ENOMEM. */
-uint32_t index_table_insert_handshake(struct index_table *t, struct peer *peer);
+/* Registers a fresh random non-zero index for peer's handshake, drawn from
+ * random (the device's ops: a fuzzer replays the same indices). Returns the
+ * index, or 0 on ENOMEM or when random fails. */
+uint32_t index_table_insert_handshake(struct index_table *t, struct peer *peer,
+				      crypto_random_fn random);
 /* Turns a handshake's index into its keypair's (same number). */
 void index_table_promote(struct index_table *t, uint32_t index,
 			 struct noise_keypair *kp);

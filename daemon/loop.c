@@ -16,6 +16,7 @@
 #include "device.h"
 #include "log.h"
 #include "peer.h"
+#include "privdrop.h"
 #include "uapi_server.h"
 
 static uint64_t clock_ns(clockid_t id)
@@ -39,7 +40,10 @@ static uint64_t real_wall_now(void)
 const struct device_ops device_ops_system = {
 	.now = real_now,
 	.wall_now = real_wall_now,
+	.random = crypto_random,
 	.udp = &udp_io_system,
+	.udp_open = privdrop_udp_open,
+	.udp_set_fwmark = privdrop_udp_set_fwmark,
 };
 
 void loop_watch(struct device *dev, int fd)

@@ -2,8 +2,8 @@
 /*
  * Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s as WireGuard instantiates it
  * (whitepaper 5.4.2 "First Message", 5.4.3 "Second Message", 5.4.5
- * "Transport Data Key Derivation") and the keypair slots with key
- * confirmation (5.4.6). The Noise steps are labelled (e, es, s, ss, ...).
+ * "Transport Data Key Derivation"); the slots its keypairs go into are
+ * noise_keypairs.c. The Noise steps are labelled (e, es, s, ss, ...).
  * Every function that computes secrets wipes its temporaries at the out label.
  */
 #include "noise.h"
@@ -111,16 +111,17 @@ static bool mix_dh(uint8_t chaining_key[static NOISE_HASH_LEN],
 	return dh_ok;
 }
 
-/* A fresh ephemeral key: its bytes in priv, its public half in pub, and
- * its libcrypto form returned for the DHs that follow, so that the public
- * key is computed once. NULL on failure (priv is then wiped). */
+/* A fresh ephemeral key from random's bytes: its bytes in priv, its
+ * public half in pub, and its libcrypto form returned for the DHs that
+ * follow, so that the public key is computed once. NULL on failure (priv
+ * is then wiped). */
 static struct x25519_key *ephemeral_generate(
 	uint8_t priv[static NOISE_PUBLIC_KEY_LEN],
-	uint8_t pub[static NOISE_PUBLIC_KEY_LEN])
+	uint8_t pub[static NOISE_PUBLIC_KEY_LEN], crypto_random_fn random)
 {
 	struct x25519_key *e = NULL;
 
-	if (x25519_generate_private(priv) == 0)
+	if (x25519_generate_private_from(priv, random) == 0)
 		e = x25519_key_new(priv);
 	if (!e) {
 		crypto_wipe(priv, NOISE_PUBLIC_KEY_LEN);
@@ -270,7 +271,8 @@ int noise_handshake_create_initiation(struct message_handshake_initiation *dst,
 				      struct noise_handshake *hs,
 				      const struct noise_local *local,
 				      uint32_t local_index,
-				      uint64_t now_wall_ns)
+				      uint64_t now_wall_ns,
+				      crypto_random_fn random)
 {
 	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
 	uint8_t dh[NOISE_PUBLIC_KEY_LEN];
@@ -285,7 +287,7 @@ int noise_handshake_create_initiation(struct message_handshake_initiation *dst,
 
 	/* e */
 	e = ephemeral_generate(hs->ephemeral_private,
-			       dst->unencrypted_ephemeral);
+			       dst->unencrypted_ephemeral, random);
 	if (!e)
 		goto out;
 	mix_key(hs->chaining_key, dst->unencrypted_ephemeral,
@@ -417,7 +419,8 @@ out:
 int noise_handshake_create_response(struct message_handshake_response *dst,
 				    struct noise_handshake *hs,
 				    const struct noise_local *local,
-				    uint32_t local_index)
+				    uint32_t local_index,
+				    crypto_random_fn random)
 {
 	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
 	uint8_t dh[NOISE_PUBLIC_KEY_LEN];
@@ -431,7 +434,7 @@ int noise_handshake_create_response(struct message_handshake_response *dst,
 
 	/* e */
 	e = ephemeral_generate(hs->ephemeral_private,
-			       dst->unencrypted_ephemeral);
+			       dst->unencrypted_ephemeral, random);
 	if (!e)
 		goto out;
 	mix_key(hs->chaining_key, dst->unencrypted_ephemeral,
@@ -558,63 +561,4 @@ struct noise_keypair *noise_handshake_begin_session(struct noise_handshake *hs,
 	kp->is_valid = true;
 	noise_handshake_clear(hs);
 	return kp;
-}
-
-void noise_keypairs_insert(struct noise_keypairs *kps, struct noise_keypair *kp,
-			   struct noise_keypair *dropped[static 2])
-{
-	dropped[0] = dropped[1] = NULL;
-	if (kp->is_initiator) {
-		/* The initiator may send at once. If a responder-side next
-		 * was waiting for confirmation it will never get one now:
-		 * keep it as previous so its late packets still decrypt. */
-		if (kps->next) {
-			dropped[0] = kps->previous;
-			dropped[1] = kps->current;
-			kps->previous = kps->next;
-			kps->next = NULL;
-		} else {
-			dropped[0] = kps->previous;
-			kps->previous = kps->current;
-		}
-		kps->current = kp;
-	} else {
-		/* The responder waits for the initiator's first data packet
-		 * (key confirmation) before using the new keys. */
-		dropped[0] = kps->next;
-		dropped[1] = kps->previous;
-		kps->next = kp;
-		kps->previous = NULL;
-	}
-}
-
-bool noise_keypairs_received_with(struct noise_keypairs *kps,
-				  struct noise_keypair *kp,
-				  struct noise_keypair **dropped)
-{
-	*dropped = NULL;
-	if (kp != kps->next)
-		return false;
-	*dropped = kps->previous;
-	kps->previous = kps->current;
-	kps->current = kp;
-	kps->next = NULL;
-	return true;
-}
-
-void noise_keypairs_clear(struct noise_keypairs *kps,
-			  struct noise_keypair *dropped[static 3])
-{
-	dropped[0] = kps->previous;
-	dropped[1] = kps->current;
-	dropped[2] = kps->next;
-	kps->previous = kps->current = kps->next = NULL;
-}
-
-void noise_keypair_free(struct noise_keypair *kp)
-{
-	if (!kp)
-		return;
-	crypto_wipe(kp, sizeof(*kp));
-	free(kp);
 }

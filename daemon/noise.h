@@ -3,9 +3,10 @@
  * The Noise_IKpsk2 handshake of WireGuard (whitepaper section 5.4.2-5.4.5)
  * and the keypair slots previous/current/next (section 5.4.6, "key
  * confirmation"). This core knows nothing of sockets, peers tables or the
- * index table: the caller supplies indices, time and a lookup from a static
- * public key to the handshake state of that peer, so two handshakes can run
- * in one test process.
+ * index table: the caller supplies indices, time, the source of random
+ * bytes for ephemeral keys, and a lookup from a static public key to the
+ * handshake state of that peer, so two handshakes can run in one test
+ * process and a fuzzer can replay one exactly.
  *
  * Ownership: struct noise_handshake and struct noise_keypairs are embedded in
  * their peer. Keypairs are heap objects owned by the slots of one
@@ -20,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto.h"
 #include "messages.h"
 #include "replay.h"
 
@@ -101,13 +103,15 @@ void noise_handshake_precompute(struct noise_handshake *hs,
 /* Forget ephemeral state (keeps identity, psk, latest timestamp). */
 void noise_handshake_clear(struct noise_handshake *hs);
 
-/* Fills everything but the macs. 0, or -EINVAL without identity or with a
- * low-order peer key. now_wall_ns is CLOCK_REALTIME for the TAI64N stamp. */
+/* Fills everything but the macs. 0, or -EINVAL without identity, with a
+ * low-order peer key or when random fails. now_wall_ns is CLOCK_REALTIME
+ * for the TAI64N stamp; the ephemeral key is drawn from random. */
 int noise_handshake_create_initiation(struct message_handshake_initiation *dst,
 				      struct noise_handshake *hs,
 				      const struct noise_local *local,
 				      uint32_t local_index,
-				      uint64_t now_wall_ns);
+				      uint64_t now_wall_ns,
+				      crypto_random_fn random);
 
 /* Returns the handshake of the peer with that static key, or NULL. */
 typedef struct noise_handshake *(*noise_lookup_fn)(
@@ -131,10 +135,12 @@ enum noise_result noise_handshake_consume_initiation(
 	const struct noise_local *local, noise_lookup_fn lookup, void *ctx,
 	uint64_t now_ns, struct noise_handshake **out);
 
+/* As create_initiation, from CONSUMED_INITIATION. */
 int noise_handshake_create_response(struct message_handshake_response *dst,
 				    struct noise_handshake *hs,
 				    const struct noise_local *local,
-				    uint32_t local_index);
+				    uint32_t local_index,
+				    crypto_random_fn random);
 
 /* hs is the handshake found by src->receiver_index. On any result other
  * than NOISE_OK no state changed. */

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <endian.h>
+#include <errno.h>
 #include <string.h>
 
 #include "cookie.h"
@@ -61,7 +62,7 @@ static void test_full_handshake_and_data(void)
 	uint8_t plain[64] = "hello through the tunnel", ct[80], out[64];
 
 	CHECK_EQ(noise_handshake_create_initiation(&init, &A.hs, &A.local, 0x11,
-						   wall), 0);
+						   wall, crypto_random), 0);
 	CHECK_EQ(A.hs.state, HANDSHAKE_CREATED_INITIATION);
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&init, sizeof(init), mono);
 	CHECK(cookie_checker_check_mac1(&B.checker, (uint8_t *)&init,
@@ -78,7 +79,8 @@ static void test_full_handshake_and_data(void)
 						    mono + NS_PER_SEC, &found),
 		 NOISE_REPLAYED);
 
-	CHECK_EQ(noise_handshake_create_response(&resp, &B.hs, &B.local, 0x22),
+	CHECK_EQ(noise_handshake_create_response(&resp, &B.hs, &B.local, 0x22,
+						 crypto_random),
 		 0);
 	cookie_maker_add_macs(&B.maker, (uint8_t *)&resp, sizeof(resp), mono);
 	CHECK(cookie_checker_check_mac1(&A.checker, (uint8_t *)&resp,
@@ -117,7 +119,8 @@ static void test_flipped_initiation(void)
 
 	wall += 10 * NS_PER_SEC;
 	mono += 10 * NS_PER_SEC;
-	noise_handshake_create_initiation(&init, &A.hs, &A.local, 0x33, wall);
+	noise_handshake_create_initiation(&init, &A.hs, &A.local, 0x33, wall,
+					  crypto_random);
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&init, sizeof(init), mono);
 	before = B.hs;
 	for (size_t i = 0; i < offsetof(struct message_handshake_initiation,
@@ -151,7 +154,8 @@ static void test_flipped_response(void)
 	struct message_handshake_response resp, bad;
 	struct noise_handshake before;
 
-	CHECK_EQ(noise_handshake_create_response(&resp, &B.hs, &B.local, 0x44),
+	CHECK_EQ(noise_handshake_create_response(&resp, &B.hs, &B.local, 0x44,
+						 crypto_random),
 		 0);
 	before = A.hs;
 	for (size_t i = 0; i < offsetof(struct message_handshake_response,
@@ -187,7 +191,7 @@ static void test_unknown_peer_and_low_order(void)
 	noise_handshake_init(&C.hs, &C.local, B.local.static_public, NULL);
 	wall += NS_PER_SEC;
 	CHECK_EQ(noise_handshake_create_initiation(&init, &C.hs, &C.local, 5,
-						   wall), 0);
+						   wall, crypto_random), 0);
 	CHECK_EQ(noise_handshake_consume_initiation(&init, &B.local,
 						    lookup_b_from_a, &B, mono,
 						    &found),
@@ -196,7 +200,7 @@ static void test_unknown_peer_and_low_order(void)
 	noise_handshake_init(&hz, &A.local, zero, NULL);
 	CHECK(!hz.has_valid_static_static);
 	CHECK(noise_handshake_create_initiation(&init, &hz, &A.local, 6,
-						wall) < 0);
+						wall, crypto_random) < 0);
 }
 
 static void test_flood_protection(void)
@@ -206,13 +210,15 @@ static void test_flood_protection(void)
 
 	wall += NS_PER_SEC;
 	mono += NS_PER_SEC;
-	noise_handshake_create_initiation(&i1, &A.hs, &A.local, 7, wall);
+	noise_handshake_create_initiation(&i1, &A.hs, &A.local, 7, wall,
+					  crypto_random);
 	CHECK_EQ(noise_handshake_consume_initiation(&i1, &B.local,
 						    lookup_b_from_a, &B, mono,
 						    &found), NOISE_OK);
 	/* A newer timestamp but too soon after the last one. */
 	wall += NS_PER_SEC;
-	noise_handshake_create_initiation(&i2, &A.hs, &A.local, 8, wall);
+	noise_handshake_create_initiation(&i2, &A.hs, &A.local, 8, wall,
+					  crypto_random);
 	CHECK_EQ(noise_handshake_consume_initiation(&i2, &B.local,
 						    lookup_b_from_a, &B,
 						    mono + NS_PER_MS, &found),
@@ -235,12 +241,14 @@ static void test_cookie_reply(void)
 	inet_pton(AF_INET, "192.0.2.1", &src.sin_addr);
 	inet_pton(AF_INET, "192.0.2.2", &other.sin_addr);
 	wall += NS_PER_SEC;
-	noise_handshake_create_initiation(&init, &A.hs, &A.local, 9, wall);
+	noise_handshake_create_initiation(&init, &A.hs, &A.local, 9, wall,
+					  crypto_random);
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&init, sizeof(init), mono);
 	/* No cookie held yet: mac2 is zero and invalid, and the cookie
 	 * computed for the check is the one the reply carries. */
 	CHECK(!cookie_checker_check_mac2(&B.checker, (uint8_t *)&init,
 					 sizeof(init), (void *)&src, mono,
+					 crypto_random,
 					 cookie));
 	CHECK(!crypto_is_zero(cookie, sizeof(cookie)));
 	CHECK_EQ(cookie_checker_create_reply(&B.checker, &reply,
@@ -266,10 +274,12 @@ static void test_cookie_reply(void)
 					sizeof(init)));
 	CHECK(cookie_checker_check_mac2(&B.checker, (uint8_t *)&init,
 					sizeof(init), (void *)&src, mono,
+					crypto_random,
 					again));
 	CHECK(!memcmp(again, cookie, COOKIE_LEN));
 	CHECK(!cookie_checker_check_mac2(&B.checker, (uint8_t *)&init,
 					 sizeof(init), (void *)&other, mono,
+					 crypto_random,
 					 again));
 	CHECK(memcmp(again, cookie, COOKIE_LEN));
 	/* After COOKIE_REFRESH_TIME the maker stops using it. */
@@ -289,10 +299,11 @@ static void test_cookie_reply_nonces(void)
 	uint8_t cookie[COOKIE_LEN];
 
 	wall += NS_PER_SEC;
-	noise_handshake_create_initiation(&i1, &A.hs, &A.local, 10, wall);
+	noise_handshake_create_initiation(&i1, &A.hs, &A.local, 10, wall,
+					  crypto_random);
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&i1, sizeof(i1), mono);
 	cookie_checker_check_mac2(&B.checker, (uint8_t *)&i1, sizeof(i1),
-				  (void *)&src, mono, cookie);
+				  (void *)&src, mono, crypto_random, cookie);
 	CHECK_EQ(cookie_checker_create_reply(&B.checker, &r1, (uint8_t *)&i1,
 					     sizeof(i1), i1.sender_index,
 					     cookie), 0);
@@ -303,7 +314,8 @@ static void test_cookie_reply_nonces(void)
 	CHECK(memcmp(r1.encrypted_cookie, r2.encrypted_cookie,
 		     sizeof(r1.encrypted_cookie)));
 	wall += NS_PER_SEC;
-	noise_handshake_create_initiation(&i2, &A.hs, &A.local, 11, wall);
+	noise_handshake_create_initiation(&i2, &A.hs, &A.local, 11, wall,
+					  crypto_random);
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&i2, sizeof(i2), mono);
 	/* A's last mac1 is now i2's: replies to i1 no longer open. */
 	CHECK(cookie_maker_consume_reply(&A.maker, &r1, mono) < 0);
@@ -320,7 +332,8 @@ static void test_mac1_alone(void)
 
 	cookie_checker_init(&fresh, B.local.static_public);
 	wall += NS_PER_SEC;
-	noise_handshake_create_initiation(&init, &A.hs, &A.local, 12, wall);
+	noise_handshake_create_initiation(&init, &A.hs, &A.local, 12, wall,
+					  crypto_random);
 	cookie_maker_add_macs(&A.maker, (uint8_t *)&init, sizeof(init), mono);
 	memset(init.macs.mac2, 0xa5, MAC_LEN); /* garbage mac2 */
 	CHECK(cookie_checker_check_mac1(&fresh, (uint8_t *)&init,
@@ -427,6 +440,65 @@ static void test_tai64n(void)
 	CHECK(memcmp(b, a, 12) > 0);
 }
 
+/* Counts up from a seed: a reproducible source, as a fuzzer's ops. */
+static uint8_t counter_seed;
+
+static int random_counter(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(counter_seed + i);
+	return 0;
+}
+
+static int random_failing(void *buf, size_t len)
+{
+	(void)buf, (void)len;
+	return -EIO;
+}
+
+/* The ephemeral key comes from the random source given, clamped, and
+ * nowhere else: the same bytes give the same e in both messages; a
+ * failing source makes no message and leaves the handshake zeroed. */
+static void test_ephemeral_from_source(void)
+{
+	struct message_handshake_initiation i1, i2;
+	struct message_handshake_response r1;
+	struct noise_handshake *found;
+	uint8_t priv[32], pub[32];
+
+	counter_seed = 1;
+	CHECK_EQ(random_counter(priv, sizeof(priv)), 0);
+	priv[0] &= 248;
+	priv[31] = (priv[31] & 127) | 64;
+	x25519_public_from_private(pub, priv);
+	noise_handshake_clear(&A.hs);
+	CHECK_EQ(noise_handshake_create_initiation(&i1, &A.hs, &A.local, 13,
+						   wall, random_counter), 0);
+	CHECK(!memcmp(i1.unencrypted_ephemeral, pub, 32));
+	CHECK(!memcmp(A.hs.ephemeral_private, priv, 32));
+	CHECK_EQ(noise_handshake_create_initiation(&i2, &A.hs, &A.local, 13,
+						   wall, random_counter), 0);
+	CHECK(!memcmp(i2.unencrypted_ephemeral, pub, 32));
+
+	wall += 10 * NS_PER_SEC;
+	mono += 10 * NS_PER_SEC;
+	CHECK_EQ(noise_handshake_create_initiation(&i1, &A.hs, &A.local, 14,
+						   wall, random_counter), 0);
+	CHECK_EQ(noise_handshake_consume_initiation(&i1, &B.local,
+						    lookup_b_from_a, &B, mono,
+						    &found), NOISE_OK);
+	CHECK_EQ(noise_handshake_create_response(&r1, found, &B.local, 15,
+						 random_failing), -EINVAL);
+	CHECK_EQ(B.hs.state, HANDSHAKE_ZEROED);
+	CHECK(crypto_is_zero(B.hs.ephemeral_private, 32));
+	noise_handshake_clear(&A.hs);
+	CHECK(noise_handshake_create_initiation(&i1, &A.hs, &A.local, 16,
+						wall, random_failing) < 0);
+	CHECK_EQ(A.hs.state, HANDSHAKE_ZEROED);
+}
+
 int main(void)
 {
 	if (crypto_init() < 0)
@@ -443,5 +515,6 @@ int main(void)
 	test_static_key_cache();
 	test_keypair_slots();
 	test_tai64n();
+	test_ephemeral_from_source();
 	return test_finish("noise");
 }

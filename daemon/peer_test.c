@@ -26,6 +26,7 @@
 #include "crypto.h"
 #include "device.h"
 #include "peer.h"
+#include "privdrop.h"
 #include "test.h"
 #include "uapi.h"
 #include "udp.h"
@@ -38,7 +39,10 @@ static uint64_t fake_wall_now(void) { return fake_wall; }
 static const struct device_ops fake_clock_ops = {
 	.now = fake_now,
 	.wall_now = fake_wall_now,
+	.random = crypto_random,
 	.udp = &udp_io_system,
+	.udp_open = privdrop_udp_open,
+	.udp_set_fwmark = privdrop_udp_set_fwmark,
 };
 
 static void advance(uint64_t ns)

@@ -79,7 +79,8 @@ static bool handshake_admitted(struct device *dev, uint8_t *msg, size_t len,
 	if (!device_is_under_load(dev, now))
 		return true;
 	has_mac2 = cookie_checker_check_mac2(&dev->cookie_checker, msg, len,
-					     src, now, cookie);
+					     src, now, dev->ops->random,
+					     cookie);
 	if (!has_mac2) {
 		if (cookie_checker_create_reply(&dev->cookie_checker, &reply,
 						msg, len, sender_index_le,
@@ -111,9 +112,11 @@ static void send_handshake_response(struct peer *peer, uint64_t now)
 		index_table_remove(&dev->index, hs->local_index);
 		hs->local_index = 0;
 	}
-	index = index_table_insert_handshake(&dev->index, peer);
+	index = index_table_insert_handshake(&dev->index, peer,
+					     dev->ops->random);
 	if (!index || noise_handshake_create_response(&msg, hs, &dev->local,
-						       index) < 0) {
+						       index,
+						       dev->ops->random) < 0) {
 		index_table_remove(&dev->index, index);
 		noise_handshake_clear(hs);
 		return;

@@ -156,12 +156,14 @@ void send_handshake_initiation(struct peer *peer, bool is_retry)
 		return;
 	peer->last_sent_handshake_ns = now;
 	peer_clear_handshake(peer);
-	index = index_table_insert_handshake(&dev->index, peer);
+	index = index_table_insert_handshake(&dev->index, peer,
+					     dev->ops->random);
 	if (!index)
 		return;
 	if (noise_handshake_create_initiation(&msg, &peer->handshake,
 					      &dev->local, index,
-					      device_wall_now(dev)) < 0) {
+					      device_wall_now(dev),
+					      dev->ops->random) < 0) {
 		index_table_remove(&dev->index, index);
 		return;
 	}

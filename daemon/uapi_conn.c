@@ -243,6 +243,11 @@ void uapi_conn_eof(struct uapi_conn *c, struct device *dev)
 
 size_t uapi_conn_pending(const struct uapi_conn *c, const char **data)
 {
+	/* Nothing answered yet: no buffer either, and NULL + 0 is undefined. */
+	if (!c->out.data) {
+		*data = "";
+		return 0;
+	}
 	*data = c->out.data + c->out_sent;
 	return c->out.len - c->out_sent;
 }

@@ -46,7 +46,7 @@ static void add_peer_with_session(void)
 	p = peer_create(&dev, pub);
 	uint8_t v4[4] = { 10, 0, 0, 0 };
 	allowedips_insert(&dev.allowedips, AF_INET, v4, 8, &p->allowedips);
-	idx = index_table_insert_handshake(&dev.index, p);
+	idx = index_table_insert_handshake(&dev.index, p, dev.ops->random);
 	kp = calloc(1, sizeof(*kp));
 	memset(kp->receiving_key, 0x11, 32);
 	memset(kp->sending_key, 0x22, 32);

@@ -24,9 +24,8 @@
  * datagrams into per-direction queues and take them from there, so
  * nothing reaches the network; a TUN is a SOCK_SEQPACKET socketpair; the
  * clocks are fake; the two devices live across inputs (start_side()
- * resets them); crypto_random and ephemeral keys come from a
- * fixed-seed generator, so an input replays exactly the same way; X25519
- * results are cached (see dh_cache).
+ * resets them); the random bytes (indices, ephemeral keys) come from a
+ * fixed-seed generator in the ops, so an input replays exactly.
  *
  * Besides the sanitizers' findings it traps when a promise breaks:
  *   - a datagram the fuzzer made, tampered with (outside mac2, which is
@@ -169,8 +168,10 @@ static uint64_t fake_wall_now(void)
 	return wall_ns;
 }
 
-/* splitmix64: reproducible "randomness" for indices, cookies, jitter. */
-int __wrap_crypto_random(void *buf, size_t len)
+/* splitmix64: reproducible "randomness" for indices, ephemeral keys,
+ * the cookie secret and timer jitter, handed to both devices in their
+ * ops (reseeded per input). */
+static int fuzz_random(void *buf, size_t len)
 {
 	uint8_t *p = buf;
 	uint64_t z;
@@ -186,74 +187,6 @@ int __wrap_crypto_random(void *buf, size_t len)
 		p += n;
 		len -= n;
 	}
-	return 0;
-}
-
-/*
- * X25519 is the slow part of every input (libcrypto's EVP setup per call)
- * and a pure function: results are kept in a small direct-mapped cache.
- * With ephemeral keys from the generator above, the handshakes of an
- * input (and of its mutations) repeat exactly, so most calls are hits.
- */
-#define DH_CACHE 4096
-
-struct dh_entry {
-	bool used, ok, is_public; /* is_public: x25519_public_from_private */
-	uint8_t priv[32], pub[32], out[32];
-};
-static struct dh_entry dh_cache[DH_CACHE];
-
-bool __real_x25519(uint8_t out[static 32], const uint8_t priv[static 32],
-		   const uint8_t pub[static 32]);
-void __real_x25519_public_from_private(uint8_t pub[static 32],
-				       const uint8_t priv[static 32]);
-
-static struct dh_entry *dh_slot(const uint8_t *priv, const uint8_t *pub)
-{
-	uint32_t h = 2166136261u;
-
-	for (int i = 0; i < 32; i++)
-		h = (h ^ priv[i]) * 16777619u;
-	for (int i = 0; pub && i < 32; i++)
-		h = (h ^ pub[i]) * 16777619u;
-	return &dh_cache[h % DH_CACHE];
-}
-
-bool __wrap_x25519(uint8_t out[static 32], const uint8_t priv[static 32],
-		   const uint8_t pub[static 32])
-{
-	struct dh_entry *e = dh_slot(priv, pub);
-
-	if (!e->used || e->is_public || memcmp(e->priv, priv, 32) ||
-	    memcmp(e->pub, pub, 32)) {
-		e->ok = __real_x25519(e->out, priv, pub);
-		memcpy(e->priv, priv, 32);
-		memcpy(e->pub, pub, 32);
-		e->used = true;
-		e->is_public = false;
-	}
-	memcpy(out, e->out, 32);
-	return e->ok;
-}
-
-void __wrap_x25519_public_from_private(uint8_t pub[static 32],
-				       const uint8_t priv[static 32])
-{
-	struct dh_entry *e = dh_slot(priv, NULL);
-
-	if (!e->used || !e->is_public || memcmp(e->priv, priv, 32)) {
-		__real_x25519_public_from_private(e->out, priv);
-		memcpy(e->priv, priv, 32);
-		e->used = e->is_public = true;
-	}
-	memcpy(pub, e->out, 32);
-}
-
-int __wrap_x25519_generate_private(uint8_t priv[static 32])
-{
-	__wrap_crypto_random(priv, 32);
-	priv[0] &= 248;
-	priv[31] = (priv[31] & 127) | 64;
 	return 0;
 }
 
@@ -515,6 +448,7 @@ static const struct udp_io wire_io = {
 static const struct device_ops wire_ops = {
 	.now = fake_now,
 	.wall_now = fake_wall_now,
+	.random = fuzz_random,
 	.udp = &wire_io,
 };
 
@@ -838,7 +772,7 @@ static void open_side(int k)
 		abort();
 	s->tun_ours = sv[0];
 	s->tun_dev = sv[1];
-	/* Never read or written: they only name the side in the wraps. */
+	/* Never read or written: they only name the side to its ops. */
 	s->udp4 = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	s->udp6 = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (s->udp4 < 0 || s->udp6 < 0 ||

@@ -20,6 +20,7 @@
 #include "device.h"
 #include "fakewire.h"
 #include "peer.h"
+#include "privdrop.h"
 #include "test.h"
 
 static uint64_t fake_mono = 1000 * NS_PER_SEC;
@@ -30,7 +31,10 @@ static uint64_t fake_wall_now(void) { return fake_wall; }
 static const struct device_ops fake_ops = {
 	.now = fake_now,
 	.wall_now = fake_wall_now,
+	.random = crypto_random,
 	.udp = &fakewire_io,
+	.udp_open = privdrop_udp_open,
+	.udp_set_fwmark = privdrop_udp_set_fwmark,
 };
 
 static void advance(uint64_t ns)
