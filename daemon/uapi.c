@@ -37,6 +37,32 @@ void uapi_buf_free(struct uapi_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+int uapi_buf_reserve(struct uapi_buf *b, size_t n, size_t first)
+{
+	size_t ncap;
+	char *nd;
+
+	if (b->error)
+		return b->error;
+	if (b->cap - b->len > n)
+		return 0;
+	ncap = b->cap ? b->cap * 2 : first;
+	while (ncap - b->len <= n)
+		ncap *= 2;
+	nd = malloc(ncap);
+	if (!nd)
+		return b->error = -ENOMEM;
+	/* The old buffer may hold keys (a get answer): wiped, not just freed. */
+	if (b->data) {
+		memcpy(nd, b->data, b->len);
+		crypto_wipe(b->data, b->cap);
+		free(b->data);
+	}
+	b->data = nd;
+	b->cap = ncap;
+	return 0;
+}
+
 static void buf_printf(struct uapi_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void buf_printf(struct uapi_buf *b, const char *fmt, ...)
@@ -60,23 +86,8 @@ static void buf_printf(struct uapi_buf *b, const char *fmt, ...)
 			b->len += (size_t)n;
 			return;
 		}
-		size_t ncap = b->cap ? b->cap * 2 : 4096;
-
-		while (ncap - b->len <= (size_t)n)
-			ncap *= 2;
-		char *nd = malloc(ncap);
-
-		if (!nd) {
-			b->error = -ENOMEM;
+		if (uapi_buf_reserve(b, (size_t)n, 4096))
 			return;
-		}
-		if (b->data) {
-			memcpy(nd, b->data, b->len);
-			crypto_wipe(b->data, b->cap);
-			free(b->data);
-		}
-		b->data = nd;
-		b->cap = ncap;
 	}
 }
 

@@ -31,6 +31,9 @@ struct uapi_buf {
 	int error; /* -ENOMEM once an append failed */
 };
 void uapi_buf_free(struct uapi_buf *b);
+/* Makes room for n more bytes and a NUL after them (capacity first, then
+ * doubling). 0, or the buffer's error (-ENOMEM is kept in b->error). */
+int uapi_buf_reserve(struct uapi_buf *b, size_t n, size_t first);
 
 /* The two operations, separated from the socket for tests. */
 int uapi_apply(struct device *dev, struct uapi_set *set);

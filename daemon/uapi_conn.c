@@ -34,28 +34,9 @@ void uapi_conn_free(struct uapi_conn *c)
 
 static void out_append(struct uapi_buf *b, const char *s, size_t n)
 {
-	if (b->error)
-		return;
 	/* Room for a NUL after the text too, as uapi_get leaves one. */
-	if (b->cap - b->len <= n) {
-		size_t ncap = b->cap ? b->cap : 64;
-		char *nd;
-
-		while (ncap - b->len <= n)
-			ncap *= 2;
-		nd = malloc(ncap);
-		if (!nd) {
-			b->error = -ENOMEM;
-			return;
-		}
-		if (b->data) {
-			memcpy(nd, b->data, b->len);
-			crypto_wipe(b->data, b->cap);
-			free(b->data);
-		}
-		b->data = nd;
-		b->cap = ncap;
-	}
+	if (uapi_buf_reserve(b, n, 64))
+		return;
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = '\0';

@@ -195,39 +195,12 @@ char *host_sysctl(const struct lw_apply *o, const char *key)
 	return out;
 }
 
-/* /proc/PID/cmdline: argv[0]'s base name, and whether name is an argument
- * after it. */
-static bool cmdline_has(const char *pid, const char *name, char *prog,
-			size_t size)
-{
-	char path[64], buf[4096], *p, *end, *slash;
-	bool has = false;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	end = buf + n;
-	for (p = buf + strlen(buf) + 1; p < end; p += strlen(p) + 1)
-		has |= !strcmp(p, name);
-	slash = strrchr(buf, '/');
-	snprintf(prog, size, "%.63s", slash ? slash + 1 : buf);
-	return has;
-}
-
 bool host_pid_serves(pid_t pid, const char *name)
 {
 	char id[16], prog[64];
 
 	snprintf(id, sizeof(id), "%d", (int)pid);
-	return proc_alive(pid) && cmdline_has(id, name, prog, sizeof(prog));
+	return proc_alive(pid) && proc_cmdline_has(id, name, prog, sizeof(prog));
 }
 
 /* The processes other than wg/ip/lanwire itself with name as an argument:
@@ -243,7 +216,7 @@ static void owner_processes(const char *name, char *buf, size_t size)
 	while (dir && (e = readdir(dir)) && used + 1 < size) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
 		    atoi(e->d_name) == (int)getpid() ||
-		    !cmdline_has(e->d_name, name, prog, sizeof(prog)) ||
+		    !proc_cmdline_has(e->d_name, name, prog, sizeof(prog)) ||
 		    !strcmp(prog, "wg") || !strcmp(prog, "ip") ||
 		    !strcmp(prog, "lanwire"))
 			continue;

@@ -235,12 +235,11 @@ void proc_stop(pid_t pid, int ms)
 	waitpid(pid, NULL, 0);
 }
 
-/* Whether /proc/PID/cmdline names program and has iface as an argument. */
-static bool cmdline_matches(const char *pid, const char *program,
-			    const char *iface)
+bool proc_cmdline_has(const char *pid, const char *arg, char *prog,
+		      size_t size)
 {
 	char path[64], buf[4096], *p, *end, *base;
-	bool prog = false, arg = false;
+	bool has = false;
 	ssize_t n;
 	int fd;
 
@@ -254,11 +253,21 @@ static bool cmdline_matches(const char *pid, const char *program,
 		return false;
 	buf[n] = '\0';
 	end = buf + n;
-	base = strrchr(buf, '/');
-	prog = !strcmp(base ? base + 1 : buf, program);
 	for (p = buf + strlen(buf) + 1; p < end; p += strlen(p) + 1)
-		arg |= !strcmp(p, iface);
-	return prog && arg;
+		has |= !strcmp(p, arg);
+	base = strrchr(buf, '/');
+	snprintf(prog, size, "%s", base ? base + 1 : buf);
+	return has;
+}
+
+/* Whether /proc/PID/cmdline names program and has iface as an argument. */
+static bool cmdline_matches(const char *pid, const char *program,
+			    const char *iface)
+{
+	char prog[256];
+
+	return proc_cmdline_has(pid, iface, prog, sizeof(prog)) &&
+	       !strcmp(prog, program);
 }
 
 size_t proc_find_daemon(const char *program, const char *iface, pid_t *pids,

@@ -46,6 +46,11 @@ void proc_stop(pid_t pid, int ms);
 /* Whether pid (not necessarily our child) still exists. */
 bool proc_alive(pid_t pid);
 
+/* /proc/PID/cmdline: whether arg is one of the arguments after argv[0];
+ * argv[0]'s base name into prog (cut to size). False when unreadable. */
+bool proc_cmdline_has(const char *pid, const char *arg, char *prog,
+		      size_t size);
+
 /*
  * The processes running program (base name) with iface among their
  * arguments: the daemon wg-quick started for iface. Fills up to max pids,
