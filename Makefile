@@ -56,7 +56,8 @@ PLANNER_HOST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_HOST)) \
 PLANNER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_LIB))
 # What the planner takes from the daemon: X25519 and random bytes, and the
 # UAPI's hex form of keys.
-PLANNER_DAEMON_OBJS := $(BUILD)/daemon/crypto.o $(BUILD)/daemon/hexkey.o
+PLANNER_DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out %_test.c,\
+	$(wildcard daemon/crypto*.c))) $(BUILD)/daemon/hexkey.o
 PLANNER_LDLIBS := -linih -lqrencode -ljansson
 TEST_BINS += $(patsubst planner/%_test.c,$(BUILD)/tests/planner_%_test,\
 	$(PLANNER_TESTS))

@@ -78,7 +78,7 @@ void x25519_key_free(struct x25519_key *k);
 
 /*
  * The same for a long-lived private key (our static identity), kept by
- * crypto.c: each thread keeps the libcrypto form of its last
+ * crypto_x25519.c: each thread keeps the libcrypto form of its last
  * X25519_STATIC_SLOTS static keys, looked up by their bytes, so the
  * public key is computed once per key and thread rather than once per DH.
  * x25519_static() is x25519() for such a key; x25519_static_public() is

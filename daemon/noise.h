@@ -26,7 +26,7 @@
 #include "replay.h"
 
 /* Our static identity; owned by the device. The DHs with static_private
- * run on a libcrypto form of it that crypto.c keeps per thread
+ * run on a libcrypto form of it that crypto_x25519.c keeps per thread
  * (x25519_static): noise_local_set_private() drops it when the identity
  * changes or is cleared; a plain wipe of the struct leaves it there until
  * the thread exits or needs the slot for another key. */

@@ -100,7 +100,7 @@ int offload_split_at(const uint8_t *in, size_t len, unsigned first,
 #define GRO_MAX_FLOWS 64
 
 /* One packet held by a gro_table: a pointer into the caller's buffer (the
- * caller owns it and keeps it until gro_flush()). Private to offload.c. */
+ * caller owns it and keeps it until gro_flush()). Private to offload_gro.c. */
 struct gro_item {
 	uint8_t *pkt;
 	size_t len;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests for TUN offload (offload.c). Super-packets are built the way the
+ * Tests for TUN offload (offload*.c). Super-packets are built the way the
  * kernel hands them to a TUN with IFF_VNET_HDR (checksum partial: the
  * pseudo-header sum in the L4 checksum field), split, and every segment is
  * checked field by field, with IP and TCP/UDP checksums recomputed from

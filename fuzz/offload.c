@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer harness of TUN offload (daemon/offload.c). The first input
+ * libFuzzer harness of TUN offload (daemon/offload*.c). The first input
  * byte picks the mode. Even: the rest is one TUN read (virtio_net_hdr +
  * packet) for offload_split() into 64 slots of 64 KiB, each a separate
  * heap block so ASan sees any overrun; the segments it makes are then fed

@@ -3,9 +3,9 @@
  * Key directory and key text (see keys.h). Base64 is written here, strict
  * in the way wg is (44 characters, one '=' of padding, unused bits zero),
  * so that a key has exactly one text. Private keys are generated with
- * x25519_generate_private() and preshared keys with crypto_random(), both
- * in daemon/crypto.c over libcrypto; every buffer that held a secret is
- * wiped with crypto_wipe() on every path.
+ * x25519_generate_private() and preshared keys with crypto_random(), in
+ * daemon/crypto_x25519.c and crypto_random.c over libcrypto; every buffer
+ * that held a secret is wiped with crypto_wipe() on every path.
  */
 #include "keys.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Keys for a description: Curve25519 private keys (daemon/crypto.c, i.e.
+ * Keys for a description: Curve25519 private keys (daemon/crypto_x25519.c, i.e.
  * libcrypto's X25519) and per-pair preshared keys, in base64 as wg prints
  * them, kept in a key directory beside the description:
  *

@@ -62,7 +62,8 @@ files_of() {
 	uapi) echo daemon/uapi_parse.c ;;
 	uapi_server) echo daemon/uapi.c daemon/uapi_parse.c \
 		daemon/allowedips.c ;;
-	offload) echo daemon/offload.c ;;
+	offload) echo daemon/offload.c daemon/offload_gro.c \
+		daemon/offload_csum.c daemon/offload_internal.h ;;
 	desc) echo planner/desc.c planner/link.c planner/check.c \
 		planner/alloc.c planner/addr.c planner/routes.c planner/edit.c \
 		planner/plan.c planner/render.c planner/render_wgquick.c \

@@ -190,7 +190,7 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
 HSFLOOD=$E2E_TMP/hsflood
 pp cc -O2 -Wall -I"$ROOT/daemon" "$ROOT/tests/tools/hsflood.c" "$ROOT/daemon/crypto.c" \
-	-lcrypto -o "$HSFLOOD" || e2e_die "cannot build hsflood"
+	"$ROOT"/daemon/crypto_{aead,hash,random,x25519}.c -lcrypto -o "$HSFLOOD" || e2e_die "cannot build hsflood"
 command -v iperf3 >/dev/null || e2e_die "missing tool: iperf3"
 
 ns_add A B C X

@@ -77,8 +77,9 @@
  * if every source got a cookie.
  *
  * Built by the tests with
- *   cc -O2 -Idaemon tests/tools/hsflood.c daemon/crypto.c -lcrypto
- * for blake2s() and blake2s_2() from the daemon's crypto.c.
+ *   cc -O2 -Idaemon tests/tools/hsflood.c daemon/crypto.c \
+ *      daemon/crypto_{aead,hash,random,x25519}.c -lcrypto
+ * for the daemon's X25519, AEADs and BLAKE2s.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
