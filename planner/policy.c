@@ -58,33 +58,11 @@ static struct item *item_new(struct items *it, size_t owner, bool lan)
 	return x;
 }
 
-static int add_tunnel(const struct lw_node *n, struct lw_plist *out)
-{
-	unsigned int fi;
-
-	for (fi = 0; fi < LW_FAMILIES; fi++) {
-		if (n->addr[fi].p.family && plist_add(out, &n->addr[fi].p))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static int add_lans(const struct lw_site *s, struct lw_plist *out)
-{
-	size_t i;
-
-	for (i = 0; i < s->n_lans; i++) {
-		if (plist_add(out, &s->lans[i].p))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 static int node_item(struct items *it, const struct lw_desc *d, size_t n)
 {
 	struct item *x = item_new(it, n, false);
 
-	return x ? add_tunnel(&d->nodes[n], &x->addrs) : -ENOMEM;
+	return x ? plist_add_tunnel(&x->addrs, &d->nodes[n]) : -ENOMEM;
 }
 
 /* The items of one reference (see policy_ref_addrs for what they are). */
@@ -116,7 +94,7 @@ static int ref_items(const struct lw_desc *d, const struct lw_ref *r,
 			return -ENOMEM;
 		if (r->has_prefix)
 			return plist_add(&x->addrs, &r->prefix);
-		return add_lans(s, &x->addrs);
+		return plist_add_lans(&x->addrs, s);
 	case LW_REF_UNKNOWN:
 		break;
 	}
@@ -298,7 +276,7 @@ static int masquerade(const struct lw_desc *d, size_t self,
 		return 0;
 	r = routes_related(d, self, LW_REL_OPENS_IN, &src);
 	if (!r)
-		r = add_lans(&d->sites[n->site], &lans);
+		r = plist_add_lans(&lans, &d->sites[n->site]);
 	fw->masq_src = src.v;
 	fw->n_masq_src = src.n;
 	fw->masq_dst = lans.v;

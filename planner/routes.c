@@ -61,7 +61,7 @@ void plist_free(struct lw_plist *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int add_tunnel_addrs(const struct lw_node *n, struct lw_plist *out)
+int plist_add_tunnel(struct lw_plist *out, const struct lw_node *n)
 {
 	unsigned int fi;
 
@@ -72,7 +72,7 @@ static int add_tunnel_addrs(const struct lw_node *n, struct lw_plist *out)
 	return 0;
 }
 
-static int add_lans(const struct lw_site *s, struct lw_plist *out)
+int plist_add_lans(struct lw_plist *out, const struct lw_site *s)
 {
 	size_t i;
 
@@ -87,10 +87,10 @@ int routes_party(const struct lw_desc *d, size_t n, struct lw_plist *out)
 {
 	const struct lw_node *node = &d->nodes[n];
 
-	if (add_tunnel_addrs(node, out))
+	if (plist_add_tunnel(out, node))
 		return -ENOMEM;
 	if (node->role == LW_ROLE_GATEWAY)
-		return add_lans(&d->sites[node->site], out);
+		return plist_add_lans(out, &d->sites[node->site]);
 	return 0;
 }
 
@@ -154,7 +154,7 @@ int routes_related(const struct lw_desc *d, size_t self, enum lw_relation rel,
 		if (p == self || !related(d, self, p, rel) ||
 		    d->nodes[p].role != LW_ROLE_GATEWAY)
 			continue;
-		if (add_lans(&d->sites[d->nodes[p].site], out))
+		if (plist_add_lans(out, &d->sites[d->nodes[p].site]))
 			return -ENOMEM;
 	}
 	plist_prune_covered(out);
@@ -193,7 +193,7 @@ static int forbidden_set(const struct lw_desc *d, size_t n,
 	}
 	for (i = 0; i < d->n_sites; i++) {
 		if (!desc_talks(d, n, d->sites[i].gateway) &&
-		    add_lans(&d->sites[i], out))
+		    plist_add_lans(out, &d->sites[i]))
 			return -ENOMEM;
 	}
 	return 0;
@@ -336,7 +336,7 @@ static int other_hub(const struct lw_desc *d, size_t hub, struct lw_plist *out)
 {
 	size_t i;
 
-	if (add_tunnel_addrs(&d->nodes[hub], out))
+	if (plist_add_tunnel(out, &d->nodes[hub]))
 		return -ENOMEM;
 	for (i = 0; i < d->n_nodes; i++) {
 		const struct lw_node *s = &d->nodes[i];

@@ -34,6 +34,9 @@ int plist_add(struct lw_plist *l, const struct lw_prefix *p);
 void plist_prune_covered(struct lw_plist *l);
 void plist_sort(struct lw_plist *l);
 void plist_free(struct lw_plist *l);
+/* Appends a node's tunnel addresses, or a site's LANs. 0 or -ENOMEM. */
+int plist_add_tunnel(struct lw_plist *l, const struct lw_node *n);
+int plist_add_lans(struct lw_plist *l, const struct lw_site *s);
 
 /* Party n's addresses: its tunnel addresses and, for a gateway, its
  * site's LANs. */
