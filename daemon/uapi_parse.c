@@ -29,7 +29,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 _Static_assert(NOISE_PUBLIC_KEY_LEN == HEXKEY_KEY_LEN,
-	       "hexkey.h reads and writes the UAPI's keys");
+	       "common/key.h reads and writes the UAPI's keys");
 _Static_assert(NOISE_PUBLIC_KEY_LEN == NOISE_SYMMETRIC_KEY_LEN,
 	       "key_from_hex decodes both kinds of key");
 

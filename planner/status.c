@@ -16,9 +16,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "crypto.h"
+#include "key.h"
 #include "desc.h"
-#include "hexkey.h"
 #include "keys.h"
 
 #define UAPI_MAX_ANSWER (16 * 1024 * 1024)
@@ -311,7 +310,7 @@ void status_print(FILE *f, const char *iface, const struct lw_wg_status *st,
 	size_t i;
 
 	if (st->has_private_key) {
-		x25519_public_from_private(pub, st->private_key);
+		key_public_from_private(pub, st->private_key);
 		self = status_find_node(d, kr, pub);
 	}
 	fprintf(f, "interface: %s", iface);
