@@ -25,6 +25,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "uapi_names.h"
+
 #define ARRAY_MIN_CAP 8
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -344,20 +346,20 @@ static int set_protocol_version(struct uapi_set *s, const char *value,
 #define UAPI_KEY(name, scope, set) { name, sizeof(name) - 1, scope, set }
 
 static const struct uapi_key uapi_keys[] = {
-	UAPI_KEY("private_key", KEY_DEVICE, set_private_key),
-	UAPI_KEY("listen_port", KEY_DEVICE, set_listen_port),
-	UAPI_KEY("fwmark", KEY_DEVICE, set_fwmark),
-	UAPI_KEY("replace_peers", KEY_DEVICE, set_replace_peers),
-	UAPI_KEY("public_key", KEY_PEER_START, set_public_key),
-	UAPI_KEY("remove", KEY_PEER, set_remove),
-	UAPI_KEY("update_only", KEY_PEER, set_update_only),
-	UAPI_KEY("preshared_key", KEY_PEER, set_preshared_key),
-	UAPI_KEY("endpoint", KEY_PEER, set_endpoint),
-	UAPI_KEY("persistent_keepalive_interval", KEY_PEER,
+	UAPI_KEY(UAPI_PRIVATE_KEY, KEY_DEVICE, set_private_key),
+	UAPI_KEY(UAPI_LISTEN_PORT, KEY_DEVICE, set_listen_port),
+	UAPI_KEY(UAPI_FWMARK, KEY_DEVICE, set_fwmark),
+	UAPI_KEY(UAPI_REPLACE_PEERS, KEY_DEVICE, set_replace_peers),
+	UAPI_KEY(UAPI_PUBLIC_KEY, KEY_PEER_START, set_public_key),
+	UAPI_KEY(UAPI_REMOVE, KEY_PEER, set_remove),
+	UAPI_KEY(UAPI_UPDATE_ONLY, KEY_PEER, set_update_only),
+	UAPI_KEY(UAPI_PRESHARED_KEY, KEY_PEER, set_preshared_key),
+	UAPI_KEY(UAPI_ENDPOINT, KEY_PEER, set_endpoint),
+	UAPI_KEY(UAPI_PERSISTENT_KEEPALIVE, KEY_PEER,
 		 set_persistent_keepalive_interval),
-	UAPI_KEY("replace_allowed_ips", KEY_PEER, set_replace_allowed_ips),
-	UAPI_KEY("allowed_ip", KEY_PEER, set_allowed_ip),
-	UAPI_KEY("protocol_version", KEY_PEER, set_protocol_version),
+	UAPI_KEY(UAPI_REPLACE_ALLOWED_IPS, KEY_PEER, set_replace_allowed_ips),
+	UAPI_KEY(UAPI_ALLOWED_IP, KEY_PEER, set_allowed_ip),
+	UAPI_KEY(UAPI_PROTOCOL_VERSION, KEY_PEER, set_protocol_version),
 };
 
 static const struct uapi_key *key_lookup(const char *name, size_t len)
