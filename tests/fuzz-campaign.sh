@@ -69,7 +69,9 @@ files_of() {
 		planner/plan.c planner/render.c planner/render_wgquick.c \
 		planner/render_networkd.c planner/render_nft.c ;;
 	addr) echo planner/addr.c ;;
-	keys) echo planner/keys.c ;;
+	keys) echo planner/keys.c common/key.c ;;
+	key) echo common/key.c ;;
+	endpoint) echo common/endpoint.c ;;
 	status) echo planner/status.c ;;
 	esac
 }
