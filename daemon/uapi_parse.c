@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "prefix.h"
 #include "uapi_names.h"
 
 #define ARRAY_MIN_CAP 8
@@ -85,54 +86,21 @@ static int parse_decimal(const char *value, size_t len, uint32_t max,
 	return 0;
 }
 
-/* A prefix length as netip.ParsePrefix reads it: no leading zero. */
-static int parse_cidr(const char *value, size_t len, uint32_t max,
-		      uint8_t *cidr)
-{
-	uint32_t n;
-	int ret;
-
-	if (len > 1 && value[0] == '0')
-		return -EINVAL;
-	ret = parse_decimal(value, len, max, &n);
-	if (!ret)
-		*cidr = (uint8_t)n;
-	return ret;
-}
-
-/* inet_pton() wants a C string; the line is not one. */
-static int parse_address(int family, const char *text, size_t len, void *out)
-{
-	char buf[INET6_ADDRSTRLEN];
-
-	if (len >= sizeof(buf) || memchr(text, '\0', len))
-		return -EINVAL;
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	return inet_pton(family, buf, out) == 1 ? 0 : -EINVAL;
-}
-
-/* "ADDR/CIDR"; the family is v6 iff ADDR has a ':', as in wg's config.c. */
+/* "ADDR/CIDR", read by common/prefix.c: the family is v6 iff ADDR has a
+ * ':', as in wg's config.c; the length in decimal without a leading zero,
+ * as netip.ParsePrefix reads it. The UAPI always writes the length. Host
+ * bits are cleared here, as the trie would (allowedips.c). */
 static int parse_allowed_ip(struct uapi_allowed_ip *ip, const char *value,
 			    size_t len)
 {
-	const char *slash = memchr(value, '/', len);
-	size_t addr_len;
-	int family, ret;
+	struct lw_prefix p;
 
-	if (!slash)
-		return -EINVAL;
-	addr_len = (size_t)(slash - value);
-	family = memchr(value, ':', addr_len) ? AF_INET6 : AF_INET;
 	memset(ip, 0, sizeof(*ip));
-	ret = parse_cidr(slash + 1, len - addr_len - 1,
-			 family == AF_INET6 ? 128 : 32, &ip->cidr);
-	if (ret)
-		return ret;
-	ret = parse_address(family, value, addr_len, ip->addr);
-	if (ret)
-		return ret;
-	ip->family = (uint8_t)family;
+	if (!memchr(value, '/', len) || prefix_parse_n(&p, value, len, true))
+		return -EINVAL;
+	ip->family = p.family;
+	ip->cidr = p.len;
+	memcpy(ip->addr, p.addr, sizeof(ip->addr));
 	return 0;
 }
 
