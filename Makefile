@@ -31,17 +31,27 @@ endif
 
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -MMD -MP \
-	-D_GNU_SOURCE -Idaemon -Itests -DLW_VERSION='"$(VERSION)"' $(SANFLAGS)
+	-D_GNU_SOURCE -Itests -DLW_VERSION='"$(VERSION)"' $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
 LDLIBS := -lcrypto -lpthread
 
+# common/: what both programs share (keys, prefixes, endpoints, the text
+# buffer, the UAPI's names), linked into each. Each directory sees its own
+# headers and common/'s only: the planner is built without -Idaemon and the
+# daemon without -Iplanner.
+COMMON_ALL := $(wildcard common/*.c)
+COMMON_TESTS := $(filter %_test.c,$(COMMON_ALL))
+COMMON_LIB := $(filter-out %_test.c,$(COMMON_ALL))
+COMMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_LIB))
 DAEMON_ALL := $(wildcard daemon/*.c)
 DAEMON_TESTS := $(filter %_test.c,$(DAEMON_ALL))
 DAEMON_LIB := $(filter-out %_test.c daemon/main.c,$(DAEMON_ALL))
-LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_LIB))
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_LIB)) $(COMMON_OBJS)
 TEST_BINS := $(patsubst daemon/%_test.c,$(BUILD)/tests/%_test,$(DAEMON_TESTS))
-# The planner, lanwire: planner/*.c and a few daemon objects
-# (PLANNER_DAEMON_OBJS); its tests run with the daemon's.
+TEST_BINS += $(patsubst common/%_test.c,$(BUILD)/tests/common_%_test,\
+	$(COMMON_TESTS))
+# The planner, lanwire: planner/*.c and common/ (COMMON_OBJS); its tests
+# run with the daemon's.
 PLANNER_ALL := $(wildcard planner/*.c)
 PLANNER_TESTS := $(filter %_test.c,$(PLANNER_ALL))
 PLANNER_CLI := $(wildcard planner/cli*.c)
@@ -54,10 +64,6 @@ PLANNER_LIB := $(filter-out %_test.c $(PLANNER_CLI) $(PLANNER_HOST),\
 PLANNER_HOST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_HOST)) \
 	$(BUILD)/planner/lab_examples.o
 PLANNER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_LIB))
-# What the planner takes from the daemon: X25519 and random bytes, and the
-# UAPI's hex form of keys.
-PLANNER_DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out %_test.c,\
-	$(wildcard daemon/crypto*.c))) $(BUILD)/daemon/hexkey.o
 PLANNER_LDLIBS := -linih -lqrencode -ljansson
 TEST_BINS += $(patsubst planner/%_test.c,$(BUILD)/tests/planner_%_test,\
 	$(PLANNER_TESTS))
@@ -75,6 +81,10 @@ endif
 	deb
 
 all: $(BUILD)/lanwired $(BUILD)/lanwire
+
+$(BUILD)/common/%.o: CPPFLAGS += -Icommon
+$(BUILD)/daemon/%.o $(BUILD)/bench/%.o: CPPFLAGS += -Icommon -Idaemon
+$(BUILD)/planner/%.o: CPPFLAGS += -Icommon -Iplanner
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -94,6 +104,11 @@ $(BUILD)/tests/%_test: $(BUILD)/daemon/%_test.o $(BUILD)/liblw.a
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/common_%_test: $(BUILD)/common/%_test.o $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(call qecho,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/planner/lab_examples.c: $(wildcard examples/*.conf) \
 		scripts/embed-examples.sh
 	@mkdir -p $(dir $@)
@@ -106,12 +121,12 @@ $(BUILD)/planner/lab_examples.o: $(BUILD)/planner/lab_examples.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/lanwire: $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_CLI)) \
-		$(PLANNER_OBJS) $(PLANNER_HOST_OBJS) $(PLANNER_DAEMON_OBJS)
+		$(PLANNER_OBJS) $(PLANNER_HOST_OBJS) $(COMMON_OBJS)
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PLANNER_LDLIBS) $(LDLIBS)
 
 $(BUILD)/tests/planner_%_test: $(BUILD)/planner/%_test.o $(PLANNER_OBJS) \
-		$(PLANNER_DAEMON_OBJS)
+		$(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PLANNER_LDLIBS) $(LDLIBS)
@@ -121,12 +136,13 @@ $(MICROBENCH): $(BUILD)/bench/microbench.o $(BUILD)/liblw.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # libFuzzer targets: one per parser, built with clang into build-fuzz/.
-# Every target links the daemon's objects and, as an archive (only what
-# it uses), the planner's.
+# Every target links the daemon's and common/'s objects and, as an archive
+# (only what it uses), the planner's.
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-std=gnu11 -D_GNU_SOURCE -Idaemon -Iplanner -DLW_VERSION='"fuzz"'
-FUZZ_LIB_OBJS := $(patsubst %.c,build-fuzz/%.o,$(DAEMON_LIB))
+	-std=gnu11 -D_GNU_SOURCE -Icommon -Idaemon -Iplanner \
+	-DLW_VERSION='"fuzz"'
+FUZZ_LIB_OBJS := $(patsubst %.c,build-fuzz/%.o,$(DAEMON_LIB) $(COMMON_LIB))
 FUZZ_PLANNER_OBJS := $(patsubst %.c,build-fuzz/%.o,$(PLANNER_LIB))
 FUZZ_NAMES := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
 FUZZ_TARGETS := $(patsubst %,build-fuzz/fuzz_%,$(FUZZ_NAMES))
@@ -151,9 +167,10 @@ build-fuzz/fuzz_%: fuzz/%.c $(FUZZ_LIB_OBJS) build-fuzz/libplanner.a
 # The same targets for line coverage (tests/fuzz-campaign.sh): no
 # sanitizers, clang's source-based coverage, libFuzzer only as the driver
 # that replays a corpus.
-FUZZ_COV_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Idaemon -Iplanner \
+FUZZ_COV_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Icommon -Idaemon -Iplanner \
 	-DLW_VERSION='"fuzz"' -fprofile-instr-generate -fcoverage-mapping
-FUZZ_COV_LIB_OBJS := $(patsubst %.c,build-fuzz/cov/%.o,$(DAEMON_LIB))
+FUZZ_COV_LIB_OBJS := $(patsubst %.c,build-fuzz/cov/%.o,$(DAEMON_LIB) \
+	$(COMMON_LIB))
 FUZZ_COV_PLANNER_OBJS := $(patsubst %.c,build-fuzz/cov/%.o,$(PLANNER_LIB))
 FUZZ_COV_TARGETS := $(patsubst %,build-fuzz/cov/fuzz_%,$(FUZZ_NAMES))
 

@@ -4,8 +4,8 @@
  * 3.0 libcrypto, in four files by concern: this one fetches the algorithms
  * once in crypto_init(), keeps the per-thread contexts (the data-plane AEAD
  * and keyed BLAKE2s reuse one context each per thread, so a packet or a
- * mac1 costs no allocation) and holds the constant-time comparisons and
- * wiping; crypto_hash.c has BLAKE2s and HMAC, crypto_x25519.c X25519,
+ * mac1 costs no allocation); the constant-time comparisons and wiping are
+ * common/key.c's; crypto_hash.c has BLAKE2s and HMAC, crypto_x25519.c X25519,
  * crypto_aead.c (X)ChaCha20-Poly1305 and HChaCha20, crypto_random.c random
  * bytes and the nonce stream.
  * The void functions have no error path, and carrying on would hand out
@@ -136,25 +136,4 @@ err:
 struct crypto_thread *crypto_thread_peek(void)
 {
 	return thread_ctx;
-}
-
-bool crypto_equal(const void *a, const void *b, size_t len)
-{
-	return CRYPTO_memcmp(a, b, len) == 0;
-}
-
-bool crypto_is_zero(const void *a, size_t len)
-{
-	const uint8_t *p = a;
-	uint8_t acc = 0;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		acc |= p[i];
-	return acc == 0;
-}
-
-void crypto_wipe(void *p, size_t len)
-{
-	OPENSSL_cleanse(p, len);
 }

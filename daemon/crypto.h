@@ -4,7 +4,8 @@
  * (whitepaper section 5.4 "Cryptographic primitives"): X25519, BLAKE2s (plain,
  * keyed and as HMAC), ChaCha20-Poly1305 (RFC 8439 AEAD with a 64-bit counter
  * nonce) and XChaCha20-Poly1305 (HChaCha20 written here, libcrypto lacks it).
- * Also the two helpers every secret needs: a constant-time compare and a wipe.
+ * The helpers every secret needs (a constant-time compare, a wipe) and the
+ * key text forms are common/key.h's, which this header includes.
  *
  * Thread safety: every function may be called from any thread; per-thread
  * cipher contexts are kept internally.
@@ -15,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "key.h"
 
 #define BLAKE2S_HASH_LEN 32
 #define BLAKE2S_KEY_MAX 32
@@ -125,11 +128,6 @@ int crypto_random(void *buf, size_t len);
  * crypto_random(), rekeyed every MiB and after fork. Unpredictable without
  * that key, but not for keys or other secrets. 0 or -errno. */
 int crypto_nonce(void *buf, size_t len);
-/* Constant-time equality of two buffers of len bytes. */
-bool crypto_equal(const void *a, const void *b, size_t len);
-/* True if all len bytes are zero, in constant time. */
-bool crypto_is_zero(const void *a, size_t len);
-/* Wipes a secret in a way the compiler cannot elide. */
-void crypto_wipe(void *p, size_t len);
+/* crypto_equal, crypto_is_zero and crypto_wipe are common/key.h's. */
 
 #endif

@@ -1,34 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * X25519 of the whitepaper, section 5.4 (DH, DH-GENERATE), through
- * libcrypto's EVP_PKEY: private keys from OpenSSL's private DRBG and
- * clamped, public keys, one-off DH, struct x25519_key (an EVP_PKEY made
- * once), and the per-thread cache of static keys' EVP_PKEYs
+ * libcrypto's EVP_PKEY: private keys and public keys through common/key.c
+ * (OpenSSL's private DRBG, RFC 7748 clamping), one-off DH, struct
+ * x25519_key (an EVP_PKEY made once), and the per-thread cache of static keys' EVP_PKEYs
  * (x25519_static_*) in struct crypto_thread's slots.
  */
 #include "crypto_internal.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <string.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
-
-/* OpenSSL's DRBG for private values, apart from the public one. */
-static int random_private(void *buf, size_t len)
-{
-	if (len > INT_MAX || RAND_priv_bytes(buf, (int)len) != 1) {
-		ERR_clear_error();
-		return -EIO;
-	}
-	return 0;
-}
 
 int x25519_generate_private(uint8_t priv[static X25519_KEY_LEN])
 {
-	return x25519_generate_private_from(priv, random_private);
+	return key_generate_private(priv);
 }
 
 int x25519_generate_private_from(uint8_t priv[static X25519_KEY_LEN],
@@ -40,10 +28,7 @@ int x25519_generate_private_from(uint8_t priv[static X25519_KEY_LEN],
 		crypto_wipe(priv, X25519_KEY_LEN);
 		return ret;
 	}
-	/* RFC 7748 section 5 clamping, as the whitepaper's DH-GENERATE. */
-	priv[0] &= 248;
-	priv[31] &= 127;
-	priv[31] |= 64;
+	key_clamp(priv);
 	return 0;
 }
 
@@ -67,12 +52,7 @@ static bool x25519_public_of(uint8_t pub[static X25519_KEY_LEN],
 void x25519_public_from_private(uint8_t pub[static X25519_KEY_LEN],
 				const uint8_t priv[static X25519_KEY_LEN])
 {
-	EVP_PKEY *key = x25519_private_key(priv);
-	bool ok = x25519_public_of(pub, key);
-
-	EVP_PKEY_free(key);
-	if (!ok)
-		crypto_abort("x25519: libcrypto failure");
+	key_public_from_private(pub, priv);
 }
 
 /*

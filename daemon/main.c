@@ -252,7 +252,8 @@ int main(int argc, char **argv)
 		log_error("cannot daemonise: %s", strerror(-ret));
 		goto out;
 	}
-	snprintf(sock, sizeof(sock), "%s/%s.sock", UAPI_DIR, dev.ifname);
+	snprintf(sock, sizeof(sock), "%s/%s" UAPI_SOCK_SUFFIX, UAPI_DIR,
+		 dev.ifname);
 	if (opt.user && (ret = privdrop_to_user(opt.user,
 						uapi_created ? sock : NULL)) < 0) {
 		log_error("cannot drop privileges to user %s: %s", opt.user,

@@ -100,7 +100,7 @@ static int print_allowed_ip(void *ctx, int family, const uint8_t *addr,
 	char s[INET6_ADDRSTRLEN];
 
 	inet_ntop(family, addr, s, sizeof(s));
-	buf_printf(b, "allowed_ip=%s/%u\n", s, cidr);
+	buf_printf(b, UAPI_ALLOWED_IP "=%s/%u\n", s, cidr);
 	return 0;
 }
 
@@ -109,22 +109,22 @@ static void get_peer(struct peer *p, struct uapi_buf *b)
 	char hex[2 * NOISE_PUBLIC_KEY_LEN + 1], ep[ENDPOINT_STR_MAX];
 
 	key_to_hex(hex, p->public_key);
-	buf_printf(b, "public_key=%s\n", hex);
+	buf_printf(b, UAPI_PUBLIC_KEY "=%s\n", hex);
 	key_to_hex(hex, p->handshake.preshared_key);
-	buf_printf(b, "preshared_key=%s\n", hex);
+	buf_printf(b, UAPI_PRESHARED_KEY "=%s\n", hex);
 	crypto_wipe(hex, sizeof(hex));
-	buf_printf(b, "protocol_version=1\n");
+	buf_printf(b, UAPI_PROTOCOL_VERSION "=1\n");
 	if (p->has_endpoint) {
 		endpoint_format(ep, sizeof(ep), &p->endpoint);
-		buf_printf(b, "endpoint=%s\n", ep);
+		buf_printf(b, UAPI_ENDPOINT "=%s\n", ep);
 	}
-	buf_printf(b, "last_handshake_time_sec=%" PRIu64 "\n",
+	buf_printf(b, UAPI_LAST_HANDSHAKE_SEC "=%" PRIu64 "\n",
 		   p->last_handshake_wall_ns / NS_PER_SEC);
-	buf_printf(b, "last_handshake_time_nsec=%" PRIu64 "\n",
+	buf_printf(b, UAPI_LAST_HANDSHAKE_NSEC "=%" PRIu64 "\n",
 		   p->last_handshake_wall_ns % NS_PER_SEC);
-	buf_printf(b, "tx_bytes=%" PRIu64 "\nrx_bytes=%" PRIu64 "\n",
+	buf_printf(b, UAPI_TX_BYTES "=%" PRIu64 "\n" UAPI_RX_BYTES "=%" PRIu64 "\n",
 		   p->tx_bytes, p->rx_bytes);
-	buf_printf(b, "persistent_keepalive_interval=%u\n",
+	buf_printf(b, UAPI_PERSISTENT_KEEPALIVE "=%u\n",
 		   p->timers.persistent_keepalive_interval);
 	allowedips_walk_by_owner(&p->allowedips, print_allowed_ip, b);
 }
@@ -150,12 +150,12 @@ void uapi_get(struct device *dev, struct uapi_buf *b)
 
 	if (dev->local.has_identity) {
 		key_to_hex(hex, dev->local.static_private);
-		buf_printf(b, "private_key=%s\n", hex);
+		buf_printf(b, UAPI_PRIVATE_KEY "=%s\n", hex);
 		crypto_wipe(hex, sizeof(hex));
 	}
-	buf_printf(b, "listen_port=%u\n", dev->listen_port);
+	buf_printf(b, UAPI_LISTEN_PORT "=%u\n", dev->listen_port);
 	if (dev->fwmark)
-		buf_printf(b, "fwmark=%u\n", dev->fwmark);
+		buf_printf(b, UAPI_FWMARK "=%u\n", dev->fwmark);
 	get_drops(dev, b);
 	for (p = dev->peers_first; p; p = p->list_next)
 		get_peer(p, b);
@@ -296,7 +296,8 @@ int uapi_apply(struct device *dev, struct uapi_set *s)
 
 static int uapi_path(char *buf, size_t len, const char *ifname)
 {
-	int n = snprintf(buf, len, "%s/%s.sock", UAPI_DIR, ifname);
+	int n = snprintf(buf, len, "%s/%s" UAPI_SOCK_SUFFIX, UAPI_DIR,
+			 ifname);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

@@ -10,13 +10,12 @@
 
 #include <stddef.h>
 
+#include "uapi_names.h"
 #include "uapi_parse.h"
 
 struct device;
 
-#define UAPI_DIR "/var/run/wireguard"
-/* get=1 answers carry one such line per drop reason (uapi.c, README). */
-#define UAPI_DROP_KEY "lanwire_drop"
+/* UAPI_DIR, UAPI_DROP_KEY and the field names are uapi_names.h's. */
 
 /* Creates the listening socket for ifname (directory 0755, socket 0600).
  * Returns the fd or -errno (-EADDRINUSE if a live daemon holds it). */

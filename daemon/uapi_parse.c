@@ -25,11 +25,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "prefix.h"
+#include "uapi_names.h"
+
 #define ARRAY_MIN_CAP 8
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 _Static_assert(NOISE_PUBLIC_KEY_LEN == HEXKEY_KEY_LEN,
-	       "hexkey.h reads and writes the UAPI's keys");
+	       "common/key.h reads and writes the UAPI's keys");
 _Static_assert(NOISE_PUBLIC_KEY_LEN == NOISE_SYMMETRIC_KEY_LEN,
 	       "key_from_hex decodes both kinds of key");
 
@@ -83,54 +86,21 @@ static int parse_decimal(const char *value, size_t len, uint32_t max,
 	return 0;
 }
 
-/* A prefix length as netip.ParsePrefix reads it: no leading zero. */
-static int parse_cidr(const char *value, size_t len, uint32_t max,
-		      uint8_t *cidr)
-{
-	uint32_t n;
-	int ret;
-
-	if (len > 1 && value[0] == '0')
-		return -EINVAL;
-	ret = parse_decimal(value, len, max, &n);
-	if (!ret)
-		*cidr = (uint8_t)n;
-	return ret;
-}
-
-/* inet_pton() wants a C string; the line is not one. */
-static int parse_address(int family, const char *text, size_t len, void *out)
-{
-	char buf[INET6_ADDRSTRLEN];
-
-	if (len >= sizeof(buf) || memchr(text, '\0', len))
-		return -EINVAL;
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	return inet_pton(family, buf, out) == 1 ? 0 : -EINVAL;
-}
-
-/* "ADDR/CIDR"; the family is v6 iff ADDR has a ':', as in wg's config.c. */
+/* "ADDR/CIDR", read by common/prefix.c: the family is v6 iff ADDR has a
+ * ':', as in wg's config.c; the length in decimal without a leading zero,
+ * as netip.ParsePrefix reads it. The UAPI always writes the length. Host
+ * bits are cleared here, as the trie would (allowedips.c). */
 static int parse_allowed_ip(struct uapi_allowed_ip *ip, const char *value,
 			    size_t len)
 {
-	const char *slash = memchr(value, '/', len);
-	size_t addr_len;
-	int family, ret;
+	struct lw_prefix p;
 
-	if (!slash)
-		return -EINVAL;
-	addr_len = (size_t)(slash - value);
-	family = memchr(value, ':', addr_len) ? AF_INET6 : AF_INET;
 	memset(ip, 0, sizeof(*ip));
-	ret = parse_cidr(slash + 1, len - addr_len - 1,
-			 family == AF_INET6 ? 128 : 32, &ip->cidr);
-	if (ret)
-		return ret;
-	ret = parse_address(family, value, addr_len, ip->addr);
-	if (ret)
-		return ret;
-	ip->family = (uint8_t)family;
+	if (!memchr(value, '/', len) || prefix_parse_n(&p, value, len, true))
+		return -EINVAL;
+	ip->family = p.family;
+	ip->cidr = p.len;
+	memcpy(ip->addr, p.addr, sizeof(ip->addr));
 	return 0;
 }
 
@@ -344,20 +314,20 @@ static int set_protocol_version(struct uapi_set *s, const char *value,
 #define UAPI_KEY(name, scope, set) { name, sizeof(name) - 1, scope, set }
 
 static const struct uapi_key uapi_keys[] = {
-	UAPI_KEY("private_key", KEY_DEVICE, set_private_key),
-	UAPI_KEY("listen_port", KEY_DEVICE, set_listen_port),
-	UAPI_KEY("fwmark", KEY_DEVICE, set_fwmark),
-	UAPI_KEY("replace_peers", KEY_DEVICE, set_replace_peers),
-	UAPI_KEY("public_key", KEY_PEER_START, set_public_key),
-	UAPI_KEY("remove", KEY_PEER, set_remove),
-	UAPI_KEY("update_only", KEY_PEER, set_update_only),
-	UAPI_KEY("preshared_key", KEY_PEER, set_preshared_key),
-	UAPI_KEY("endpoint", KEY_PEER, set_endpoint),
-	UAPI_KEY("persistent_keepalive_interval", KEY_PEER,
+	UAPI_KEY(UAPI_PRIVATE_KEY, KEY_DEVICE, set_private_key),
+	UAPI_KEY(UAPI_LISTEN_PORT, KEY_DEVICE, set_listen_port),
+	UAPI_KEY(UAPI_FWMARK, KEY_DEVICE, set_fwmark),
+	UAPI_KEY(UAPI_REPLACE_PEERS, KEY_DEVICE, set_replace_peers),
+	UAPI_KEY(UAPI_PUBLIC_KEY, KEY_PEER_START, set_public_key),
+	UAPI_KEY(UAPI_REMOVE, KEY_PEER, set_remove),
+	UAPI_KEY(UAPI_UPDATE_ONLY, KEY_PEER, set_update_only),
+	UAPI_KEY(UAPI_PRESHARED_KEY, KEY_PEER, set_preshared_key),
+	UAPI_KEY(UAPI_ENDPOINT, KEY_PEER, set_endpoint),
+	UAPI_KEY(UAPI_PERSISTENT_KEEPALIVE, KEY_PEER,
 		 set_persistent_keepalive_interval),
-	UAPI_KEY("replace_allowed_ips", KEY_PEER, set_replace_allowed_ips),
-	UAPI_KEY("allowed_ip", KEY_PEER, set_allowed_ip),
-	UAPI_KEY("protocol_version", KEY_PEER, set_protocol_version),
+	UAPI_KEY(UAPI_REPLACE_ALLOWED_IPS, KEY_PEER, set_replace_allowed_ips),
+	UAPI_KEY(UAPI_ALLOWED_IP, KEY_PEER, set_allowed_ip),
+	UAPI_KEY(UAPI_PROTOCOL_VERSION, KEY_PEER, set_protocol_version),
 };
 
 static const struct uapi_key *key_lookup(const char *name, size_t len)

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "endpoint.h"
-#include "hexkey.h" /* key_from_hex, key_to_hex: keys in UAPI form */
+#include "key.h" /* key_from_hex, key_to_hex: keys in UAPI form */
 #include "messages.h"
 
 struct uapi_allowed_ip {

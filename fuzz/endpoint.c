@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer harness of the endpoint text form (daemon/endpoint.c): the
+ * libFuzzer harness of the endpoint text form (common/endpoint.c): the
  * input is one endpoint value. Besides the sanitizers' findings it traps
  * when an accepted endpoint does not print back to text that parses to the
  * same bytes, when a refused one changed the output, when the text does not

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * IP prefixes, addresses and endpoints for the planner (see addr.h). Text is
- * parsed with inet_pton after a strict check of the characters around it,
- * so "10.0.0.1 /24", "10.0.0.1/024" or "10.0.0.1/24x" are refused instead
- * of half-read. Bit operations work on the 16-byte address array for both
- * families.
+ * What the planner builds on common/prefix.c's prefixes (see addr.h):
+ * containment, overlap, ordering, allocation steps, private blocks and
+ * "host:port" endpoints. Bit operations work on the 16-byte address array
+ * for both families.
  */
 #include "addr.h"
 
@@ -28,132 +27,12 @@ static const struct {
 	{ AF_INET6, 7, { 0xfc } },
 };
 
-unsigned int family_index(uint8_t family)
-{
-	return family == AF_INET6 ? 1 : 0;
-}
-
-uint8_t family_of_index(unsigned int fi)
-{
-	return fi ? AF_INET6 : AF_INET;
-}
-
-unsigned int family_bits(uint8_t family)
-{
-	return family == AF_INET6 ? 128 : 32;
-}
-
-const char *family_name(uint8_t family)
-{
-	return family == AF_INET6 ? "IPv6" : "IPv4";
-}
-
-static bool addr_text(struct lw_prefix *p, const char *s, size_t n)
-{
-	char tmp[INET6_ADDRSTRLEN + 1];
-
-	if (n == 0 || n >= sizeof(tmp))
-		return false;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	memset(p, 0, sizeof(*p));
-	if (strchr(tmp, ':')) {
-		if (inet_pton(AF_INET6, tmp, p->addr) != 1)
-			return false;
-		p->family = AF_INET6;
-	} else {
-		if (inet_pton(AF_INET, tmp, p->addr) != 1)
-			return false;
-		p->family = AF_INET;
-	}
-	p->len = family_bits(p->family);
-	return true;
-}
-
-/* A decimal prefix length: digits only, no leading zero, within bits. */
-static int parse_len(const char *s, unsigned int bits)
-{
-	unsigned int v = 0;
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 3 || (n > 1 && s[0] == '0'))
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned int)(s[i] - '0');
-	}
-	return v <= bits ? (int)v : -1;
-}
-
-int prefix_parse(struct lw_prefix *p, const char *s, bool host_bits_ok)
-{
-	const char *slash = strchr(s, '/');
-	struct lw_prefix t;
-	int len;
-
-	memset(p, 0, sizeof(*p));
-	if (!slash)
-		return addr_parse(p, s);
-	if (!addr_text(&t, s, (size_t)(slash - s)))
-		return -EINVAL;
-	len = parse_len(slash + 1, family_bits(t.family));
-	if (len < 0)
-		return -EINVAL;
-	*p = t;
-	prefix_truncate(p, (unsigned int)len);
-	if (!host_bits_ok && memcmp(p->addr, t.addr, sizeof(t.addr))) {
-		*p = t;
-		p->len = (uint8_t)len;
-		return -EDOM;
-	}
-	p->len = (uint8_t)len;
-	return 0;
-}
-
-int addr_parse(struct lw_prefix *p, const char *s)
-{
-	if (!addr_text(p, s, strlen(s))) {
-		memset(p, 0, sizeof(*p));
-		return -EINVAL;
-	}
-	return 0;
-}
-
-void addr_format(char *buf, size_t size, const struct lw_prefix *p)
-{
-	char tmp[INET6_ADDRSTRLEN];
-
-	if (!p->family || !inet_ntop(p->family, p->addr, tmp, sizeof(tmp)))
-		snprintf(tmp, sizeof(tmp), "?");
-	snprintf(buf, size, "%s", tmp);
-}
-
-void prefix_format(char *buf, size_t size, const struct lw_prefix *p)
-{
-	char tmp[INET6_ADDRSTRLEN];
-
-	addr_format(tmp, sizeof(tmp), p);
-	snprintf(buf, size, "%s/%u", tmp, p->len);
-}
-
 void prefix_format_nft(char *buf, size_t size, const struct lw_prefix *p)
 {
 	if (prefix_is_host(p))
 		addr_format(buf, size, p);
 	else
 		prefix_format(buf, size, p);
-}
-
-void prefix_truncate(struct lw_prefix *p, unsigned int len)
-{
-	unsigned int i, bits = family_bits(p->family);
-
-	if (len > bits)
-		len = bits;
-	for (i = len; i < 128; i++)
-		p->addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
-	p->len = (uint8_t)len;
 }
 
 bool prefix_is_host(const struct lw_prefix *p)
@@ -257,6 +136,12 @@ bool prefix_private_block(const struct lw_prefix *p, struct lw_prefix *block)
 }
 
 /* A decimal port 1..65535, digits only. */
+/* n bytes of a bare address (no "/n") as a host prefix. */
+static bool addr_text(struct lw_prefix *p, const char *s, size_t n)
+{
+	return !memchr(s, '/', n) && !prefix_parse_n(p, s, n, false);
+}
+
 static int parse_port(const char *s, uint16_t *port)
 {
 	unsigned long v = 0;

@@ -14,43 +14,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest text of a prefix: an IPv6 address, "/", three digits, NUL. */
-#define LW_PREFIX_STRLEN 50
+#include "prefix.h"
+
 /* Longest endpoint host we accept (a DNS name is at most 253). */
 #define LW_HOST_MAX 253
 
-struct lw_prefix {
-	uint8_t family; /* AF_INET or AF_INET6; 0 means "none" */
-	uint8_t len;	/* prefix length, 0..32 or 0..128 */
-	uint8_t addr[16];
-};
+/* struct lw_prefix, family_*(), prefix_parse(), addr_parse(),
+ * prefix_format(), addr_format() and prefix_truncate() are
+ * common/prefix.h's. */
 
-/* Index 0 for IPv4, 1 for IPv6: the model keeps one slot per family. */
-#define LW_FAMILIES 2
-unsigned int family_index(uint8_t family);
-uint8_t family_of_index(unsigned int fi);
-unsigned int family_bits(uint8_t family);
-const char *family_name(uint8_t family); /* "IPv4" or "IPv6" */
-
-/*
- * Parsing. All return 0 or -EINVAL and leave *p zeroed on error.
- * prefix_parse accepts "a.b.c.d/n" and "x::y/n"; with host_bits_ok false a
- * prefix with bits set past its length is refused (-EDOM, so callers can
- * suggest the truncated prefix). A bare address is a host prefix.
- */
-int prefix_parse(struct lw_prefix *p, const char *s, bool host_bits_ok);
-/* A single address (no "/n"): len is 32 or 128. */
-int addr_parse(struct lw_prefix *p, const char *s);
-
-/* "10.0.0.0/16"; buf holds LW_PREFIX_STRLEN bytes. */
-void prefix_format(char *buf, size_t size, const struct lw_prefix *p);
-/* The address alone, "10.0.0.1", whatever the length. */
-void addr_format(char *buf, size_t size, const struct lw_prefix *p);
 /* nft style: the address alone for a host prefix, else "a/n". */
 void prefix_format_nft(char *buf, size_t size, const struct lw_prefix *p);
 
-/* Clears the bits past len and sets p->len = len (len <= family bits). */
-void prefix_truncate(struct lw_prefix *p, unsigned int len);
 bool prefix_is_host(const struct lw_prefix *p);
 bool prefix_equal(const struct lw_prefix *a, const struct lw_prefix *b);
 /* outer covers inner: same family, outer->len <= inner->len, bits agree. */

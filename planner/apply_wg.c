@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "crypto.h"
+#include "key.h"
 #include "keys.h"
 
 static int read_dump(struct up_ctx *u, struct lw_wg_dump *dump)

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "crypto.h"
+#include "key.h"
 #include "keys.h"
 
 /* ---- keys ---- */

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "crypto.h"
+#include "key.h"
 #include "desc.h"
 #include "keys.h"
 
@@ -276,8 +276,6 @@ int main(int argc, char *argv[])
 		usage(stderr);
 		return 2;
 	}
-	if (crypto_init())
-		return cli_fail("cannot start libcrypto");
 	optind = 1;
 	opterr = 1;
 	r = s->fn(argc - i, argv + i, &c);

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "crypto.h"
+#include "key.h"
 #include "desc.h"
 #include "keys.h"
 #include "plan.h"

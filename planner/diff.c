@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "crypto.h"
+#include "key.h"
 #include "desc.h"
 #include "keys.h"
 #include "plan.h"

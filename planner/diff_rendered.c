@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
-#include "crypto.h"
+#include "key.h"
 #include "desc.h"
 #include "plan.h"
 #include "txn.h"

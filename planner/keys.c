@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Key directory and key text (see keys.h). Base64 is written here, strict
- * in the way wg is (44 characters, one '=' of padding, unused bits zero),
- * so that a key has exactly one text. Private keys are generated with
- * x25519_generate_private() and preshared keys with crypto_random(), in
- * daemon/crypto_x25519.c and crypto_random.c over libcrypto; every buffer
- * that held a secret is wiped with crypto_wipe() on every path.
+ * Key directory (see keys.h). Key text (base64, strict in the way wg is)
+ * and new keys are common/key.c's: key_generate_private() and
+ * key_generate_preshared() over libcrypto; every buffer that held a secret
+ * is wiped with crypto_wipe() on every path.
  */
 #include "keys.h"
 
@@ -16,70 +14,8 @@
 #include <sys/stat.h>
 
 #include "buf.h"
-#include "crypto.h"
+#include "key.h"
 #include "desc.h"
-
-static const char b64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-void key_to_base64(char out[static LW_KEY_B64_LEN + 1],
-		   const uint8_t key[static LW_KEY_LEN])
-{
-	unsigned int i, o = 0, v;
-
-	for (i = 0; i + 3 <= LW_KEY_LEN; i += 3) {
-		v = (unsigned int)key[i] << 16 | (unsigned int)key[i + 1] << 8 |
-		    key[i + 2];
-		out[o++] = b64[(v >> 18) & 63];
-		out[o++] = b64[(v >> 12) & 63];
-		out[o++] = b64[(v >> 6) & 63];
-		out[o++] = b64[v & 63];
-	}
-	/* 32 = 30 + 2: the last two bytes make three characters and '='. */
-	v = (unsigned int)key[30] << 16 | (unsigned int)key[31] << 8;
-	out[o++] = b64[(v >> 18) & 63];
-	out[o++] = b64[(v >> 12) & 63];
-	out[o++] = b64[(v >> 6) & 63];
-	out[o++] = '=';
-	out[o] = '\0';
-}
-
-static int b64_value(char c)
-{
-	const char *p = c ? strchr(b64, c) : NULL;
-
-	return p ? (int)(p - b64) : -1;
-}
-
-int key_from_base64(uint8_t key[static LW_KEY_LEN], const char *s)
-{
-	uint8_t out[LW_KEY_LEN];
-	unsigned int i, o = 0, v;
-	int c[4], k;
-
-	if (strlen(s) != LW_KEY_B64_LEN || s[43] != '=')
-		return -EINVAL;
-	for (i = 0; i < LW_KEY_B64_LEN; i += 4) {
-		for (k = 0; k < 4; k++)
-			c[k] = i + k == 43 ? 0 : b64_value(s[i + k]);
-		if (c[0] < 0 || c[1] < 0 || c[2] < 0 || c[3] < 0)
-			goto bad;
-		v = (unsigned int)c[0] << 18 | (unsigned int)c[1] << 12 |
-		    (unsigned int)c[2] << 6 | (unsigned int)c[3];
-		out[o++] = (uint8_t)(v >> 16);
-		out[o++] = (uint8_t)(v >> 8);
-		if (o < LW_KEY_LEN)
-			out[o++] = (uint8_t)v;
-	}
-	if (c[2] & 3) /* bits past the 256th must be zero */
-		goto bad;
-	memcpy(key, out, LW_KEY_LEN);
-	crypto_wipe(out, sizeof(out));
-	return 0;
-bad:
-	crypto_wipe(out, sizeof(out));
-	return -EINVAL;
-}
 
 char *keys_default_dir(const char *desc_path)
 {
@@ -168,7 +104,7 @@ static void check_on_device(struct lw_desc *d, size_t i,
 	const struct lw_node *n = &d->nodes[i];
 	uint8_t derived[LW_KEY_LEN];
 
-	x25519_public_from_private(derived, k->private_key);
+	key_public_from_private(derived, k->private_key);
 	if (!crypto_equal(derived, n->public_key, LW_KEY_LEN))
 		desc_diag(d, LW_ERROR, n->public_key_line,
 			  "public-key of %s does not match its private key "
@@ -197,7 +133,7 @@ static int load_node(struct lw_keyring *kr, struct lw_desc *d, size_t i)
 		} else {
 			k->has_private = true;
 			k->has_public = true;
-			x25519_public_from_private(k->public_key,
+			key_public_from_private(k->public_key,
 						   k->private_key);
 		}
 	}
@@ -315,10 +251,10 @@ static int make_node_key(struct lw_keyring *kr, const struct lw_desc *d,
 	char *pub;
 	int r;
 
-	r = x25519_generate_private(k->private_key);
+	r = key_generate_private(k->private_key);
 	if (r)
 		return r;
-	x25519_public_from_private(k->public_key, k->private_key);
+	key_public_from_private(k->public_key, k->private_key);
 	k->has_private = k->has_public = true;
 	if (!k->private_path)
 		k->private_path = keys_private_path(kr->dir, d->nodes[i].name);
@@ -354,7 +290,7 @@ int keys_stage_missing(struct lw_keyring *kr, const struct lw_desc *d,
 
 		if (p->present)
 			continue;
-		r = crypto_random(p->key, LW_KEY_LEN);
+		r = key_generate_preshared(p->key);
 		if (!r)
 			r = stage_key(t, p->path, p->key, true);
 		if (r)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Keys for a description: Curve25519 private keys (daemon/crypto_x25519.c, i.e.
+ * Keys for a description: Curve25519 private keys (common/key.c, i.e.
  * libcrypto's X25519) and per-pair preshared keys, in base64 as wg prints
  * them, kept in a key directory beside the description:
  *
@@ -19,15 +19,12 @@
 
 #include <stdint.h>
 
+#include "key.h"
 #include "model.h"
 #include "txn.h"
 
-#define LW_KEY_B64_LEN 44
-
-void key_to_base64(char out[static LW_KEY_B64_LEN + 1],
-		   const uint8_t key[static LW_KEY_LEN]);
-/* Exactly 44 characters of canonical base64 of 32 bytes. 0 or -EINVAL. */
-int key_from_base64(uint8_t key[static LW_KEY_LEN], const char *s);
+/* Key text (key_to_base64, key_from_base64) is common/key.h's. */
+#define LW_KEY_B64_LEN KEY_BASE64_LEN
 
 /* "net.conf" -> "net.keys", anything else -> "anything.keys". */
 char *keys_default_dir(const char *desc_path);

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 
 #include "buf.h"
-#include "crypto.h"
+#include "key.h"
 #include "desc.h"
 #include "keys.h"
 #include "policy.h"

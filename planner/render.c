@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
+#include "key.h"
 #include "desc.h"
 
 int files_add(struct lw_files *f, const char *name, struct lw_buf *b,

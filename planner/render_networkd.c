@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto.h"
+#include "key.h"
 #include "keys.h"
 
 static void put_key(struct lw_buf *b, const char *name,

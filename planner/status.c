@@ -16,9 +16,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "crypto.h"
+#include "key.h"
 #include "desc.h"
-#include "hexkey.h"
 #include "keys.h"
 
 #define UAPI_MAX_ANSWER (16 * 1024 * 1024)
@@ -42,17 +41,17 @@ static void append_allowed(struct lw_wg_peer *p, const char *v)
 
 static int peer_key(struct lw_wg_peer *p, const char *k, const char *v)
 {
-	if (!strcmp(k, "endpoint"))
+	if (!strcmp(k, UAPI_ENDPOINT))
 		snprintf(p->endpoint, sizeof(p->endpoint), "%s", v);
-	else if (!strcmp(k, "last_handshake_time_sec"))
+	else if (!strcmp(k, UAPI_LAST_HANDSHAKE_SEC))
 		p->handshake_sec = strtoull(v, NULL, 10);
-	else if (!strcmp(k, "rx_bytes"))
+	else if (!strcmp(k, UAPI_RX_BYTES))
 		p->rx_bytes = strtoull(v, NULL, 10);
-	else if (!strcmp(k, "tx_bytes"))
+	else if (!strcmp(k, UAPI_TX_BYTES))
 		p->tx_bytes = strtoull(v, NULL, 10);
-	else if (!strcmp(k, "persistent_keepalive_interval"))
+	else if (!strcmp(k, UAPI_PERSISTENT_KEEPALIVE))
 		p->keepalive = (unsigned int)strtoul(v, NULL, 10);
-	else if (!strcmp(k, "allowed_ip"))
+	else if (!strcmp(k, UAPI_ALLOWED_IP))
 		append_allowed(p, v);
 	return 0;
 }
@@ -88,14 +87,14 @@ static int parse_line(struct lw_wg_status *st, char *line, bool *done,
 	if (!eq)
 		return -EPROTO;
 	*eq++ = '\0';
-	if (!strcmp(line, "errno")) {
+	if (!strcmp(line, UAPI_ERRNO)) {
 		*done = true;
 		*err = atoi(eq); /* lanwired: errno=-22; others: errno=22 */
 		if (*err > 0)
 			*err = -*err;
 		return 0;
 	}
-	if (!strcmp(line, "public_key")) {
+	if (!strcmp(line, UAPI_PUBLIC_KEY)) {
 		if (lw_grow(&st->peers, &st->cap_peers, st->n_peers + 1,
 			    sizeof(*st->peers)))
 			return -ENOMEM;
@@ -106,11 +105,11 @@ static int parse_line(struct lw_wg_status *st, char *line, bool *done,
 		return drop_line(st, eq); /* device-wide wherever it stands */
 	if (st->n_peers)
 		return peer_key(&st->peers[st->n_peers - 1], line, eq);
-	if (!strcmp(line, "private_key")) {
+	if (!strcmp(line, UAPI_PRIVATE_KEY)) {
 		st->has_private_key = true;
 		return hex_key(st->private_key, eq);
 	}
-	if (!strcmp(line, "listen_port"))
+	if (!strcmp(line, UAPI_LISTEN_PORT))
 		st->listen_port = (uint16_t)atoi(eq);
 	return 0;
 }
@@ -142,7 +141,7 @@ static int uapi_connect(const char *iface)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd, r;
 
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.sock",
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s" UAPI_SOCK_SUFFIX,
 		 LW_UAPI_DIR, iface);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -311,7 +310,7 @@ void status_print(FILE *f, const char *iface, const struct lw_wg_status *st,
 	size_t i;
 
 	if (st->has_private_key) {
-		x25519_public_from_private(pub, st->private_key);
+		key_public_from_private(pub, st->private_key);
 		self = status_find_node(d, kr, pub);
 	}
 	fprintf(f, "interface: %s", iface);

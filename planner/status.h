@@ -18,8 +18,10 @@
 #include <stdio.h>
 
 #include "model.h"
+#include "uapi_names.h"
 
-#define LW_UAPI_DIR "/var/run/wireguard"
+/* The planner's names for common/uapi_names.h's. */
+#define LW_UAPI_DIR UAPI_DIR
 
 struct lw_wg_peer {
 	uint8_t public_key[LW_KEY_LEN];
@@ -33,7 +35,7 @@ struct lw_wg_peer {
 /* lanwired's extension of the get answer (daemon/uapi.c, README): one
  * "lanwire_drop=COUNT NAME" line per reason it drops packets for. Other
  * daemons send none. */
-#define LW_UAPI_DROP_KEY "lanwire_drop"
+#define LW_UAPI_DROP_KEY UAPI_DROP_KEY
 struct lw_wg_drop {
 	uint64_t count;
 	char name[64];

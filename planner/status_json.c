@@ -10,7 +10,7 @@
 #include <jansson.h>
 #include <string.h>
 
-#include "crypto.h"
+#include "key.h"
 #include "desc.h"
 #include "keys.h"
 
@@ -120,7 +120,7 @@ static int set_self(json_t *o, const char *iface,
 	int r = set(o, "interface", json_string(iface));
 
 	if (!r && st->has_private_key) {
-		x25519_public_from_private(pub, st->private_key);
+		key_public_from_private(pub, st->private_key);
 		r = set_node(o, d, kr, pub) ||
 		    set(o, "public_key", key_json(pub));
 	} else if (!r) {

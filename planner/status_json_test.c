@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
+#include "key.h"
 #include "desc.h"
 #include "keys.h"
 #include "test.h"
@@ -121,7 +121,7 @@ static void test_json(void)
 	CHECK_EQ(desc_parse(&d, "t.conf", desc_text, strlen(desc_text)), 0);
 	CHECK_EQ(d.n_nodes, 2);
 	from_hex(priv, priv_hex);
-	x25519_public_from_private(nodes[0].public_key, priv);
+	key_public_from_private(nodes[0].public_key, priv);
 	nodes[0].has_public = true;
 	from_hex(nodes[1].public_key, a_hex);
 	nodes[1].has_public = true;
@@ -141,7 +141,6 @@ static void test_json(void)
 
 int main(void)
 {
-	CHECK_EQ(crypto_init(), 0);
 	test_json();
 	return test_finish("planner_status_json");
 }

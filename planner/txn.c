@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "crypto.h"
+#include "key.h"
 
 void txn_init(struct lw_txn *t)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "crypto.h"
+#include "key.h"
 #include "keys.h"
 
 #define STATE_MAGIC "lanwire-state 1"

@@ -59,7 +59,7 @@ files_of() {
 	session) echo daemon/receive.c daemon/send.c daemon/noise.c \
 		daemon/cookie.c daemon/replay.c daemon/index.c daemon/peer.c \
 		daemon/timers.c daemon/ratelimit.c ;;
-	uapi) echo daemon/uapi_parse.c ;;
+	uapi) echo daemon/uapi_parse.c common/prefix.c ;;
 	uapi_server) echo daemon/uapi.c daemon/uapi_parse.c \
 		daemon/allowedips.c ;;
 	offload) echo daemon/offload.c daemon/offload_gro.c \
@@ -68,8 +68,11 @@ files_of() {
 		planner/alloc.c planner/addr.c planner/routes.c planner/edit.c \
 		planner/plan.c planner/render.c planner/render_wgquick.c \
 		planner/render_networkd.c planner/render_nft.c ;;
-	addr) echo planner/addr.c ;;
-	keys) echo planner/keys.c ;;
+	addr) echo planner/addr.c common/prefix.c ;;
+	prefix) echo common/prefix.c ;;
+	keys) echo planner/keys.c common/key.c ;;
+	key) echo common/key.c ;;
+	endpoint) echo common/endpoint.c ;;
 	status) echo planner/status.c ;;
 	esac
 }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
+#include "key.h"
 
 static bool buf_reserve(struct lw_buf *b, size_t extra)
 {
