@@ -128,8 +128,16 @@ bool prefix_private_block(const struct lw_prefix *p, struct lw_prefix *block)
 		block->family = private_blocks[i].family;
 		block->len = private_blocks[i].len;
 		memcpy(block->addr, private_blocks[i].addr, 16);
-		if (prefix_contains(block, p))
-			return true;
+		if (!prefix_contains(block, p))
+			continue;
+		/* Each ULA /48 is its own network (RFC 4193: a random
+		 * global ID per site), as unrelated to the next /48 as
+		 * 10/8 is to 192.168/16. */
+		if (block->family == AF_INET6 && p->len >= 48) {
+			*block = *p;
+			prefix_truncate(block, 48);
+		}
+		return true;
 	}
 	memset(block, 0, sizeof(*block));
 	return false;

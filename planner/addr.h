@@ -44,7 +44,8 @@ bool addr_is_reserved_in(const struct lw_prefix *a,
 
 /*
  * The private block (RFC 1918, RFC 6598 shared space, RFC 4193 ULA) that
- * contains p, in *block. False if p lies outside all of them (public
+ * contains p, in *block; for ULA the /48 of p (each /48 is a separate
+ * network), fc00::/7 only for a p wider than /48. False if p lies outside all of them (public
  * space, which no summary may grow into).
  */
 bool prefix_private_block(const struct lw_prefix *p, struct lw_prefix *block);

@@ -136,7 +136,11 @@ static void test_private(void)
 	CHECK(prefix_private_block(&p, &block) && block.len == 16);
 	p = P("100.64.3.0/24");
 	CHECK(prefix_private_block(&p, &block) && block.len == 10);
-	p = P("fd12:3456::/64");
+	p = P("fd12:3456::/64"); /* ULA: its own /48 */
+	CHECK(prefix_private_block(&p, &block));
+	prefix_format(out, sizeof(out), &block);
+	CHECK(!strcmp(out, "fd12:3456::/48"));
+	p = P("fd12::/40");
 	CHECK(prefix_private_block(&p, &block) && block.len == 7);
 	p = P("203.0.113.0/24");
 	CHECK(!prefix_private_block(&p, &block));

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Semantic checks of addresses (check_int.h): each node's addresses
- * inside its pool, not reserved and not shared; each site's LANs clear
- * of the tunnel, of hub endpoints and of each other, its lan-address and
+ * inside its pool, not reserved and not shared; each site's LANs of a
+ * family the tunnel has, clear of the tunnel, of hub endpoints and of each other, its lan-address and
  * host = lines inside its LANs, its lan-interface not the tunnel's.
  */
 #include "check_int.h"
@@ -135,7 +135,18 @@ static void check_lan_vs_network(struct lw_desc *d, const struct lw_site *s,
 	char x[LW_PREFIX_STRLEN], y[LW_PREFIX_STRLEN];
 	size_t i;
 
-	if (t->p.family && prefix_overlaps(&t->p, &lan->p))
+	if (!t->p.family) {
+		/* Without one, no node has an address of that family to
+		 * route or filter the LAN's traffic with. */
+		err(d, lan->line,
+		    "LAN %s of site %s is %s but the network has no %s "
+		    "tunnel prefix; add one to tunnel = in [network], or "
+		    "remove the LAN",
+		    pfx(x, &lan->p), s->name, family_name(lan->p.family),
+		    family_name(lan->p.family));
+		return;
+	}
+	if (prefix_overlaps(&t->p, &lan->p))
 		err(d, lan->line,
 		    "LAN %s of site %s overlaps the tunnel %s; LAN and tunnel "
 		    "prefixes must not overlap",

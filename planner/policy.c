@@ -58,11 +58,22 @@ static struct item *item_new(struct items *it, size_t owner, bool lan)
 	return x;
 }
 
-static int node_item(struct items *it, const struct lw_desc *d, size_t n)
+/* A node's own addresses: its tunnel addresses and, for a gateway as a
+ * destination, its lan-address (what reaches it there is its input, not
+ * its LAN's; as a source it sends from its tunnel address). */
+static int node_item(struct items *it, const struct lw_desc *d, size_t n,
+		     bool as_source)
 {
+	const struct lw_node *node = &d->nodes[n];
 	struct item *x = item_new(it, n, false);
+	const struct lw_lprefix *la;
 
-	return x ? plist_add_tunnel(&x->addrs, &d->nodes[n]) : -ENOMEM;
+	if (!x || plist_add_tunnel(&x->addrs, node))
+		return -ENOMEM;
+	if (as_source || node->role != LW_ROLE_GATEWAY)
+		return 0;
+	la = &d->sites[node->site].lan_address;
+	return la->p.family ? plist_add(&x->addrs, &la->p) : 0;
 }
 
 /* The items of one reference (see policy_ref_addrs for what they are). */
@@ -76,18 +87,18 @@ static int ref_items(const struct lw_desc *d, const struct lw_ref *r,
 
 	switch (r->kind) {
 	case LW_REF_NODE:
-		return node_item(it, d, r->index);
+		return node_item(it, d, r->index, as_source);
 	case LW_REF_GROUP:
 		g = &d->groups[r->index];
 		for (m = 0; m < g->n_members; m++) {
-			if (node_item(it, d, g->members[m]))
+			if (node_item(it, d, g->members[m], as_source))
 				return -ENOMEM;
 		}
 		return 0;
 	case LW_REF_SITE:
 		s = &d->sites[r->index];
 		if (as_source && !r->has_prefix &&
-		    node_item(it, d, s->gateway))
+		    node_item(it, d, s->gateway, true))
 			return -ENOMEM;
 		x = item_new(it, s->gateway, true);
 		if (!x)

@@ -33,8 +33,9 @@ void policy_free(struct lw_firewall *fw);
  * The addresses a reference stands for. As a source: a site is its LANs
  * and its gateway's tunnel addresses (SITE:PREFIX only the prefix); as a
  * destination a site is only its LANs (its gateway's own services are
- * opened by service lines). Groups are their clients' tunnel addresses,
- * hubs and clients their own. 0 or -ENOMEM.
+ * opened by service lines, as its tunnel addresses and its lan-address).
+ * Groups are their clients' tunnel addresses, hubs and clients their own.
+ * 0 or -ENOMEM.
  */
 int policy_ref_addrs(const struct lw_desc *d, const struct lw_ref *r,
 		     bool as_source, struct lw_plist *out);

@@ -39,6 +39,7 @@ struct ep {
 	size_t node;   /* the node, or the gateway of the host's site */
 	size_t site;
 	struct lw_prefix addr;
+	bool is_lan_address; /* a gateway's lan-address (lan_host false) */
 };
 
 struct eps {
@@ -56,7 +57,7 @@ static void ep_add(struct eps *e, bool lan, size_t node, size_t site,
 			return;
 	}
 	if (e->n < sizeof(e->v) / sizeof(e->v[0]))
-		e->v[e->n++] = (struct ep){ lan, node, site, *a };
+		e->v[e->n++] = (struct ep){ lan, node, site, *a, false };
 }
 
 /* The first and last address of p, and one after its first. */
@@ -97,6 +98,17 @@ static void all_eps(struct eps *e, const struct lw_desc *d)
 			if (d->nodes[i].addr[k].p.family)
 				ep_add(e, false, i, 0, &d->nodes[i].addr[k].p);
 		}
+	}
+	/* A gateway's lan-address is the gateway itself (its input chain
+	 * sees what is sent there), not a host of its LAN: added before the
+	 * LAN hosts, so that ep_add keeps this classification. */
+	for (i = 0; i < d->n_sites; i++) {
+		const struct lw_lprefix *la = &d->sites[i].lan_address;
+
+		if (!la->p.family)
+			continue;
+		ep_add(e, false, d->sites[i].gateway, 0, &la->p);
+		e->v[e->n - 1].is_lan_address = true;
 	}
 	for (i = 0; i < d->n_sites; i++) {
 		for (k = 0; k < d->sites[i].n_lans; k++)
@@ -319,6 +331,9 @@ static bool skipped(const struct ep *a, const struct ep *b)
 		return true;
 	/* inside one site, or a gateway into its own LAN: no tunnel */
 	if (a->node == b->node && (b->lan_host || !a->lan_host))
+		return true;
+	/* a LAN host to its gateway's LAN address: the LAN's business */
+	if (a->node == b->node && b->is_lan_address)
 		return true;
 	return false;
 }

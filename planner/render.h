@@ -62,6 +62,10 @@ int render_networkd(const struct lw_node_plan *pl,
  * client, NULL on allocation failure. */
 char *render_nft_ruleset(const struct lw_node_plan *pl,
 			 const struct lw_render_opts *o);
+/* The table lanwire up loads on this host: also a Linux client's input
+ * table (its wg-quick file carries it in PostUp); "" for os = other. */
+char *render_nft_host_ruleset(const struct lw_node_plan *pl,
+			      const struct lw_render_opts *o);
 int render_nft(const struct lw_node_plan *pl, const struct lw_render_opts *o,
 	       struct lw_files *out);
 /* Lines already emitted, so a chain holds each line once. Caller-owned;

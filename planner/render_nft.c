@@ -311,13 +311,14 @@ static void put_postrouting(struct lw_buf *b, const struct lw_node_plan *pl)
 	buf_free(&lines);
 }
 
-char *render_nft_ruleset(const struct lw_node_plan *pl,
-			 const struct lw_render_opts *o)
+/* The table of a node that has one (hubs, gateways, Linux clients). */
+static char *ruleset(const struct lw_node_plan *pl,
+		     const struct lw_render_opts *o)
 {
 	struct lw_fw_lines seen = { 0 };
 	struct lw_buf b = { 0 };
 
-	if (!pl->forwards)
+	if (!pl->fw.has_table)
 		return strdup("");
 	buf_puts(&b, "#!/usr/sbin/nft -f\n");
 	render_header(&b, pl, o, "nftables policy");
@@ -338,6 +339,18 @@ char *render_nft_ruleset(const struct lw_node_plan *pl,
 		b.oom = true;
 	render_fw_lines_free(&seen);
 	return buf_steal(&b);
+}
+
+char *render_nft_ruleset(const struct lw_node_plan *pl,
+			 const struct lw_render_opts *o)
+{
+	return pl->forwards ? ruleset(pl, o) : strdup("");
+}
+
+char *render_nft_host_ruleset(const struct lw_node_plan *pl,
+			      const struct lw_render_opts *o)
+{
+	return ruleset(pl, o);
 }
 
 int render_nft(const struct lw_node_plan *pl, const struct lw_render_opts *o,

@@ -9,12 +9,17 @@
  * - A gateway routes to its hub the pools of the tunnel addresses it may
  *   talk with (policy, either direction) and the LANs of the sites it may
  *   talk with.
- * - A client routes the tunnel prefixes and the LANs it may reach, each
- *   LAN of a site the client may sit in (visits, default all) summarised
- *   to a prefix strictly less specific than the LAN, so that on site the
- *   on-link route wins (seed 001): the widest prefix inside the LAN's
- *   private block that covers no hub endpoint and no LAN the client may
- *   not reach. 192.168.200.0/24 and 192.168.201.0/24 become 192.168.0.0/16.
+ * - A client routes the tunnel prefixes and what of each site it may
+ *   exchange traffic with: the site's LANs, or only the SITE:HOST
+ *   prefixes the rules name (host routes, /32 or /128). Each LAN of a
+ *   site the client may sit in (visits, default all) is summarised to
+ *   the narrowest prefix strictly less specific than the LAN, so that on
+ *   site the on-link route wins (seed 001), inside its private block
+ *   (RFC 1918, 100.64.0.0/10, a ULA /48) and covering no hub endpoint
+ *   and no LAN the client may not reach: 192.168.200.0/24 and
+ *   192.168.201.0/24 become 192.168.200.0/23, and a 10.10.0.0/16 HQ
+ *   10.10.0.0/15, never 10.0.0.0/8 (a hotel's or carrier's 10.x network
+ *   would be routed into the tunnel).
  *
  * Ownership: struct lw_plist is the caller's; plist_free() releases it.
  */
@@ -66,10 +71,24 @@ struct lw_conflict {
 	struct lw_prefix blocker; /* what a summary would have swallowed */
 };
 
+/* Summary of one LAN a client may sit in, given what it must not
+ * cover: true with *out, or false with c's public_space, block and
+ * blocker filled (routes_client.c). */
+typedef bool (*lw_summarise_fn)(const struct lw_prefix *lan,
+				const struct lw_plist *forbidden,
+				struct lw_prefix *out, struct lw_conflict *c);
+bool routes_summarise_lan(const struct lw_prefix *lan,
+			  const struct lw_plist *forbidden,
+			  struct lw_prefix *out, struct lw_conflict *c);
+
 /* Summarised routes of client n. 0, 1 with *c describing a conflict (out
  * then holds the LAN itself in its place), or -ENOMEM. */
 int routes_client_summary(const struct lw_desc *d, size_t n,
 			  struct lw_plist *out, struct lw_conflict *c);
+/* The same with another summariser (tests run broken ones through it). */
+int routes_client_summary_by(const struct lw_desc *d, size_t n,
+			     lw_summarise_fn summarise, struct lw_plist *out,
+			     struct lw_conflict *c);
 /* Whether client n may sit in site s (its visits). */
 bool routes_client_visits(const struct lw_desc *d, size_t n, size_t s);
 

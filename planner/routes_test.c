@@ -88,7 +88,7 @@ static void test_roles(void)
 	expect_allowed(&d, "office", "west", "10.9.9.0/24");
 	/* Clients: tunnel and the LANs, summarised. */
 	expect_allowed(&d, "phone", "east",
-		       "10.9.0.0/16, 192.168.0.0/16, 172.16.0.0/12");
+		       "10.9.0.0/16, 192.168.0.0/23, 172.19.50.0/23");
 	desc_free(&d);
 }
 
@@ -102,16 +102,16 @@ struct summary_case {
 };
 
 static const struct summary_case cases[] = {
-	/* 1: seed 001, both LANs under 192.168.0.0/16 */
+	/* 1: seed 001, both LANs under 192.168.200.0/23, the narrowest */
 	{ 1,
 	  "[site LAN1]\nlan = 192.168.201.0/24\n"
 	  "[site LAN2]\nlan = 192.168.200.0/24\n",
-	  "", "allow = e -> LAN1, LAN2\n", "192.168.0.0/16", 0 },
-	/* 2: LAN3 is not e's: the summary narrows to avoid it */
+	  "", "allow = e -> LAN1, LAN2\n", "192.168.200.0/23", 0 },
+	/* 2: LAN3 is not e's and stays outside the summary */
 	{ 2,
 	  "[site LAN1]\nlan = 192.168.201.0/24\n"
 	  "[site LAN3]\nlan = 192.168.1.0/24\n",
-	  "", "allow = e -> LAN1\n", "192.168.128.0/17", 0 },
+	  "", "allow = e -> LAN1\n", "192.168.200.0/23", 0 },
 	/* 3: a sibling /24 e may not reach leaves no wider route */
 	{ 3,
 	  "[site LAN1]\nlan = 192.168.200.0/24\n"
@@ -128,19 +128,41 @@ static const struct summary_case cases[] = {
 	  "[site LAN1]\nlan = 192.168.201.0/24\n"
 	  "[site off]\nlan = 172.19.50.0/24\n",
 	  "visits = off\n", "allow = e -> LAN1, off\n",
-	  "192.168.201.0/24, 172.16.0.0/12", 0 },
-	/* 7: the hub's endpoint sits in 10/8: the summary avoids it */
-	{ 7, "[site a]\nlan = 10.1.2.0/24\n", "", "allow = e -> a\n",
-	  "10.0.0.0/9", 0 },
+	  "192.168.201.0/24, 172.19.50.0/23", 0 },
+	/* 7: an HQ /16 in 10/8 is 10.10.0.0/15, never 10.0.0.0/8 */
+	{ 7, "[site hq]\nlan = 10.10.0.0/16\n", "", "allow = e -> hq\n",
+	  "10.10.0.0/15", 0 },
 	/* 8: a LAN that fills its private block: no wider route fits */
 	{ 8, "[site big]\nlan = 172.16.0.0/12\n", "", "allow = big -> e\n",
 	  "172.16.0.0/12", 1 },
-	/* 9: IPv6 ULA summarises within fc00::/7 */
+	/* 9: IPv6 ULA summarises within its /48 */
 	{ 9, "[site v6]\nlan = fd12:3456:789a:1::/64\n", "",
-	  "allow = e -> v6\n", "fc00::/7", 0 },
+	  "allow = e -> v6\n", "fd12:3456:789a::/63", 0 },
 	/* 10: a site e may only be reached from still gets routes */
 	{ 10, "[site LAN1]\nlan = 192.168.201.0/24\n", "",
-	  "allow = LAN1 -> e\n", "192.168.0.0/16", 0 },
+	  "allow = LAN1 -> e\n", "192.168.200.0/23", 0 },
+	/* 11: the hub's endpoint next to the LAN blocks the summary */
+	{ 11, "[site a]\nlan = 10.200.1.0/24\n", "", "allow = e -> a\n",
+	  "10.200.1.0/24", 1 },
+	/* 12: a contractor reaching one host of a site it never visits
+	 * gets a host route, not the LAN */
+	{ 12,
+	  "[site b2]\nlan = 192.168.20.0/24, fd20:1:2:3::/64\n"
+	  "host = srv 192.168.20.5\n",
+	  "visits = none\n",
+	  "allow = e -> b2:srv, b2:fd20:1:2:3::5 tcp/22\n",
+	  "192.168.20.5/32, fd20:1:2:3::5/128", 0 },
+	/* 13: ...but where it may sit, the LAN's summary (a host route
+	 * would beat the on-link route on site) */
+	{ 13,
+	  "[site b2]\nlan = 192.168.20.0/24\n", "",
+	  "allow = e -> b2:192.168.20.5\n", "192.168.20.0/23", 0 },
+	/* 14: a ULA /48 LAN fills its own block */
+	{ 14, "[site v6]\nlan = fd12:3456:789a::/48\n", "",
+	  "allow = e -> v6\n", "fd12:3456:789a::/48", 1 },
+	/* 15: only the gateway's own service: no LAN route */
+	{ 15, "[site a]\nlan = 192.168.5.0/24\nssh = e\n", "", "",
+	  "", 0 },
 };
 
 static void run_case(const struct summary_case *c)
@@ -153,7 +175,7 @@ static void run_case(const struct summary_case *c)
 	int r;
 
 	snprintf(text, sizeof(text),
-		 "[network]\ntunnel = 100.64.0.0/16\n"
+		 "[network]\ntunnel = 100.64.0.0/16, fd00:64::/64\n"
 		 "[hub z]\nendpoint = 10.200.0.1:51820\n%s"
 		 "[client e]\n%s[policy]\n%s",
 		 c->sites, c->client, c->policy);

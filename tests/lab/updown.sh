@@ -29,7 +29,8 @@
 #     it under its new name with its daemon, table and sysctls;
 #   - down fails, naming what is left, while the daemon cannot exit
 #     (SIGSTOP), keeps its state and succeeds once it can;
-#   - down when nothing is up says so.
+#   - down when nothing is up says so;
+#   - a Linux client's input table is loaded by up and removed by down.
 # Closing line: "updown: N passed, N failed".
 set -u
 LANWIRE=$(readlink -f "${1:-build/lanwire}")
@@ -212,6 +213,8 @@ for i in $(seq 50); do
 done
 t "a pings z through the tunnel" ip netns exec $A ping -c 1 -W 2 10.99.0.1
 t "c pings a through the hub" ip netns exec $C ping -c 1 -W 2 10.99.0.2
+# A Linux client's input table: loaded by up as on hubs and gateways.
+t "client c has its nft input table" ip netns exec $C nft list table inet lanwire
 st=$(ip netns exec $A "$LANWIRE" -f "$tmp/net.conf" status a 2>&1)
 echo "$st"
 t "status names the local node" has "$st" "^interface: $IA \(node a"
@@ -312,5 +315,6 @@ t "z's interface gone" bash -c "! ip -n $Z link show $IZ"
 t "z's run directory emptied" test ! -e "$tmp/run-$Z"
 t "down c exits 0" lw $C down c
 t "c's interface gone" bash -c "! ip -n $C link show $IC"
+t "c's nft table gone" bash -c "! ip netns exec $C nft list table inet lanwire"
 echo "updown: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -361,7 +361,7 @@ ghost: removed
 nodes to redeploy: router, home-gw, office-gw, tablet
 nodes to take down: ghost"
 	# A hand edit: the office LAN renumbered. The mobiles' summary
-	# (172.16.0.0/12) still covers it: only router and office-gw change.
+	# (172.19.50.0/23) still covers it: only router and office-gw change.
 	if (cd "$d" && git init -q . && git add star.conf &&
 		git -c user.name=t -c user.email=t@t commit -qm before); then
 		sed -i 's|^lan = 172.19.50.0/24|lan = 172.19.51.0/24|' "$f"

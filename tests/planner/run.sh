@@ -139,9 +139,9 @@ test_seed_001() {
 	expect_eq "seed 001: a's peer z" "$(allowed "$n/a/wg0.netdev")" "10.70.0.0/16"
 	expect_eq "seed 001: c's routes" "$(routes "$n/c/wg0.network")" ""
 	expect_eq "seed 001: e, route conflict fixed" \
-		"$(allowed "$w/e/wg0.conf")" "10.70.0.0/16 192.168.0.0/16"
+		"$(allowed "$w/e/wg0.conf")" "10.70.0.0/16 192.168.200.0/23"
 	expect_eq "seed 001: f, route conflict fixed" \
-		"$(allowed "$w/f/wg0.conf")" "10.70.0.0/16 192.168.0.0/16"
+		"$(allowed "$w/f/wg0.conf")" "10.70.0.0/16 192.168.200.0/23"
 	expect_line "seed 001: e's address" "$w/e/wg0.conf" "Address = 10.70.0.4/16"
 	expect_line "seed 001: f's address" "$w/f/wg0.conf" "Address = 10.70.0.5/16"
 	expect_line "seed 001: e's MTU" "$w/e/wg0.conf" "MTU = 1280"
@@ -172,7 +172,7 @@ test_seed_002() {
 	expect_line "seed 002: cellphone" "$w/cellphone/wg0.conf" "Address = 10.9.9.2/32"
 	expect_eq "seed 002: mobile routes, summarised" \
 		"$(allowed "$w/macbook/wg0.conf")" \
-		"10.9.0.0/16 192.168.0.0/16 172.16.0.0/12"
+		"10.9.0.0/16 192.168.0.0/23 172.19.50.0/23"
 	expect_line "seed 002: home-gw masquerades" "$w/home-gw/wg0.nft" \
 		$'\t\toifname "eth0" ip saddr 10.9.9.0/24 ip daddr 192.168.1.0/24 masquerade'
 	if grep 'accept' "$w/router/wg0.nft" | grep -q 'saddr.*192\.168\.1\.0/24.*daddr.*172\.19'; then
@@ -207,7 +207,7 @@ test_two_hubs() {
 		"$o/networkd/west/lw0.netdev" "ListenPort=4000"
 	expect_eq "two hubs: phone summarised in both families" \
 		"$(allowed "$o/wg-quick/phone/lw0.conf")" \
-		"10.9.0.0/16 192.168.0.0/16 fc00::/7 172.19.50.0/24"
+		"10.9.0.0/16 fd00:9::/64 192.168.0.0/23 fd12:3456::/63 172.19.50.0/24"
 	expect_eq "two hubs: laptop's routes as written" \
 		"$(allowed "$o/wg-quick/laptop/lw0.conf")" "10.9.0.0/16 172.16.0.0/12"
 	expect_line "two hubs: IPv6 forwarding" "$o/wg-quick/home/lw0.sysctl" \
