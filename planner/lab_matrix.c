@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "desc.h"
 
 static void add_question(struct lab *l, enum lw_proto proto, uint16_t port)
 {
@@ -80,14 +81,27 @@ static const struct lab_addr *source_of(const struct lab_host *h,
 	return NULL;
 }
 
-static bool no_tunnel(const struct lab_host *s, const struct lab_addr *src,
-		      const struct lab_addr *dst)
+/* Whether host s sits on the LAN of site (seed 001's on-site laptop). */
+static bool on_site(const struct lab *l, const struct lab_host *s,
+		    size_t gateway)
+{
+	ssize_t k;
+
+	if (s->kind == LAB_DEVICE)
+		return s->party == gateway;
+	if (!l->sc->onsite_client || strcmp(l->sc->onsite_client, s->name))
+		return false;
+	k = desc_find_site(l->d, l->sc->onsite_site);
+	return k >= 0 && l->d->sites[k].gateway == gateway;
+}
+
+static bool no_tunnel(const struct lab *l, const struct lab_host *s,
+		      const struct lab_addr *src, const struct lab_addr *dst)
 {
 	if (policy_path_skipped(&src->ep, &dst->ep))
 		return true;
-	/* a LAN host to its own gateway's LAN address */
-	return s->kind == LAB_DEVICE && !strcmp(dst->target, "lan") &&
-	       dst->ep.node == src->ep.node;
+	/* a host on a LAN to that LAN's gateway address */
+	return !strcmp(dst->target, "lan") && on_site(l, s, dst->ep.node);
 }
 
 /* Every probe from host a (as src, or as the spoofed victim's address). */
@@ -107,7 +121,7 @@ static int pairs_from(struct lab *l, size_t a, enum lab_tamper tamper)
 		for (k = 0; k < t->n_addrs; k++) {
 			dst = &t->addrs[k];
 			src = source_of(as, dst->ep.addr.family);
-			if (!src || no_tunnel(s, source_of(s,
+			if (!src || no_tunnel(l, s, source_of(s,
 						dst->ep.addr.family) ?: src,
 					      dst))
 				continue;
