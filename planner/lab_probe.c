@@ -309,7 +309,8 @@ static void probe_child(const struct lab_pair *p, const struct lab_host *from,
 	if (p->proto != LW_PROTO_ICMP) {
 		line[n] = '\0';
 		line[strcspn(line, "\n")] = '\0';
-		snprintf(res->seen, sizeof(res->seen), "%s", line);
+		snprintf(res->seen, sizeof(res->seen), "%.*s",
+			 (int)sizeof(res->seen) - 1, line);
 	}
 	res->ok = 1;
 }
