@@ -225,8 +225,10 @@ static int lab_steps(struct lab *l)
 	lab_progress(l, "building namespaces %s%s-*", LAB_NS_PREFIX, l->tag);
 	if (lab_net_build(l))
 		return -1;
-	lab_progress(l, "%zu namespaces; bringing nodes up with %s as %s",
-		     l->n_ns, l->daemon, l->user ? l->user : "root");
+	lab_progress(l, "lanwired will run as %s",
+		     l->user ? l->user : "root");
+	lab_progress(l, "%zu namespaces; bringing nodes up with %s", l->n_ns,
+		     l->daemon);
 	if (lab_up(l) || lab_wait_handshakes(l) ||
 	    lab_pairs(l, LAB_TAMPER_NONE) || lab_listeners(l))
 		return -1;
