@@ -103,8 +103,11 @@ static int add_ns(struct lab *l, const char *part, char *name, size_t size)
 				 "net.ipv6.conf.all.accept_dad=0",
 				 "net.ipv6.conf.default.accept_dad=0", NULL };
 
-	if (l->n_ns == LAB_MAX_NS)
+	if (l->n_ns == LAB_MAX_NS) {
+		lab_progress(l, "the lab builds at most %d namespaces",
+			     LAB_MAX_NS);
 		return -1;
+	}
 	lab_ns_name(l, name, size, part);
 	if (lab_cmd(l, NULL, add))
 		return -1;
@@ -191,8 +194,11 @@ static struct lab_host *add_host(struct lab *l, const char *name,
 {
 	struct lab_host *h;
 
-	if (l->n_hosts == LAB_MAX_HOSTS)
+	if (l->n_hosts == LAB_MAX_HOSTS) {
+		lab_progress(l, "the lab probes at most %d hosts",
+			     LAB_MAX_HOSTS);
 		return NULL;
+	}
 	h = &l->hosts[l->n_hosts++];
 	memset(h, 0, sizeof(*h));
 	snprintf(h->name, sizeof(h->name), "%s", name);
