@@ -136,7 +136,8 @@ _lanwire()
 		;;
 	lab)
 		COMPREPLY=($(compgen -W "$("$prog" help 2>/dev/null |
-			sed -n 's/^lanwire lab \[\([^]]*\)\].*/\1/p' | tr '|' ' ')" -- "$cur"))
+			sed -n 's/^lanwire \(\[-f FILE\] \)\{0,1\}lab \[\([^]]*\)\].*/\2/p' |
+			tr '|' ' ')" -- "$cur"))
 		;;
 	init | keys | check | help | pin | diff) ;;
 	*)	# render, up, down, status, remove, policy: a node or site

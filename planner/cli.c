@@ -58,8 +58,10 @@ int cli_fail(const char *fmt, ...)
 
 bool cli_common_opt(struct cli *c, int ch)
 {
-	if (ch == 'f')
+	if (ch == 'f') {
 		c->file = optarg;
+		c->file_given = true;
+	}
 	else if (ch == 'k')
 		c->keys_opt = optarg;
 	else
@@ -191,9 +193,10 @@ static const struct subcommand subcommands[] = {
 	  "undo exactly what up did" },
 	{ "status", cmd_status, "status [NODE] [--json]",
 	  "the local interface's peers by node name" },
-	{ "lab", cmd_lab, "lab [leased-line|remote-dev|star] [--json] "
-	  "[--daemon PATH] [-v]",
-	  "build a seed network in namespaces and probe it" },
+	{ "lab", cmd_lab, "[-f FILE] lab [leased-line|remote-dev|star|hq|"
+	  "dualstack] [--json] [--daemon PATH] [--user USER] [-v]",
+	  "build a description (-f) or a seed network in namespaces and "
+	  "probe it" },
 	{ "help", cmd_help, "help", "show this help" },
 };
 
@@ -248,7 +251,7 @@ int main(int argc, char *argv[])
 	while (i < argc && argv[i][0] == '-') {
 		if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) &&
 		    i + 1 < argc)
-			c.file = argv[++i];
+			c.file = argv[++i], c.file_given = true;
 		else if ((!strcmp(argv[i], "-k") ||
 			  !strcmp(argv[i], "--keys")) &&
 			 i + 1 < argc)

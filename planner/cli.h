@@ -27,6 +27,7 @@
 
 struct cli {
 	const char *file;
+	bool file_given; /* -f on the command line (lab runs it) */
 	const char *keys_opt;
 	char *keys_dir; /* keys_opt, or derived from file */
 };

@@ -196,16 +196,17 @@ int cmd_lab(int argc, char *argv[], struct cli *c)
 		{ "json", no_argument, NULL, 'j' },
 		{ "daemon", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const struct lab_scenario *sc;
+	struct lab_scenario file_sc = { 0 };
 	bool json = false, verbose = false;
-	const char *daemon_opt = NULL;
+	const char *daemon_opt = NULL, *user = LW_DEFAULT_USER;
 	char *daemon;
 	int ch, r;
 
-	(void)c;
 	while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		if (ch == 'h')
 			return cli_help("lab");
@@ -215,12 +216,24 @@ int cmd_lab(int argc, char *argv[], struct cli *c)
 			verbose = true;
 		else if (ch == 'D')
 			daemon_opt = optarg;
+		else if (ch == 'u')
+			user = optarg;
 		else
 			return cli_usage_error("lab", "unknown option");
 	}
 	if (optind < argc - 1)
 		return cli_usage_error("lab", "name at most one scenario");
-	sc = lab_find_scenario(optind < argc ? argv[optind] : "leased-line");
+	if (c->file_given && optind < argc)
+		return cli_usage_error("lab", "give -f FILE or a scenario, "
+					      "not both");
+	if (c->file_given) {
+		file_sc.name = cli_base_name(c->file);
+		file_sc.path = c->file;
+		file_sc.about = c->file;
+	}
+	sc = c->file_given ? &file_sc :
+			     lab_find_scenario(optind < argc ? argv[optind] :
+							       "leased-line");
 	if (!sc)
 		return cli_usage_error("lab", "no scenario %s; there are %s",
 				       argv[optind], lab_scenario_names());
@@ -230,7 +243,7 @@ int cmd_lab(int argc, char *argv[], struct cli *c)
 	daemon = daemon_opt ? strdup(daemon_opt) : apply_default_daemon(NULL);
 	if (!daemon)
 		return cli_fail("out of memory");
-	r = lab_run(sc, daemon, json, verbose);
+	r = lab_run(sc, daemon, user, json, verbose);
 	free(daemon);
 	return r;
 }

@@ -1,21 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * lanwire lab (lab.h): the project's main job on one machine. A scenario
- * names a seed network (its examples/NAME.conf, embedded in the binary) and
- * the plain LAN devices around it. The run:
+ * lanwire lab (lab.h): the run. A scenario is a description (an embedded
+ * example or the user's -f FILE); the run:
  *
- *   1. parse the description; give every node a unique interface name
- *      (lwl + tag + index: /var/run/wireguard is shared by every
- *      namespace and every concurrent run) and every hub a public
- *      endpoint on 203.0.113.0/24 inside the lab; check it
- *   2. make keys into a temporary key directory
- *   3. build the namespaces (lab_net.c)
- *   4. plan every node and bring it up exactly as lanwire up does
- *      (apply.c, inside the node's namespace, lanwired under wg-quick);
- *      LAN routers get the routes of their gateway's lan-router.txt
- *   5. wait for every spoke's handshake with its hub (UAPI)
- *   6. probe every interesting pair, the on-site route, one iperf3 run
- *   7. report; remove everything: daemons and children by pid, then the
+ *   1. the lab copy of the description, parsed and checked (lab_desc.c)
+ *   2. keys into a temporary key directory (lab_up.c)
+ *   3. the namespaces (lab_net.c)
+ *   4. every node up exactly as lanwire up does, the LAN routers' routes,
+ *      every spoke's handshake with its hub (lab_up.c)
+ *   5. probes: every host to every address on every probed protocol and
+ *      port, then the tampered clients (lab_matrix.c, lab_probe.c); for
+ *      the seed networks the on-site route and one iperf3 run
+ *   6. report; remove everything: daemons and children by pid, then the
  *      namespaces, then the temporary directory (also on SIGINT/SIGTERM)
  *
  * The exit status is 1 if any observation differs from the expectation.
@@ -25,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -41,304 +38,11 @@
 #include "status.h"
 #include "txn.h"
 
-#define HANDSHAKE_WAIT_MS 20000
-
-static const struct lab_scenario scenarios[] = {
-	{ "leased-line", "000", "leased-line", NULL,
-	  "two office LANs joined through a public hub, sources not NATed",
-	  { { "b", "LAN1", "192.168.201.55" },
-	    { "d", "LAN2", "192.168.200.244" } },
-	  NULL, NULL, NULL, "b", "d" },
-	{ "remote-dev", "001", "remote-dev",
-	  "\n# lab: a client that no rule names, routing the LANs anyway; the\n"
-	  "# hub and the gateways must refuse it\n"
-	  "[client guest]\nroutes = 10.70.0.0/16, 192.168.0.0/16\n",
-	  "developers reach both LANs and each other; LAN2 masquerades; "
-	  "f is on site in LAN1",
-	  { { "b", "LAN1", "192.168.201.55" },
-	    { "d", "LAN2", "192.168.200.244" } },
-	  "f", "LAN1", "192.168.201.60", "e", "d" },
-	{ "star", "002", "star", NULL,
-	  "mobiles reach home and office; home and office isolated",
-	  { { "nas", "homelab", "192.168.1.10" },
-	    { "desk", "office", "172.19.50.10" } },
-	  NULL, NULL, NULL, "macbook", "nas" },
-};
-
-#define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
 /* For the signal handler's cleanup, in the lab's own process only (its
  * probe services are forks of it). */
 static struct lab *active;
 static pid_t active_pid;
-
-const struct lab_scenario *lab_find_scenario(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < N_SCENARIOS; i++) {
-		if (!strcmp(scenarios[i].name, name))
-			return &scenarios[i];
-	}
-	return NULL;
-}
-
-const char *lab_scenario_names(void)
-{
-	return "leased-line (seed 000, default), remote-dev (001), star (002)";
-}
-
-/* ---- 1, 2: description and keys ---- */
-
-static int lab_describe(struct lab *l)
-{
-	const char *ex = lab_example_text(l->sc->example);
-	struct lw_buf text = { 0 };
-	char name[64], ep[64];
-	size_t i, hubs = 0;
-
-	if (!ex)
-		return -1;
-	buf_puts(&text, ex);
-	if (l->sc->extra)
-		buf_puts(&text, l->sc->extra);
-	snprintf(name, sizeof(name), "%s.conf", l->sc->example);
-	if (text.oom || desc_parse(l->d, name, buf_str(&text), text.len)) {
-		buf_free(&text);
-		return -1;
-	}
-	buf_free(&text);
-	l->up = calloc(l->d->n_nodes + 1, sizeof(*l->up));
-	if (!l->up)
-		return -1;
-	for (i = 0; i < l->d->n_nodes && !l->d->syntax_failed; i++) {
-		struct lw_node *n = &l->d->nodes[i];
-
-		snprintf(n->iface, sizeof(n->iface), "lwl%s%u", l->tag,
-			 (unsigned int)(i % 1000));
-		if (n->role != LW_ROLE_HUB)
-			continue;
-		snprintf(ep, sizeof(ep), "203.0.113.%zu:%u", 1 + hubs++,
-			 n->endpoint.port ? n->endpoint.port : LW_DEFAULT_PORT);
-		lw_endpoint_parse(&n->endpoint, ep);
-	}
-	if (!l->d->syntax_failed)
-		check_desc(l->d);
-	if (l->d->n_errors) {
-		desc_print_diags(l->d, stderr);
-		return -1;
-	}
-	return 0;
-}
-
-static int lab_keys(struct lab *l)
-{
-	char dir[300];
-	unsigned int made = 0;
-	struct lw_txn t;
-	int r;
-
-	snprintf(dir, sizeof(dir), "%s/keys", l->dir);
-	r = lw_mkdir_private(dir, &(bool){ false });
-	if (!r)
-		r = keyring_load(l->kr, l->d, dir);
-	txn_init(&t);
-	if (!r)
-		r = keys_stage_missing(l->kr, l->d, &t, &made);
-	if (!r)
-		r = txn_commit(&t);
-	txn_free(&t);
-	if (!r)
-		lab_progress(l, "%u key files in %s", made, dir);
-	return r ? -1 : 0;
-}
-
-/* ---- 4, 5: up ---- */
-
-static const struct lab_host *host_of_node(const struct lab *l, size_t node,
-					   enum lab_kind kind)
-{
-	size_t i;
-
-	for (i = 0; i < l->n_hosts; i++) {
-		if (l->hosts[i].kind == kind && l->hosts[i].party == node)
-			return &l->hosts[i];
-	}
-	return NULL;
-}
-
-/* The routes lan-router.txt names, on the site's router namespace. */
-static int lan_router_routes(struct lab *l, const struct lw_node_plan *pl)
-{
-	char ns[96], part[64], dst[LW_PREFIX_STRLEN], via[LW_PREFIX_STRLEN];
-	const char *argv[] = { "ip", "route", "add", dst, "via", via, NULL };
-	size_t i;
-
-	if (!pl->n_lan_routes)
-		return 0;
-	snprintf(part, sizeof(part), "lan.%s", pl->site->name);
-	lab_ns_name(l, ns, sizeof(ns), part);
-	for (i = 0; i < pl->n_lan_routes; i++) {
-		prefix_format(dst, sizeof(dst), &pl->lan_routes[i].dst);
-		addr_format(via, sizeof(via), &pl->lan_routes[i].via);
-		if (lab_cmd(l, ns, argv))
-			return -1;
-	}
-	lab_progress(l, "LAN router of %s: %zu route%s via %s",
-		     pl->site->name, pl->n_lan_routes,
-		     pl->n_lan_routes == 1 ? "" : "s", via);
-	return 0;
-}
-
-static int node_up(struct lab *l, size_t i, const char *run_dir)
-{
-	const struct lab_host *h = host_of_node(
-		l, i,
-		l->d->nodes[i].role == LW_ROLE_HUB	   ? LAB_HUB :
-		l->d->nodes[i].role == LW_ROLE_GATEWAY ? LAB_GATEWAY :
-							 LAB_CLIENT);
-	struct lw_apply o = { run_dir, l->daemon, h ? h->ns : NULL,
-			      l->sc->example, l->log, fileno(l->log),
-			      NULL, NULL };
-	struct lw_node_plan pl;
-	char err[512], role[96];
-	int r;
-
-	if (!h)
-		return -1;
-	if (plan_node(&pl, l->d, l->kr, i, err, sizeof(err))) {
-		lab_progress(l, "cannot plan %s: %s", l->d->nodes[i].name, err);
-		return -1;
-	}
-	lab_progress(l, "up %s (%s) in %s: %s, %zu peer%s%s",
-		     l->d->nodes[i].name,
-		     desc_node_role(l->d, i, role, sizeof(role)), h->ns,
-		     pl.iface, pl.n_peers, pl.n_peers == 1 ? "" : "s",
-		     pl.forwards ? ", forwarding, nft table inet lanwire" : "");
-	l->up[i] = true;
-	r = apply_up(&pl, &o);
-	if (!r && pl.site)
-		r = lan_router_routes(l, &pl);
-	plan_free(&pl);
-	return r ? -1 : 0;
-}
-
-static int lab_up(struct lab *l)
-{
-	static const enum lw_role order[] = { LW_ROLE_HUB, LW_ROLE_GATEWAY,
-					      LW_ROLE_CLIENT };
-	char run_dir[300];
-	size_t k, i;
-
-	snprintf(run_dir, sizeof(run_dir), "%s/run", l->dir);
-	for (k = 0; k < 3; k++) {
-		for (i = 0; i < l->d->n_nodes; i++) {
-			if (l->d->nodes[i].role == order[k] &&
-			    node_up(l, i, run_dir))
-				return -1;
-		}
-	}
-	return 0;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* Whether every peer of hub i has completed a handshake. */
-static bool hub_ready(const struct lab *l, size_t i)
-{
-	struct lw_wg_status st;
-	size_t k, done = 0;
-
-	if (status_get(&st, desc_node_iface(l->d, i)))
-		return false;
-	for (k = 0; k < st.n_peers; k++)
-		done += st.peers[k].handshake_sec != 0;
-	k = st.n_peers;
-	status_free(&st);
-	return k && done == k;
-}
-
-static int lab_wait_handshakes(struct lab *l)
-{
-	size_t i;
-	int waited;
-
-	for (i = 0; i < l->d->n_nodes; i++) {
-		if (l->d->nodes[i].role != LW_ROLE_HUB)
-			continue;
-		for (waited = 0; !hub_ready(l, i); waited += 100) {
-			if (waited >= HANDSHAKE_WAIT_MS) {
-				lab_progress(l, "hub %s: not every spoke "
-						"handshaked in %d s",
-					     l->d->nodes[i].name,
-					     HANDSHAKE_WAIT_MS / 1000);
-				return -1;
-			}
-			sleep_ms(100);
-		}
-		lab_progress(l, "hub %s: every spoke has handshaked",
-			     l->d->nodes[i].name);
-	}
-	return 0;
-}
-
-/* ---- 6: what to probe ---- */
-
-/*
- * Sources: LAN devices, clients, gateways and hubs; destinations: LAN
- * devices and clients. A hub's own traffic to its spokes is not
- * forwarded, so no policy governs it: hubs are probed only towards LANs
- * (which the gateways must refuse unless a rule names the hub). A
- * gateway's own traffic crosses the hub's forward chain like any other.
- */
-static bool interesting(const struct lab *l, size_t a, size_t b)
-{
-	const struct lab_host *from = &l->hosts[a], *to = &l->hosts[b];
-
-	if (a == b || to->kind == LAB_GATEWAY || to->kind == LAB_HUB)
-		return false;
-	if (from->kind == LAB_HUB && to->kind != LAB_DEVICE)
-		return false;
-	return from->party != to->party;
-}
-
-static void lab_pairs(struct lab *l)
-{
-	struct lab_pair *p;
-	size_t a, b;
-
-	for (a = 0; a < l->n_hosts; a++) {
-		for (b = 0; b < l->n_hosts; b++) {
-			if (!interesting(l, a, b) ||
-			    l->n_pairs == LAB_MAX_PAIRS)
-				continue;
-			p = &l->pairs[l->n_pairs++];
-			memset(p, 0, sizeof(*p));
-			p->from = a;
-			p->to = b;
-			p->expect = desc_may_open(l->d, l->hosts[a].party,
-						  l->hosts[b].party);
-		}
-	}
-}
-
-static int lab_listeners(struct lab *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n_hosts; i++) {
-		if ((l->hosts[i].kind == LAB_DEVICE ||
-		     l->hosts[i].kind == LAB_CLIENT) &&
-		    lab_listen(l, &l->hosts[i]))
-			return -1;
-	}
-	return 0;
-}
 
 static void lab_count(struct lab *l)
 {
@@ -356,10 +60,23 @@ static void lab_count(struct lab *l)
 		else
 			l->failed++;
 	}
+	if (!l->sc->iperf_from)
+		return;
 	if (l->iperf_mbit > 0)
 		l->passed++;
 	else
 		l->failed++;
+}
+
+static int lab_listeners(struct lab *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_hosts; i++) {
+		if (lab_listen(l, &l->hosts[i]))
+			return -1;
+	}
+	return 0;
 }
 
 /* ---- 7: cleanup ---- */
@@ -371,7 +88,7 @@ static void nodes_down(struct lab *l)
 	const char *del[] = { "ip", "link", "del", "dev", NULL, NULL };
 	pid_t pids[64];
 	size_t i, n = 0, k;
-	char ns[96];
+	char ns[128];
 	int waited;
 
 	for (i = 0; l->up && i < l->d->n_nodes; i++) {
@@ -381,14 +98,15 @@ static void nodes_down(struct lab *l)
 		del[4] = desc_node_iface(l->d, i);
 		n += proc_find_daemon(l->daemon, del[4], pids + n, 64 - n);
 		lab_ns_name(l, ns, sizeof(ns), l->d->nodes[i].name);
-		lab_cmd(l, ns, del);
+		lab_cmd(l, lab_host_of_node(l, i) ?
+				   lab_host_of_node(l, i)->ns : ns, del);
 	}
 	for (waited = 0; waited < 4000; waited += 50) {
 		for (k = 0; k < n && !proc_alive(pids[k]); k++)
 			;
 		if (k == n)
 			return;
-		sleep_ms(50);
+		lab_sleep_ms(50);
 	}
 	for (k = 0; k < n; k++) {
 		if (!proc_alive(pids[k]))
@@ -499,30 +217,45 @@ static void show_log_tail(struct lab *l)
 
 static int lab_steps(struct lab *l)
 {
-	lab_progress(l, "scenario %s (seed %s): %s", l->sc->name, l->sc->seed,
-		     l->sc->about);
+	size_t before;
+
+	lab_progress(l, "scenario %s: %s", l->sc->name, l->sc->about);
 	if (lab_describe(l) || lab_keys(l))
 		return -1;
 	lab_progress(l, "building namespaces %s%s-*", LAB_NS_PREFIX, l->tag);
 	if (lab_net_build(l))
 		return -1;
+	lab_progress(l, "lanwired will run as %s",
+		     l->user ? l->user : "root");
 	lab_progress(l, "%zu namespaces; bringing nodes up with %s", l->n_ns,
 		     l->daemon);
-	if (lab_up(l) || lab_wait_handshakes(l) || lab_listeners(l))
+	if (lab_up(l) || lab_wait_handshakes(l) ||
+	    lab_pairs(l, LAB_TAMPER_NONE) || lab_listeners(l))
 		return -1;
-	lab_pairs(l);
-	lab_progress(l, "probing %zu pairs (TCP connect, %d ms timeout)",
-		     l->n_pairs, LAB_PROBE_TIMEOUT_MS);
-	lab_probe_all(l);
+	lab_progress(l, "probing: %zu probes (%zu protocols and ports, %d ms "
+			"timeout)",
+		     l->n_pairs, l->n_q, LAB_PROBE_TIMEOUT_MS);
+	lab_probe_all(l, 0);
+	if (lab_tamper(l))
+		return -1;
+	before = l->n_pairs;
+	if (lab_pairs(l, LAB_TAMPER_WIDENED) ||
+	    lab_pairs(l, LAB_TAMPER_SPOOFED))
+		return -1;
+	lab_progress(l, "probing: %zu probes from the tampered clients",
+		     l->n_pairs - before);
+	lab_probe_all(l, before);
 	lab_check_routes(l);
-	lab_progress(l, "iperf3 %s -> %s", l->sc->iperf_from,
-		     l->sc->iperf_to);
-	lab_iperf(l);
+	if (l->sc->iperf_from) {
+		lab_progress(l, "iperf3 %s -> %s", l->sc->iperf_from,
+			     l->sc->iperf_to);
+		lab_iperf(l);
+	}
 	return 0;
 }
 
-int lab_run(const struct lab_scenario *sc, const char *daemon, bool json,
-	    bool verbose)
+int lab_run(const struct lab_scenario *sc, const char *daemon,
+	    const char *user, bool json, bool verbose)
 {
 	struct lw_keyring kr = { 0 };
 	struct lw_desc d = { 0 };
@@ -533,6 +266,8 @@ int lab_run(const struct lab_scenario *sc, const char *daemon, bool json,
 	if (!l)
 		return 1;
 	l->sc = sc;
+	l->user = user;
+	l->widened = l->spoofer = l->spoofed = SIZE_MAX;
 	l->json = json;
 	l->d = &d;
 	l->kr = &kr;
@@ -566,6 +301,8 @@ int lab_run(const struct lab_scenario *sc, const char *daemon, bool json,
 		fprintf(stderr, "lab: %s could not be built\n", sc->name);
 	r = r || l->failed ? 1 : 0;
 	free(l->up);
+	free(l->pairs);
+	free(l->text);
 	free(l);
 	keyring_free(&kr);
 	desc_free(&d);

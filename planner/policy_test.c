@@ -2,7 +2,7 @@
 /*
  * The firewall model (policy.c) against a deliberately naive evaluator.
  *
- * naive_may() answers "may A open PROTO/PORT to B" straight from the
+ * policy_path_allows() (policy_path.c) answers "may A open PROTO/PORT to B" straight from the
  * description's names: which rule names A's node, group or site (and, for
  * SITE:PREFIX, whether A's address is inside), which names B, and whether
  * the rule's protocols take the port. It never looks at an address set.
@@ -18,6 +18,7 @@
  * descriptions; they must agree on each question.
  */
 #include "policy.h"
+#include "policy_path.h"
 
 #include <glob.h>
 #include <stdint.h>
@@ -34,13 +35,8 @@
 
 /* ---- endpoints ---- */
 
-struct ep {
-	bool lan_host; /* else a node's own tunnel address */
-	size_t node;   /* the node, or the gateway of the host's site */
-	size_t site;
-	struct lw_prefix addr;
-	bool is_lan_address; /* a gateway's lan-address (lan_host false) */
-};
+/* An endpoint as policy_path.h names it. */
+#define ep lw_pep
 
 struct eps {
 	struct ep v[256];
@@ -118,63 +114,6 @@ static void all_eps(struct eps *e, const struct lw_desc *d)
 		rule_eps(e, d, d->rules[i].from, d->rules[i].n_from);
 		rule_eps(e, d, d->rules[i].to, d->rules[i].n_to);
 	}
-}
-
-/* ---- the naive evaluator: names, not addresses ---- */
-
-static bool names(const struct lw_desc *d, const struct lw_ref *r,
-		  const struct ep *e, bool as_source)
-{
-	const struct lw_node *n = &d->nodes[e->node];
-
-	switch (r->kind) {
-	case LW_REF_NODE:
-		return !e->lan_host && e->node == r->index;
-	case LW_REF_GROUP:
-		return !e->lan_host && n->role == LW_ROLE_CLIENT && n->group &&
-		       !strcmp(n->group, d->groups[r->index].name);
-	case LW_REF_SITE:
-		if (!e->lan_host)
-			return as_source && !r->has_prefix &&
-			       n->role == LW_ROLE_GATEWAY && n->site == r->index;
-		return e->site == r->index &&
-		       (!r->has_prefix || prefix_contains(&r->prefix, &e->addr));
-	case LW_REF_UNKNOWN:
-		break;
-	}
-	return false;
-}
-
-static bool any_names(const struct lw_desc *d, const struct lw_ref *v,
-		      size_t n, const struct ep *e, bool as_source)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (names(d, &v[i], e, as_source))
-			return true;
-	}
-	return false;
-}
-
-static bool naive_may(const struct lw_desc *d, const struct ep *a,
-		      const struct ep *b, enum lw_proto proto, uint16_t port)
-{
-	size_t i;
-
-	for (i = 0; i < d->n_rules; i++) {
-		const struct lw_rule *r = &d->rules[i];
-
-		if (!svc_match(r->svcs, r->n_svcs, proto, port))
-			continue;
-		if (any_names(d, r->from, r->n_from, a, true) &&
-		    any_names(d, r->to, r->n_to, b, false))
-			return true;
-		if (r->both && any_names(d, r->to, r->n_to, a, true) &&
-		    any_names(d, r->from, r->n_from, b, false))
-			return true;
-	}
-	return false;
 }
 
 /* ---- the model, as nft would run it ---- */
@@ -325,19 +264,6 @@ static size_t questions(const struct lw_desc *d, struct question *q,
 	return n;
 }
 
-static bool skipped(const struct ep *a, const struct ep *b)
-{
-	if (a->addr.family != b->addr.family || a == b)
-		return true;
-	/* inside one site, or a gateway into its own LAN: no tunnel */
-	if (a->node == b->node && (b->lan_host || !a->lan_host))
-		return true;
-	/* a LAN host to its gateway's LAN address: the LAN's business */
-	if (a->node == b->node && b->is_lan_address)
-		return true;
-	return false;
-}
-
 static unsigned long agreed, allowed;
 
 /* Every pair and question of d; returns the number of disagreements. */
@@ -358,10 +284,10 @@ static unsigned int compare(const struct lw_desc *d, const char *what)
 	all_eps(e, d);
 	for (i = 0; i < e->n; i++) {
 		for (j = 0; j < e->n; j++) {
-			if (skipped(&e->v[i], &e->v[j]))
+			if (policy_path_skipped(&e->v[i], &e->v[j]))
 				continue;
 			for (k = 0; k < nq; k++) {
-				bool n = naive_may(d, &e->v[i], &e->v[j],
+				bool n = policy_path_allows(d, &e->v[i], &e->v[j],
 						   q[k].proto, q[k].port);
 				bool m = model_may(d, fws, &e->v[i], &e->v[j],
 						   q[k].proto, q[k].port);

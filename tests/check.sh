@@ -6,7 +6,8 @@
 #      (build-tsan/, for the crypto threads) and valgrind
 #   3. the planner's command-line tests (golden renders of the seed
 #      networks, bad descriptions), plain and under ASan + UBSan; then
-#      the lab (tests/lab/run.sh: every seed network in namespaces, and
+#      the lab (tests/lab/run.sh: the seed networks, examples/hq.conf and
+#      examples/dualstack.conf in namespaces, probed against the policy, and
 #      lanwire up/down), plain and under ASan + UBSan
 #   3b. the Debian package (tests/pkg/run.sh): make deb, lintian,
 #      hardening, dpkg -i, the lab from /usr/sbin, man pages, completion,
@@ -64,7 +65,8 @@ step unit-tsan make -s tsan
 step unit-valgrind make -s valgrind
 step planner bash tests/planner/run.sh "$PWD/build/lanwire"
 step planner-san bash tests/planner/run.sh "$PWD/build-san/lanwire"
-# The seed networks built in namespaces (lanwire lab) and lanwire up/down.
+# The seed networks, hq and dualstack built in namespaces (lanwire lab) and
+# lanwire up/down.
 step lab bash tests/lab/run.sh "$PWD/build/lanwire"
 step lab-san bash tests/lab/run.sh "$PWD/build-san/lanwire"
 # The package: built, linted, installed, used, purged (issue 13).

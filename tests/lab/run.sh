@@ -14,6 +14,18 @@
 #                      laptop f reaches LAN1 on eth1, LAN2 through the tunnel
 #   star (002)         mobiles reach home and office; home <-> office and
 #                      the hub -> LANs refused
+#   hq                 examples/hq.conf run as `lanwire -f FILE lab`: every
+#                      source to every address on icmp, tcp/22, tcp/443 and
+#                      tcp/udp 7171 as the policy says; contractors reach
+#                      branch2:web on tcp/443 only; nobody but admins the
+#                      gateways' and hub's own addresses; the widened and
+#                      the spoofing client stay refused
+#   dualstack          examples/dualstack.conf: the same over IPv6 (ULA
+#                      tunnel and LANs), every probe as expected in both
+#                      families
+#
+# Every scenario's probes are compared with the matrix the policy implies
+# (policy_path_allows()); the checks below pin a few of them by name.
 #
 # usage: tests/lab/run.sh [build/lanwire] [SCENARIO...]
 set -u
@@ -21,7 +33,7 @@ cd "$(dirname "$0")/../.."
 LANWIRE=$(readlink -f "${1:-build/lanwire}")
 shift || true
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(leased-line remote-dev star updown)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(leased-line remote-dev star hq dualstack updown)
 pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -32,16 +44,26 @@ bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 check() {
 	if jq -e "$2" "$json" >/dev/null 2>&1; then ok "$scenario: $1"; else bad "$scenario: $1"; fi
 }
-pair() { echo ".pairs[] | select(.from == \"$1\" and .to == \"$2\")"; }
-allowed() { check "$1 -> $2 allowed" "$(pair "$1" "$2") | .observed == \"allow\""; }
-denied() { check "$1 -> $2 denied" "$(pair "$1" "$2") | .observed == \"deny\""; }
+# pair FROM TO [PROTO PORT [FAMILY-PATTERN]]: the untampered probe to TO's
+# first address (or to its address matching FAMILY-PATTERN, ":" for IPv6).
+pair() {
+	local sel=".address == (\$r.hosts[] | select(.name == \"$2\") | .address)"
+	[ -n "${5:-}" ] && sel=".address | contains(\"$5\")"
+	echo ". as \$r | .pairs[] | select(.from == \"$1\" and .to == \"$2\" and .proto == \"${3:-tcp}\" and .port == ${4:-7171} and .tamper == \"none\" and ($sel))"
+}
+allowed() { check "$1 -> $2 ${3:-tcp}/${4:-7171}${5:+ $5} allowed" "[$(pair "$@") | .observed == \"allow\"] | length > 0 and all"; }
+denied() { check "$1 -> $2 ${3:-tcp}/${4:-7171}${5:+ $5} denied" "[$(pair "$@") | .observed == \"deny\"] | length > 0 and all"; }
 # seen FROM TO JQ-VALUE ($r is the whole report): the source TO saw.
-seen() { check "$1 -> $2 seen from $3" ". as \$r | $(pair "$1" "$2") | .source_seen == $3"; }
+seen() { check "$1 -> $2 seen from $3" "$(pair "$1" "$2") | .source_seen == $3"; }
 
 run_lab() {
 	json=$tmp/$scenario.json
 	local t0=$SECONDS rc
-	"$LANWIRE" lab "$scenario" --json >"$json" 2>"$tmp/$scenario.err"
+	if [ -n "${file:-}" ]; then
+		"$LANWIRE" -f "$file" lab --json >"$json" 2>"$tmp/$scenario.err"
+	else
+		"$LANWIRE" lab "$scenario" --json >"$json" 2>"$tmp/$scenario.err"
+	fi
 	rc=$?
 	if [ $rc -eq 0 ]; then ok "$scenario: lab exits 0 ($((SECONDS - t0)) s)"
 	else bad "$scenario: lab exits $rc"; tail -n 30 "$tmp/$scenario.err"; fi
@@ -49,7 +71,15 @@ run_lab() {
 	if ip netns list | grep -q "^lwlab-$(jq -r .tag "$json" 2>/dev/null)-"; then
 		bad "$scenario: namespaces left behind"
 	else ok "$scenario: no namespaces left behind"; fi
-	check "throughput measured" '.throughput.mbit_s > 0'
+	[ -n "${file:-}" ] || check "throughput measured" '.throughput.mbit_s > 0'
+	# tampered clients, where there are two clients to tamper with
+	if jq -e '[.hosts[] | select(.kind == "client")] | length >= 2' "$json" >/dev/null 2>&1; then
+		check "the widened client was probed" '[.pairs[] | select(.tamper == "widened")] | length > 0'
+		check "the spoofing client was refused everything" \
+			'[.pairs[] | select(.tamper == "spoofed")] | length > 0 and all(.observed == "deny")'
+	fi
+	# the matrix, for the note
+	jq -r '.matrix[] | "  \(.group) \(.family) \(.tamper): \(.probes) probes, expected \(.expected_allow) allowed, observed \(.observed_allow)"' "$json" 2>/dev/null
 }
 
 leased_line() {
@@ -89,6 +119,39 @@ star() {
 	seen macbook nas '"192.168.1.2"'   # home-gw masquerades into the LAN
 }
 
+hq() {
+	file=examples/hq.conf run_lab
+	local c
+	for c in contractor1 contractor2; do
+		allowed $c branch2:web tcp 443
+		denied $c branch2:web tcp 22; denied $c branch2:web
+		denied $c branch2 tcp 443; denied $c hq tcp 443; denied $c vps icmp 0
+	done
+	allowed laptop1 hq; allowed laptop1 branch1 tcp 443; allowed phone branch2
+	denied laptop1 laptop2; denied laptop1 vps tcp 22; denied laptop1 hq-gw tcp 22
+	allowed admin vps tcp 22; allowed admin vps icmp 0; allowed admin hq-gw tcp 22
+	allowed admin b2-gw tcp 22; denied admin vps tcp 443
+	allowed admin laptop1; allowed admin contractor1 tcp 22
+	denied hq b1-gw tcp 22; denied hq vps icmp 0; denied branch2:web hq-gw tcp 22
+	allowed hq branch1; allowed branch1 hq; denied branch1 branch2; denied vps laptop1
+	check "the widened contractor reaches only branch2:web tcp/443" \
+		'[.pairs[] | select(.tamper == "widened" and .observed == "allow") | "\(.to) \(.proto)/\(.port)"] | unique == ["branch2:web tcp/443"]'
+}
+
+dualstack() {
+	file=examples/dualstack.conf run_lab
+	local fam
+	for fam in . :; do
+		allowed laptop1 office tcp 7171 $fam; allowed laptop1 lab tcp 22 $fam
+		denied laptop1 lab tcp 7171 $fam; denied lab office tcp 7171 $fam
+		allowed office lab udp 7171 $fam; allowed admin hub tcp 22 $fam
+		denied laptop1 hub tcp 22 $fam; denied laptop1 laptop2 icmp 0 $fam
+	done
+	allowed laptop2 office:printer tcp 631 :
+	check "IPv6 probed as much as IPv4" \
+		'([.pairs[] | select(.address | contains(":"))] | length) >= ([.pairs[] | select(.address | contains(":") | not)] | length)'
+}
+
 if [ "$(id -u)" != 0 ]; then
 	echo "lab: must run as root (network namespaces)"
 	echo "lab: 0 passed, 1 failed"
@@ -100,6 +163,8 @@ for scenario in "${SCENARIOS[@]}"; do
 	leased-line) leased_line ;;
 	remote-dev) remote_dev ;;
 	star) star ;;
+	hq) hq ;;
+	dualstack) dualstack ;;
 	updown)
 		out=$(bash tests/lab/updown.sh "$LANWIRE" 2>&1)
 		echo "$out" | grep -E '^(PASS|FAIL)'
