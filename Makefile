@@ -58,7 +58,7 @@ PLANNER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_LIB))
 # UAPI's hex form of keys.
 PLANNER_DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out %_test.c,\
 	$(wildcard daemon/crypto*.c))) $(BUILD)/daemon/hexkey.o
-PLANNER_LDLIBS := -linih -lqrencode -ljansson
+PLANNER_LDLIBS := -linih -lqrencode -ljansson -lmicrohttpd -lcurl
 TEST_BINS += $(patsubst planner/%_test.c,$(BUILD)/tests/planner_%_test,\
 	$(PLANNER_TESTS))
 MICROBENCH := $(BUILD)/bench/microbench

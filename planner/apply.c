@@ -215,7 +215,9 @@ static int converge_nft(struct up_ctx *u)
 	struct lw_render_opts ro = { u->o->source, u->o->run_dir };
 	const char *del[] = { "nft", "delete", "table", "inet", LW_NFT_TABLE,
 			      NULL };
-	char path[PATH_MAX], *want = render_nft_ruleset(u->pl, &ro), *had = NULL;
+	char path[PATH_MAX], *had = NULL;
+	char *want = u->o->nft_ruleset ? strdup(u->o->nft_ruleset) :
+					 render_nft_ruleset(u->pl, &ro);
 	const char *load[] = { "nft", "-f", path, NULL };
 	bool table = host_nft_table(u->o), same;
 	struct lw_txn t;
