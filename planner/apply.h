@@ -45,9 +45,6 @@ struct lw_apply {
 	int out_fd;	     /* the commands' output; -1: inherited */
 	const char *user;    /* lanwired drops to it; NULL or "root": no */
 	FILE *report;	     /* one line per change; NULL: silent */
-	/* The nft ruleset to converge to; NULL: rendered from the plan.
-	 * lanwire agent gives the one in its signed state (ctl.h). */
-	const char *nft_ruleset;
 };
 
 /* 0, or 1 with a message on stderr (down: also 1 when something it

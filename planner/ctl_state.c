@@ -484,6 +484,7 @@ int ctl_state_plan(struct ctl_plan *cp, const json_t *state,
 	}
 	cp->desc.net.name = (char *)network; /* not freed: see ctl_plan_free */
 	cp->pl.self = &cp->desc.nodes[0];
+	cp->pl.nft_ruleset = cp->nft;
 	return 0;
 }
 
