@@ -29,6 +29,7 @@
 #include "keys.h"
 #include "plan.h"
 #include "render.h"
+#include "upstate.h"
 
 #define CTL_MAX_PREFIXES 65536
 
@@ -253,7 +254,8 @@ static bool name_ok(const char *s, size_t max)
 			 "0123456789-_.") == n;
 }
 
-/* An array of at most max prefixes into a new array (*out, *n). */
+/* An array of at most max prefixes into a new array (*out, *n);
+ * host_bits: interface addresses, kept as written (10.0.0.2/24). */
 static int read_prefixes(struct reader *rd, const json_t *a, size_t max,
 			 bool host_bits, const char *what,
 			 struct lw_prefix **out, size_t *n)
@@ -271,7 +273,8 @@ static int read_prefixes(struct reader *rd, const json_t *a, size_t max,
 	for (i = 0; i < len; i++) {
 		const char *s = json_string_value(json_array_get(a, i));
 
-		if (!s || prefix_parse(&(*out)[i], s, host_bits))
+		if (!s || (host_bits ? up_prefix_parse(&(*out)[i], s) :
+				       prefix_parse(&(*out)[i], s, false)))
 			return bad(rd, "%s: %s is not a prefix", what,
 				   s ? s : "(not a string)");
 	}

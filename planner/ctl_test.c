@@ -20,6 +20,7 @@
 #include "keys.h"
 #include "plan.h"
 #include "test.h"
+#include "upstate.h"
 
 static char dir[] = "/tmp/lw-ctl-test.XXXXXX";
 
@@ -262,7 +263,7 @@ static void fake_plan(struct lw_desc *d, struct lw_node_plan *pl,
 	pl->desc = d;
 	pl->self = &nodes[0];
 	snprintf(pl->iface, sizeof(pl->iface), "wg7");
-	prefix_parse(&pl->addrs[0], "10.9.0.2/24", true);
+	up_prefix_parse(&pl->addrs[0], "10.9.0.2/24");
 	pl->n_addrs = 1;
 	pl->mtu = 1380;
 	pl->listen_port = 51000;
@@ -317,6 +318,8 @@ static void test_state(EVP_PKEY *key, EVP_PKEY *pub)
 	CHECK(!strcmp(cp.pl.iface, "wg7") && cp.pl.mtu == 1380 &&
 	      cp.pl.listen_port == 51000);
 	CHECK(cp.pl.n_addrs == 1 && prefix_equal(&cp.pl.addrs[0], &pl.addrs[0]));
+	prefix_format(err, sizeof(err), &cp.pl.addrs[0]);
+	CHECK(!strcmp(err, "10.9.0.2/24")); /* the host bits kept */
 	CHECK(cp.pl.n_routes == 1 &&
 	      prefix_equal(&cp.pl.routes[0], &pl.routes[0]));
 	CHECK_EQ(cp.pl.n_peers, 1);
