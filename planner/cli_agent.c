@@ -256,6 +256,7 @@ static long poll_hub(struct agent *a, const char *hub, struct body *b)
 static void report(struct agent *a, const char *hub)
 {
 	char url[256], body[64];
+	struct body answer = { 0 };
 	CURL *curl = curl_easy_init();
 
 	if (!curl)
@@ -268,11 +269,12 @@ static void report(struct agent *a, const char *hub)
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 5L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &(struct body){ 0 });
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
 	if (curl_easy_perform(curl) != CURLE_OK)
 		say(a, "could not report epoch %llu to %s",
 		    (unsigned long long)a->epoch, hub);
 	curl_easy_cleanup(curl);
+	free(answer.text);
 }
 
 /* Asks hub until it fails; false then (the next hub is tried). */
