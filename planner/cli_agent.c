@@ -52,6 +52,7 @@ struct agent {
 	char hubs[AGENT_MAX_HUBS][LW_PREFIX_STRLEN];
 	size_t n_hubs, n_given;
 	bool once;
+	bool hub_lost; /* said so; said again only after an answer */
 };
 
 /* A response body, capped. */
@@ -289,11 +290,14 @@ static bool follow_hub(struct agent *a, const char *hub)
 				report(a, hub);
 			else
 				sleep(AGENT_RETRY_SECONDS);
-		} else if (code != 204) {
-			say(a, "hub %s: %s", hub,
+		} else if (code != 204 && !a->hub_lost) {
+			say(a, "hub %s: %s; trying the others every second "
+			       "(said once)",
+			    hub,
 			    code == 413 ? "state over 1 MiB refused" :
 			    code ? "refused the request" : "unreachable");
 		}
+		a->hub_lost = code != 200 && code != 204;
 		free(b.text);
 		if (a->once && (code == 200 || code == 204))
 			return true;
