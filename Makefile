@@ -64,7 +64,7 @@ PLANNER_LIB := $(filter-out %_test.c $(PLANNER_CLI) $(PLANNER_HOST),\
 PLANNER_HOST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_HOST)) \
 	$(BUILD)/planner/lab_examples.o
 PLANNER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PLANNER_LIB))
-PLANNER_LDLIBS := -linih -lqrencode -ljansson
+PLANNER_LDLIBS := -linih -lqrencode -ljansson -lmicrohttpd -lcurl
 TEST_BINS += $(patsubst planner/%_test.c,$(BUILD)/tests/planner_%_test,\
 	$(PLANNER_TESTS))
 MICROBENCH := $(BUILD)/bench/microbench

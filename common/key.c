@@ -4,7 +4,7 @@
  * a private key passes through them, so neither a table look-up nor a
  * branch may depend on its digits. New keys and public keys come from
  * libcrypto (RAND_priv_bytes, EVP_PKEY X25519); the daemon's X25519 with
- * its per-thread key cache is daemon/crypto_x25519.c, which makes and
+ * its per-thread key cache is common/crypto_x25519.c, which makes and
  * clamps its keys here too.
  */
 #include "key.h"

@@ -216,7 +216,8 @@ static int converge_nft(struct up_ctx *u)
 	const char *del[] = { "nft", "delete", "table", "inet", LW_NFT_TABLE,
 			      NULL };
 	char path[PATH_MAX], *had = NULL;
-	char *want = render_nft_host_ruleset(u->pl, &ro);
+	char *want = u->pl->nft_ruleset ? strdup(u->pl->nft_ruleset) :
+					  render_nft_host_ruleset(u->pl, &ro);
 	const char *load[] = { "nft", "-f", path, NULL };
 	bool table = host_nft_table(u->o), same;
 	struct lw_txn t;

@@ -197,6 +197,15 @@ static const struct subcommand subcommands[] = {
 	  "dualstack] [--json] [--daemon PATH] [--user USER] [-v]",
 	  "build a description (-f) or a seed network in namespaces and "
 	  "probe it" },
+	{ "publish", cmd_publish, "publish --store DIR",
+	  "sign every node's state into the store hubs serve" },
+	{ "serve", cmd_serve, "serve HUB --store DIR [--listen ADDR]",
+	  "answer each node's agent with its own state (on a hub)" },
+	{ "agent", cmd_agent,
+	  "agent NODE --network-key FILE --key FILE [--hub ADDR]... "
+	  "[--state-dir DIR] [--user USER] [--daemon PATH] [--run-dir DIR] "
+	  "[--once]",
+	  "apply the node's published state as it changes" },
 	{ "help", cmd_help, "help", "show this help" },
 };
 

@@ -99,5 +99,9 @@ int cmd_up(int argc, char *argv[], struct cli *c);
 int cmd_down(int argc, char *argv[], struct cli *c);
 int cmd_status(int argc, char *argv[], struct cli *c);
 int cmd_lab(int argc, char *argv[], struct cli *c);
+/* The control plane (ctl.h): cli_ctl.c, cli_serve.c, cli_agent.c. */
+int cmd_publish(int argc, char *argv[], struct cli *c);
+int cmd_serve(int argc, char *argv[], struct cli *c);
+int cmd_agent(int argc, char *argv[], struct cli *c);
 
 #endif

@@ -374,6 +374,9 @@ struct lw_node_plan {
 	struct lw_lan_route *lan_routes; /* for the site's LAN router */
 	size_t n_lan_routes;
 	struct lw_firewall fw;
+	/* The nft ruleset as text, when it came already rendered (lanwire
+	 * agent: the signed state's, ctl.h; not owned); NULL: render fw. */
+	const char *nft_ruleset;
 };
 
 #endif

@@ -8,7 +8,9 @@
 #      networks, bad descriptions), plain and under ASan + UBSan; then
 #      the lab (tests/lab/run.sh: the seed networks, examples/hq.conf and
 #      examples/dualstack.conf in namespaces, probed against the policy, and
-#      lanwire up/down), plain and under ASan + UBSan
+#      lanwire up/down), plain and under ASan + UBSan; then the control
+#      plane (tests/ctl/run.sh: publish, serve, agents), plain and under
+#      ASan + UBSan
 #   3b. the Debian package (tests/pkg/run.sh): make deb, lintian,
 #      hardening, dpkg -i, the lab from /usr/sbin, man pages, completion,
 #      lanwire@.service verified and its commands run sandboxed, dpkg -P
@@ -69,6 +71,10 @@ step planner-san bash tests/planner/run.sh "$PWD/build-san/lanwire"
 # lanwire up/down.
 step lab bash tests/lab/run.sh "$PWD/build/lanwire"
 step lab-san bash tests/lab/run.sh "$PWD/build-san/lanwire"
+# The control plane: publish, serve and agents on three namespaces.
+step ctl bash tests/ctl/run.sh "$PWD/build/lanwire"
+# (the sanitizer build is slower: its bound is looser)
+CTL_MAX_MS=3000 step ctl-san bash tests/ctl/run.sh "$PWD/build-san/lanwire"
 # The package: built, linted, installed, used, purged (issue 13).
 step pkg bash tests/pkg/run.sh
 step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"

@@ -12,7 +12,9 @@ PKGS=(
 	iproute2 iputils-ping iperf3 nftables  # namespaces, ping, throughput, NAT
 	tcpdump netcat-openbsd procps kmod     # captures, UAPI by hand, ps
 	jq                                     # make bench: iperf3 -J output
-	libjansson-dev                         # lanwire status --json
+	libjansson-dev                         # lanwire status --json, control state
+	libmicrohttpd-dev libcurl4-openssl-dev # lanwire serve / agent (HTTP)
+	curl                                   # tests/ctl: a request from no node
 	scdoc                                  # man pages from man/*.scd
 	build-essential debhelper              # make deb (dpkg-buildpackage)
 	lintian                                # the package test's lintian

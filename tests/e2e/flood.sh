@@ -189,8 +189,8 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 # ---------------------------------------------------------------- setup
 
 HSFLOOD=$E2E_TMP/hsflood
-pp cc -O2 -Wall -I"$ROOT/common" -I"$ROOT/daemon" "$ROOT/tests/tools/hsflood.c" "$ROOT/daemon/crypto.c" \
-	"$ROOT"/daemon/crypto_{aead,hash,random,x25519}.c "$ROOT/common/key.c" -lcrypto -o "$HSFLOOD" || e2e_die "cannot build hsflood"
+pp cc -O2 -Wall -I"$ROOT/common" -I"$ROOT/daemon" "$ROOT/tests/tools/hsflood.c" "$ROOT/common/crypto.c" \
+	"$ROOT"/common/crypto_{aead,hash,random,x25519}.c "$ROOT/common/key.c" -lcrypto -o "$HSFLOOD" || e2e_die "cannot build hsflood"
 command -v iperf3 >/dev/null || e2e_die "missing tool: iperf3"
 
 ns_add A B C X

@@ -77,8 +77,8 @@
  * if every source got a cookie.
  *
  * Built by the tests with
- *   cc -O2 -Icommon -Idaemon tests/tools/hsflood.c daemon/crypto.c \
- *      daemon/crypto_{aead,hash,random,x25519}.c common/key.c -lcrypto
+ *   cc -O2 -Icommon -Idaemon tests/tools/hsflood.c common/crypto.c \
+ *      common/crypto_{aead,hash,random,x25519}.c common/key.c -lcrypto
  * for the daemon's X25519, AEADs and BLAKE2s.
  */
 #define _GNU_SOURCE

@@ -3,7 +3,7 @@
  * What the crypto_*.c files share and nobody else sees: the algorithms
  * fetched once by crypto_init() (crypto.c), the per-thread contexts and
  * the abort for failures the void primitives cannot report. Include only
- * from daemon/crypto*.c; the public interface is crypto.h.
+ * from common/crypto*.c; the public interface is crypto.h.
  */
 #ifndef LW_CRYPTO_INTERNAL_H
 #define LW_CRYPTO_INTERNAL_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Known-answer tests of daemon/crypto*.c against published vectors: RFC 7693
+ * Known-answer tests of common/crypto*.c against published vectors: RFC 7693
  * appendix B and the BLAKE2 reference KAT (testvectors/blake2-kat.h, keyed
  * with 00..1f over inputs 00..n-1) for BLAKE2s, WireGuard's initial chaining
  * key and hash, RFC 7748 sections 5.2 and 6.1 for X25519, RFC 8439 appendix

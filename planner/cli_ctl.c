@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lanwire publish --store DIR (see ctl.h, docs/control.md): every node's
+ * desired state, planned exactly as lanwire up plans it, signed with the
+ * network's key under a new epoch and written into the store that each
+ * hub's `lanwire serve` reads:
+ *
+ *   DIR/NODE.state   the node's signed envelope (0600)
+ *   DIR/index.json   the epoch, every node's tunnel addresses (serve
+ *                    tells nodes apart by them), the digest of its state
+ *                    and the epoch its envelope carries; the hubs'
+ *
+ * A node whose state did not change (same digest: its state with each
+ * preshared key replaced by a keyed hash of it) keeps its envelope and
+ * epoch, so its agent is not woken. Everything is written in one
+ * struct lw_txn: a failed publish changes nothing. Phones (os = other)
+ * run no agent and get no state.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "ctl.h"
+#include "desc.h"
+#include "keys.h"
+#include "plan.h"
+
+/* What publish carries from node to node. */
+struct publish {
+	struct lw_desc *d;
+	struct lw_keyring *kr;
+	const char *store, *source;
+	EVP_PKEY *key;
+	uint64_t epoch;
+	json_t *old_nodes; /* the previous index's, or NULL */
+	json_t *nodes;	   /* the new index's */
+	struct lw_txn t;
+	char changed[4096], unchanged[4096];
+};
+
+static json_t *node_addrs(const struct lw_node *n)
+{
+	char text[LW_PREFIX_STRLEN];
+	json_t *a = json_array();
+	unsigned int fi;
+
+	for (fi = 0; a && fi < LW_FAMILIES; fi++) {
+		if (!n->addr[fi].p.family)
+			continue;
+		addr_format(text, sizeof(text), &n->addr[fi].p);
+		json_array_append_new(a, json_string(text));
+	}
+	return a;
+}
+
+/* The previous index's entry for name, if its envelope is still there. */
+static json_t *old_entry(struct publish *p, const char *name)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(p->old_nodes, i, e)
+		if (!strcmp(json_string_value(json_object_get(e, "name")) ?: "",
+			    name))
+			return e;
+	return NULL;
+}
+
+static int digest_hex(json_t *st, char out[65])
+{
+	char *text = json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS);
+	uint8_t h[32];
+	int i;
+
+	if (!text)
+		return -ENOMEM;
+	blake2s(h, sizeof(h), NULL, 0, (uint8_t *)text, strlen(text));
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+	free(text);
+	return 0;
+}
+
+static void note(char *list, size_t size, const char *name)
+{
+	size_t n = strlen(list);
+
+	snprintf(list + n, size - n, "%s%s", n ? ", " : "", name);
+}
+
+/* One node: planned, compared with what was published, signed if new. */
+static int publish_node(struct publish *p, size_t i)
+{
+	const struct lw_node *n = &p->d->nodes[i];
+	const struct lw_node_keys *k = &p->kr->nodes[i];
+	struct lw_node_plan pl;
+	json_t *plain = NULL, *st = NULL, *old = old_entry(p, n->name);
+	char err[512], digest[65], *path = NULL, *text = NULL;
+	uint64_t epoch = p->epoch;
+	int r;
+
+	if (!k->has_public)
+		return cli_fail("%s has no public key: run lanwire keys", n->name);
+	if (plan_node(&pl, p->d, p->kr, i, err, sizeof(err)))
+		return cli_fail("%s", err);
+	r = -ENOMEM;
+	plain = ctl_state_build(&pl, k->public_key, p->source, false, err,
+				sizeof(err));
+	if (!plain || digest_hex(plain, digest))
+		goto out;
+	if (old && !strcmp(json_string_value(json_object_get(old, "digest")) ?:
+				   "",
+			   digest) &&
+	    json_integer_value(json_object_get(old, "epoch")) > 0) {
+		epoch = (uint64_t)json_integer_value(json_object_get(old,
+								     "epoch"));
+		note(p->unchanged, sizeof(p->unchanged), n->name);
+	} else {
+		st = ctl_state_build(&pl, k->public_key, p->source, true, err,
+				     sizeof(err));
+		text = st ? ctl_envelope_sign(p->key, ctl_network_name(p->d),
+					      n->name, epoch, st) :
+			    NULL;
+		if (!text || asprintf(&path, "%s/%s.state", p->store,
+				      n->name) < 0 ||
+		    txn_add(&p->t, path, text, strlen(text), 0600, false))
+			goto out;
+		note(p->changed, sizeof(p->changed), n->name);
+	}
+	r = json_array_append_new(p->nodes,
+				  json_pack("{s:s, s:o, s:s, s:I}", "name",
+					    n->name, "addrs", node_addrs(n),
+					    "digest", digest, "epoch",
+					    (json_int_t)epoch)) ?
+		    -ENOMEM :
+		    0;
+out:
+	if (r)
+		cli_fail("%s: %s", n->name, err[0] ? err : "out of memory");
+	free(path);
+	free(text);
+	json_decref(st);
+	json_decref(plain);
+	plan_free(&pl);
+	return r ? 1 : 0;
+}
+
+/* The previous index: its epoch and nodes (kept in p). */
+static int read_index(struct publish *p, const char *path, uint64_t *epoch)
+{
+	json_error_t jerr;
+	json_t *root;
+
+	*epoch = 0;
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return access(path, F_OK) ?
+			       0 :
+			       cli_fail("%s: %s; not publishing over it", path,
+					jerr.text);
+	*epoch = (uint64_t)json_integer_value(json_object_get(root, "epoch"));
+	p->old_nodes = json_incref(json_object_get(root, "nodes"));
+	json_decref(root);
+	return 0;
+}
+
+static int write_index(struct publish *p, const char *path)
+{
+	json_t *hubs = json_array(), *idx;
+	char *text;
+	size_t i;
+	int r;
+
+	for (i = 0; hubs && i < p->d->n_nodes; i++)
+		if (p->d->nodes[i].role == LW_ROLE_HUB)
+			json_array_append_new(
+				hubs, json_pack("{s:s, s:o}", "name",
+						p->d->nodes[i].name, "addrs",
+						node_addrs(&p->d->nodes[i])));
+	idx = json_pack("{s:s, s:I, s:O, s:o}", "network",
+			ctl_network_name(p->d), "epoch", (json_int_t)p->epoch,
+			"nodes", p->nodes, "hubs", hubs);
+	text = idx ? json_dumps(idx, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+	r = text ? txn_add(&p->t, path, text, strlen(text), 0600, false) :
+		   -ENOMEM;
+	free(text);
+	json_decref(idx);
+	return r;
+}
+
+static int publish_all(struct publish *p)
+{
+	char *index = NULL;
+	uint64_t last;
+	size_t i;
+	int r;
+
+	if (asprintf(&index, "%s/index.json", p->store) < 0)
+		return cli_fail("out of memory");
+	r = read_index(p, index, &last);
+	p->epoch = last + 1;
+	p->nodes = json_array();
+	for (i = 0; !r && i < p->d->n_nodes; i++)
+		if (!p->d->nodes[i].os_other)
+			r = publish_node(p, i);
+	if (!r && write_index(p, index))
+		r = cli_fail("out of memory");
+	if (!r && txn_commit(&p->t))
+		r = cli_fail("cannot write %s; nothing was published",
+			     p->t.failed_path);
+	if (!r)
+		printf("published epoch %llu to %s\nchanged: %s\nunchanged: "
+		       "%s\n",
+		       (unsigned long long)p->epoch, p->store,
+		       p->changed[0] ? p->changed : "none",
+		       p->unchanged[0] ? p->unchanged : "none");
+	json_decref(p->nodes);
+	json_decref(p->old_nodes);
+	free(index);
+	return r;
+}
+
+int cmd_publish(int argc, char *argv[], struct cli *c)
+{
+	static const struct option opts[] = {
+		COMMON_OPTS, { "store", required_argument, NULL, 's' }, { 0 }
+	};
+	struct publish p = { 0 };
+	struct lw_keyring kr;
+	struct lw_desc d;
+	char err[512];
+	bool made, dir_made;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "f:k:h", opts, NULL)) != -1) {
+		if (ch == 'h')
+			return cli_help("publish");
+		if (ch == 's')
+			p.store = optarg;
+		else if (!cli_common_opt(c, ch))
+			return cli_usage_error("publish", "unknown option");
+	}
+	if (!p.store || optind != argc)
+		return cli_usage_error("publish", "give --store DIR and nothing "
+						  "else");
+	r = cli_load_checked(c, &d, &kr, false);
+	if (!r && lw_mkdir_private(p.store, &dir_made))
+		r = cli_fail("cannot make %s", p.store);
+	if (!r && ctl_key_load(cli_keys_dir(c), ctl_network_name(&d), true,
+			       &p.key, &made, err, sizeof(err)))
+		r = cli_fail("%s", err);
+	if (!r && made)
+		printf("made the network key %s/%s; give %s/%s to every "
+		       "node's agent\n",
+		       cli_keys_dir(c), CTL_KEY_FILE, cli_keys_dir(c),
+		       CTL_PUB_FILE);
+	if (!r) {
+		p.d = &d;
+		p.kr = &kr;
+		p.source = cli_base_name(c->file);
+		txn_init(&p.t);
+		r = publish_all(&p);
+		txn_free(&p.t);
+	}
+	EVP_PKEY_free(p.key);
+	keyring_free(&kr);
+	desc_free(&d);
+	return r;
+}

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The control plane end to end (docs/control.md): publish, serve, agent
+# on three namespaces, driven only through the lanwire command:
+#
+#   ns lwct-TAG-c (client c)          ns lwct-TAG-z (hub z)          ns lwct-TAG-a (gateway a)
+#   198.51.100.2/24 ---- veth ---- 198.51.100.1/24                  site L1
+#                                  203.0.113.1/24 ---- veth ---- 203.0.113.2/24
+#   tunnel 10.98.0.0/24: z .1, a .2, c .20; serve on 10.98.0.1 tcp/8471
+#
+# Scenarios:
+#   - every node brought up with lanwire up; publish signs epoch 1; serve
+#     on the hub; an agent on each node applies epoch 1 as "nothing to
+#     change" (the state is exactly what up applied) and reports it;
+#   - a node asking from an address that is no node's is refused (403);
+#   - an edit (a new LAN prefix on L1, a policy rule) published: each
+#     agent whose state changed applies it (publish -> applied, in ms),
+#     the new AllowedIPs and route are there, the hub's session with each
+#     unchanged peer key survives (no new handshake);
+#   - a publish with no change wakes no agent (every node unchanged);
+#   - a hub that serves a replayed (older) envelope or a forged one (a
+#     field changed under a valid signature, and a bumped epoch) gets it
+#     refused with a log line, and nothing on the node changes (wg
+#     showconf, routes, the kept state file);
+#   - serve restarted: the agents come back to it and apply nothing new.
+# Closing line: "ctl: N passed, N failed".
+set -u
+LANWIRE=$(readlink -f "${1:-build/lanwire}")
+TAG=$(printf '%05x' $(($$ % 1048576)))
+Z=lwct-$TAG-z A=lwct-$TAG-a C=lwct-$TAG-c
+IZ=ct${TAG}z IA=ct${TAG}a IC=ct${TAG}c
+tmp=$(mktemp -d)
+pass=0 fail=0
+pids=()
+ok() { pass=$((pass + 1)); echo "PASS $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+t() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi; }
+has() { grep -qE -- "$2" <<<"$1"; }
+lw() { local ns=$1; shift; ip netns exec "$ns" "$LANWIRE" -f "$tmp/net.conf" "$@"; }
+cleanup() {
+	local ns ifc p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	if [ $fail -gt 0 ]; then
+		for f in "$tmp"/serve*.log "$tmp"/agent-*.log; do
+			[ -e "$f" ] && { echo "--- $f"; tail -n 80 "$f"; }
+		done
+	fi
+	for ns in $Z $A $C; do
+		for ifc in $IZ $IA $IC; do ip -n $ns link del $ifc 2>/dev/null; done
+	done
+	sleep 0.5
+	for ns in $Z $A $C; do ip netns del $ns 2>/dev/null; done
+	[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT
+now() { date +%s%3N; }
+# wait_for FILE REGEX [TENTHS]: until FILE has a line matching REGEX
+wait_for() {
+	local i
+	for i in $(seq "${3:-100}"); do grep -qE -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+
+write_conf() { # LANS EXTRA-RULE
+	cat >"$tmp/net.conf" <<CONF
+[network]
+name = ctltest
+tunnel = 10.98.0.0/24
+keepalive = 1
+
+[hub z]
+endpoint = 203.0.113.1:51820
+interface = $IZ
+address = 10.98.0.1
+# the control plane: agents reach serve on the hub's tunnel address
+service = tcp/8471 -> L1, c
+
+[site L1]
+gateway = a
+interface = $IA
+address = 10.98.0.2
+lan = $1
+lan-interface = eth0
+
+[client c]
+interface = $IC
+address = 10.98.0.20
+
+[policy]
+allow = z <-> L1
+allow = c -> L1
+$2
+CONF
+}
+write_conf "192.168.97.0/24" ""
+"$LANWIRE" -f "$tmp/net.conf" keys >/dev/null || bad "keys"
+
+ip netns add $Z; ip netns add $A; ip netns add $C
+ip -n $Z link add wan type veth peer name wan netns $A
+ip -n $Z link add wan2 type veth peer name wan netns $C
+ip -n $Z addr add 203.0.113.1/24 dev wan; ip -n $A addr add 203.0.113.2/24 dev wan
+ip -n $Z addr add 198.51.100.1/24 dev wan2; ip -n $C addr add 198.51.100.2/24 dev wan
+ip -n $A link add eth0 type veth peer name eth0p; ip -n $A addr add 192.168.97.1/24 dev eth0
+for ns in $Z $A $C; do ip -n $ns link set lo up; ip -n $ns link set wan up; done
+ip -n $Z link set wan2 up; ip -n $A link set eth0 up
+ip -n $C route add default via 198.51.100.1
+
+for n in z:$Z a:$A c:$C; do
+	t "up ${n%%:*}" lw ${n#*:} up ${n%%:*} --run-dir "$tmp/run-${n%%:*}"
+done
+hs() { ip netns exec $Z wg show $IZ latest-handshakes | awk '$2 != 0 {n++} END {print n+0}'; }
+for i in $(seq 50); do [ "$(hs)" = 2 ] && break; sleep 0.1; done
+t "hub z has handshaken with a and c" test "$(hs)" = 2
+
+# --- publish epoch 1, serve, agents
+out=$("$LANWIRE" -f "$tmp/net.conf" publish --store "$tmp/store" 2>&1)
+echo "$out"
+t "publish says epoch 1" has "$out" '^published epoch 1 '
+t "publish made the network key, 0600" test "$(stat -c %a "$tmp/net.keys/control.key")" = 600
+t "every state is 0600" bash -c "[ \"\$(stat -c %a '$tmp/store/'*.state | sort -u)\" = 600 ]"
+priv_a=$(cat "$tmp/net.keys/a.key")
+psk=$(cat "$tmp/net.keys/"*.psk | head -n 1)
+t "no private or preshared key in the store" bash -c "! grep -rqF -e '$priv_a' -e '$psk' '$tmp/store'"
+
+ip netns exec $Z "$LANWIRE" serve z --store "$tmp/store" >"$tmp/serve.log" 2>&1 &
+pids+=($!)
+t "serve listens on the hub's tunnel address only" \
+	wait_for "$tmp/serve.log" 'listening on 10\.98\.0\.1 port 8471'
+agent() { # NODE NS
+	ip netns exec $2 "$LANWIRE" agent $1 --network-key "$tmp/net.keys/control.pub" \
+		--key "$tmp/net.keys/$1.key" --hub 10.98.0.1 --state-dir "$tmp/state-$1" \
+		--run-dir "$tmp/run-$1" >>"$tmp/agent-$1.log" 2>&1 &
+	pids+=($!)
+	eval "agent_$1=$!"
+}
+agent a $A; agent c $C; agent z $Z
+for n in a c z; do
+	t "agent $n applies epoch 1" wait_for "$tmp/agent-$n.log" 'epoch 1 applied'
+	t "agent $n: epoch 1 is what up applied (nothing to change)" \
+		grep -qx "$n: nothing to change" "$tmp/agent-$n.log"
+	t "serve records $n's report" wait_for "$tmp/serve.log" "serve: $n applied epoch 1"
+done
+t "the last good state is kept, 0600" test "$(stat -c %a "$tmp/state-a/a.state")" = 600
+t "a's report is on the hub" grep -q '"epoch": 1' "$tmp/store/reports/a.json"
+out=$(ip netns exec $Z curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.1 \
+	http://10.98.0.1:8471/state 2>&1)
+t "a request from no node's address is refused (403): $out" test "$out" = 403
+
+# --- an edit published: applied where it changed, sessions kept
+hs_before=$(ip netns exec $Z wg show $IZ latest-handshakes)
+show_c_before=$(ip netns exec $C wg show $IC dump | cut -f1-4)
+sleep 0.5
+write_conf "192.168.97.0/24, 192.168.96.0/24" "allow = c -> z icmp"
+t0=$(now)
+out=$("$LANWIRE" -f "$tmp/net.conf" publish --store "$tmp/store" 2>&1)
+echo "$out"
+t "publish says epoch 2" has "$out" '^published epoch 2 '
+worst=0
+for n in z a c; do
+	if wait_for "$tmp/agent-$n.log" 'epoch 2 applied' 50; then
+		at=$(sed -n 's/.*epoch 2 applied at \([0-9]*\) ms.*/\1/p' "$tmp/agent-$n.log")
+		ms=$((at - t0)); [ $ms -gt $worst ] && worst=$ms
+		ok "agent $n applied epoch 2, $ms ms after publish started"
+	else
+		has "$out" "unchanged: .*\b$n\b" && ok "agent $n: unchanged, not woken" ||
+			bad "agent $n did not apply epoch 2"
+	fi
+done
+echo "publish_to_applied_ms=$worst"
+max=${CTL_MAX_MS:-1000}
+t "publish -> applied on every changed node under $max ms ($worst)" test "$worst" -lt "$max"
+t "the hub's peer a now allows the new LAN" \
+	bash -c "ip netns exec $Z wg show $IZ allowed-ips | grep -q 192.168.96.0/24"
+t "the hub routes the new LAN into the tunnel" \
+	bash -c "ip -n $Z route show dev $IZ | grep -q 192.168.96.0/24"
+t "the hub's nft table has c's icmp rule" \
+	bash -c "ip netns exec $Z nft list table inet lanwire | grep -q 'icmp'"
+t "no new handshake on the hub with a or c (sessions kept)" \
+	test "$(ip netns exec $Z wg show $IZ latest-handshakes)" = "$hs_before"
+t "c's peer keys and endpoint unchanged" \
+	test "$(ip netns exec $C wg show $IC dump | cut -f1-4)" = "$show_c_before"
+
+# --- a publish with nothing changed wakes nobody
+out=$("$LANWIRE" -f "$tmp/net.conf" publish --store "$tmp/store" 2>&1)
+echo "$out"
+t "a publish with no change: every node unchanged" has "$out" '^changed: none$'
+sleep 0.5
+t "no agent applied epoch 3" bash -c "! grep -q 'epoch 3' '$tmp'/agent-*.log"
+
+# --- a hub serving a replayed or forged state: refused, nothing changed
+good_a=$(cat "$tmp/state-a/a.state")
+conf_a=$(ip netns exec $A wg showconf $IA; ip -n $A route show dev $IA)
+# (only a's agent asks meanwhile: the fake hub answers whoever comes)
+kill "${pids[0]}" $agent_z $agent_c; wait "${pids[0]}" $agent_z $agent_c 2>/dev/null
+fake_hub() { # FILE: one HTTP answer with it, on the hub's serve address
+	local len; len=$(stat -c %s "$1")
+	{ printf 'HTTP/1.1 200 OK\r\nContent-Length: %s\r\nConnection: close\r\n\r\n' "$len"; cat "$1"; } |
+		ip netns exec $Z timeout 15 nc -N -l 10.98.0.1 8471 >/dev/null 2>&1
+}
+cp "$tmp/store/a.state" "$tmp/a-epoch2.state"
+# replayed: the epoch-1 envelope a already applied and moved past
+"$LANWIRE" -f "$tmp/net.conf" publish --store "$tmp/old" >/dev/null 2>&1
+fake_hub "$tmp/old/a.state"
+t "a replayed (older) state is refused" \
+	wait_for "$tmp/agent-a.log" 'refused a state from 10\.98\.0\.1: epoch 1 is not newer than 2'
+# forged: a's MTU changed and the epoch bumped under epoch 2's signature
+sed -e 's/"epoch": 2/"epoch": 9/' "$tmp/a-epoch2.state" >"$tmp/forged1.state"
+sed -e 's/"mtu": [0-9]*/"mtu": 1300/' "$tmp/a-epoch2.state" | sed 's/"epoch": 2/"epoch": 10/' >"$tmp/forged2.state"
+fake_hub "$tmp/forged1.state"
+t "a forged state (epoch bumped) is refused: bad signature" \
+	wait_for "$tmp/agent-a.log" 'refused a state .*bad signature'
+n_bad=$(grep -c 'bad signature' "$tmp/agent-a.log")
+fake_hub "$tmp/forged2.state"
+t "a forged state (MTU changed) is refused" \
+	bash -c "for i in \$(seq 50); do [ \$(grep -c 'bad signature' '$tmp/agent-a.log') -gt $n_bad ] && exit 0; sleep 0.1; done; exit 1"
+t "nothing changed on a (wg showconf, routes)" \
+	test "$(ip netns exec $A wg showconf $IA; ip -n $A route show dev $IA)" = "$conf_a"
+t "a's kept state is still epoch 2's" test "$(cat "$tmp/state-a/a.state")" = "$good_a"
+t "no epoch 9 or 10 applied" bash -c "! grep -qE 'epoch (9|10) applied' '$tmp/agent-a.log'"
+
+# --- serve restarted: agents come back, nothing new to apply
+ip netns exec $Z "$LANWIRE" serve z --store "$tmp/store" >"$tmp/serve2.log" 2>&1 &
+pids+=($!)
+t "serve restarts" wait_for "$tmp/serve2.log" 'listening on'
+agent z $Z; agent c $C
+for n in z c; do
+	t "agent $n restarted: its last good state (epoch 2) again, nothing to change" \
+		wait_for "$tmp/agent-$n.log" "last good state: epoch [12]"
+done
+sleep 1
+write_conf "192.168.97.0/24, 192.168.96.0/24, 192.168.95.0/24" "allow = c -> z icmp"
+t0=$(now)
+"$LANWIRE" -f "$tmp/net.conf" publish --store "$tmp/store" >/dev/null 2>&1
+t "after the restart agent a applies epoch 4" wait_for "$tmp/agent-a.log" 'epoch 4 applied' 100
+t "after the restart agent z applies epoch 4" wait_for "$tmp/agent-z.log" 'epoch 4 applied' 100
+at=$(sed -n 's/.*epoch 4 applied at \([0-9]*\) ms.*/\1/p' "$tmp/agent-a.log")
+echo "publish_to_applied_after_restart_ms=$((at - t0))"
+
+echo "ctl: $pass passed, $fail failed"
+[ $fail -eq 0 ]
