@@ -179,7 +179,7 @@ variant_wrapper()
 # add_impl [LABEL=]PATH[@VAR=VALUE]: one more column.
 add_impl()
 {
-	local arg=$1 label= p n
+	local arg=$1 label='' p n
 	if [[ $arg =~ ^([A-Za-z][A-Za-z0-9_-]*)=(.+)$ ]]; then
 		label=${BASH_REMATCH[1]} arg=${BASH_REMATCH[2]}
 	fi
@@ -204,7 +204,7 @@ add_impl()
 # the upstream release, labelled lanwired, debian and upstream.
 parse_impls()
 {
-	local up
+	local up a
 	if (($#)); then
 		for a; do add_impl "$a"; done
 		return

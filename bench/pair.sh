@@ -98,19 +98,61 @@ record_iperf()
 	say "  $name: $mbit Mbit/s, $( ((udp)) && calc "printf \"sent %.0f Mbit/s, loss %.3f %%\", $sent / 1e6, $loss" || echo "$retr retransmits"), daemons ${cpu} CPU-s for $gbit Gbit, peak RSS $(mib "$hwm") MiB"
 }
 
+# drop_counters: where datagrams on the way b -> a can be dropped, as
+# "tun_tx veth_rx sock rcvbuf tun_rx": b's tunnel interface TX dropped
+# (the sending daemon did not read its TUN in time), a's veth RX dropped,
+# drops on a's daemon UDP socket (/proc/net/udp*), a's UDP receive-buffer
+# errors on every socket (the daemon's and iperf3's), a's tunnel interface
+# RX dropped (the receiving daemon's TUN writes).
+drop_counters()
+{
+	local tx vrx sock rcv rx port
+	port=$(printf '%04X' $PORT_A)
+	tx=$(ip -n "$NS_B" -s -j link show dev "$IF_B" | jq '.[0].stats64.tx.dropped')
+	vrx=$(ip -n "$NS_A" -s -j link show dev "lwbn${TAG}va" | jq '.[0].stats64.rx.dropped')
+	rx=$(ip -n "$NS_A" -s -j link show dev "$IF_A" | jq '.[0].stats64.rx.dropped')
+	sock=$(ip netns exec "$NS_A" cat /proc/net/udp /proc/net/udp6 |
+		awk -v p=":$port" 'substr($2, length($2) - 4) == p { d += $NF } END { print d + 0 }')
+	rcv=$(ip netns exec "$NS_A" cat /proc/net/snmp /proc/net/snmp6 |
+		awk '$1 == "Udp:" && $6 ~ /^[0-9]+$/ { d += $6 } $1 == "Udp6RcvbufErrors" { d += $2 }
+			END { print d + 0 }')
+	echo "${tx:-0} ${vrx:-0} $sock $rcv ${rx:-0}"
+}
+
+# record_drops NAME "BEFORE" "AFTER" SENT_BPS SECONDS: the drops of
+# drop_counters over one test as % of the datagrams sent.
+record_drops()
+{
+	local name=$1 sent=$4 secs=$5 b a n i k out=''
+	read -ra b <<<"$2"
+	read -ra a <<<"$3"
+	n=$(calc "printf \"%.0f\", $sent * $secs / ($UDP_LEN * 8)")
+	((n > 0)) || return 0
+	k=(tun_tx veth_rx sock rcvbuf_other tun_rx)
+	a[3]=$((a[3] - a[2])) b[3]=$((b[3] - b[2]))	# the daemon's socket is counted apart
+	for i in 0 1 2 3 4; do
+		record "${name}_drop_${k[i]}_pct" "$(calc "printf \"%.3f\", ($((a[i] - b[i]))) * 100 / $n")"
+		out+=" ${k[i]} $((a[i] - b[i]))"
+	done
+	say "    drops of $n datagrams:$out"
+}
+
 # test_iperf NAME ARGS...: fresh tunnel, one iperf3 test for DURATION.
 test_iperf()
 {
-	local name=$1 json=$TMP/$1.json c0 c1 hwm line udp=0
+	local name=$1 json=$TMP/$1.json c0 c1 d0 hwm line udp=0
 	shift
 	[[ " $* " == *" -u "* ]] && udp=1
 	tunnel_up "${IMPLS[CUR]}" || { say "  $name: tunnel did not come up"; tunnel_down; return 1; }
+	d0=$(drop_counters)
 	c0=$(cpu_of "$IF_A" "$IF_B")
 	pair_iperf "$DURATION" "$json" "$@"
 	c1=$(cpu_of "$IF_A" "$IF_B")
 	hwm=$(hwm_of "$IF_A" "$IF_B")
-	if [[ $name == udp_fixed ]] && line=$(iperf_read "$json"); then
-		udp_search "$line"
+	if ((udp)) && line=$(iperf_read "$json"); then
+		# shellcheck disable=SC2086
+		record_drops "$name" "$d0" "$(drop_counters)" "$(set -- $line; echo "$5")" "$DURATION"
+		[[ $name == udp_fixed ]] && udp_search "$line"
 	fi
 	tunnel_down
 	line=$(iperf_read "$json") || { say "  $name: $line"; return 1; }
