@@ -244,8 +244,9 @@ demo-tunnel: deps all
 lab: deps all
 	@bash tests/lab/run.sh $(BUILD)/lanwire
 
-# lanwired against Debian's wireguard-go, side by side (bench/bench.sh; set
-# BENCH_IMPLS to other daemon paths, RUNS and DURATION to taste).
+# lanwired against Debian's and upstream's wireguard-go, side by side
+# (bench/bench.sh and its parts; set BENCH_IMPLS to other daemon paths,
+# RUNS and DURATION to taste; docs/bench.md).
 bench: deps all $(MICROBENCH)
 	@MICROBENCH=$(MICROBENCH) bash bench/bench.sh $(BENCH_IMPLS)
 
