@@ -799,7 +799,6 @@ static void start_side(int k)
 	dev->tun_read_pending = 0;
 	dev->tun_read_next = 0;
 	gro_init(&dev->gro);
-	dev->load_window_start_ns = dev->load_window_count = 0;
 	dev->under_load_until_ns = 0;
 	dev->next_timer_ns = 0;
 	dev->should_exit = false;

@@ -98,7 +98,7 @@ e2e_init "$@"
 : "${RL_ONE_N:=64}"		# 6: addresses in the one /64
 : "${RL_MANY_N:=16}"		# 6: addresses each in its own /64
 : "${RL_LOAD_RATE:=5000}"	# 6: spoofed valid-mac1 initiations/s keeping A
-				# under load (> UNDER_LOAD_HANDSHAKES_PER_SECOND)
+				# under load (a backlog in its socket, underload.h)
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 X_OUT4=192.168.243.9
