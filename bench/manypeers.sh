@@ -205,7 +205,7 @@ one()
 	echo "# $l N=$nn $rst"
 	[[ $(field sessions "$rst") == "$nn" ]] && put "$nn" restart_s "$l" "$(field seconds "$rst")" ||
 		put "$nn" restart_s "$l" "fail"
-	put "$nn" cookies "$l" "$(($(field cookies "$burst") + 0$(field cookies "$rst")))"
+	put "$nn" cookies "$l" "$((10#0$(field cookies "$burst") + 10#0$(field cookies "$rst")))"
 	rss2=$(hwm_mib "$HUB_PID")
 	put "$nn" rss_mib "$l" "$(awk -v a="${rss1:-0}" -v b="${rss2:-0}" 'BEGIN { print (a > b ? a : b) }')"
 	hub_stop
