@@ -156,6 +156,38 @@ static void sink_signal(int sig)
 	sink_stop = 1;
 }
 
+/* One recvmmsg of what waits (up to 64 datagrams): counted, and their
+ * inner sources marked by the low 16 bits of the address. */
+static int sink_batch(int fd, uint64_t *packets, uint64_t *bytes,
+		      uint32_t *sources)
+{
+	static uint8_t seen[65536 / 8], bufs[64][LP_DGRAM_MAX];
+	static struct sockaddr_in from[64];
+	static struct iovec iov[64];
+	static struct mmsghdr m[64];
+	int n;
+
+	for (int i = 0; i < 64; i++) {
+		iov[i] = (struct iovec){ bufs[i], LP_DGRAM_MAX };
+		m[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+						.msg_namelen = sizeof(from[i]),
+						.msg_iov = &iov[i],
+						.msg_iovlen = 1 };
+	}
+	n = recvmmsg(fd, m, 64, MSG_DONTWAIT, NULL);
+	for (int i = 0; i < n; i++) {
+		uint16_t low = (uint16_t)ntohl(from[i].sin_addr.s_addr);
+
+		(*packets)++;
+		*bytes += m[i].msg_len + 28; /* the inner IPv4 packet */
+		if (!(seen[low / 8] & (1u << (low % 8)))) {
+			seen[low / 8] |= (uint8_t)(1u << (low % 8));
+			(*sources)++;
+		}
+	}
+	return n;
+}
+
 /* Counts datagrams to port for up to seconds (or until expect_sources
  * distinct sources were seen, when not 0), then prints one line:
  *   sink: packets=N bytes=N sources=N seconds=S mbit=M
@@ -164,11 +196,9 @@ int lp_sink(unsigned port, double seconds, uint32_t expect_sources)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons((uint16_t)port) };
-	static uint8_t seen[65536 / 8];
 	uint64_t packets = 0, bytes = 0, first = 0, last = 0, end;
 	uint32_t sources = 0;
 	int fd = socket(AF_INET, SOCK_DGRAM, 0), big = 64 << 20;
-	uint8_t buf[65536];
 
 	if (fd < 0 || bind(fd, (void *)&sa, sizeof(sa)) < 0) {
 		perror("loadpeers sink: socket");
@@ -183,24 +213,13 @@ int lp_sink(unsigned port, double seconds, uint32_t expect_sources)
 	while (!sink_stop && lp_mono_ns() < end &&
 	       !(expect_sources && sources >= expect_sources)) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		socklen_t sl = sizeof(sa);
-		ssize_t n;
+		int n;
 
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
-		while ((n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
-				     (void *)&sa, &sl)) >= 0) {
-			uint16_t low = (uint16_t)ntohl(sa.sin_addr.s_addr);
-
+		while ((n = sink_batch(fd, &packets, &bytes, &sources)) > 0) {
 			last = lp_mono_ns();
 			first = first ? first : last;
-			packets++;
-			bytes += (uint64_t)n + 28; /* the inner IPv4 packet */
-			if (!(seen[low / 8] & (1u << (low % 8)))) {
-				seen[low / 8] |= (uint8_t)(1u << (low % 8));
-				sources++;
-			}
-			sl = sizeof(sa);
 		}
 	}
 	double s = (double)(last - first) / 1e9;

@@ -297,13 +297,16 @@ void device_timer_armed(struct device *dev, uint64_t deadline)
 bool device_is_under_load(struct device *dev, uint64_t now)
 {
 	int fds[2] = { dev->udp4_fd, dev->udp6_fd };
-	size_t queued, limit;
+	size_t queued = 0, limit = 0, q, l;
 
+	/* The fuller of the two queues, relative to its limit. */
 	for (int i = 0; i < 2; i++)
-		if (udp_queued(fds[i], &queued, &limit) == 0)
-			under_load_update(&dev->under_load_until_ns, now,
-					  queued, limit);
-	return now < dev->under_load_until_ns;
+		if (udp_queued(fds[i], &q, &l) == 0 && l &&
+		    (!limit || (double)q / (double)l > (double)queued / (double)limit)) {
+			queued = q;
+			limit = l;
+		}
+	return under_load_update(&dev->under_load, now, queued, limit);
 }
 
 struct pktbuf *pktbuf_get(struct device *dev, size_t len)

@@ -179,8 +179,8 @@ struct device {
 	 * loop sleep until then. */
 	uint64_t next_timer_ns;
 
-	/* Under load (underload.h) until then: the sockets' backlog. */
-	uint64_t under_load_until_ns;
+	/* Under load (underload.h): the sockets' backlog. */
+	struct under_load under_load;
 
 	/* Staged-packet pool. */
 	struct pktbuf *pool_free;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tests for the under-load rule (underload.c) on an injected clock: no
- * backlog is never under load however often it is asked (the old rule
- * counted handshakes per second); the threshold is exactly 1/8 of the
+ * backlog at 4,000 handshakes a second is never under load (the old
+ * rule was at 512/s); the rate ceiling; the threshold is exactly 1/8 of the
  * limit; the state holds for UNDER_LOAD_HOLD_NS after the last backlog
  * and a new backlog extends it; an unknown limit never starts it.
  */
@@ -19,46 +19,62 @@
  * cookies. */
 static void test_no_backlog(void)
 {
-	uint64_t until = 0;
+	struct under_load ul = { 0 };
 	bool any = false;
 
-	for (unsigned i = 0; i < 100000; i++)
-		any |= under_load_update(&until, T0 + i * (SEC / 10000),
+	for (unsigned i = 0; i < 40000; i++)
+		any |= under_load_update(&ul, T0 + i * (SEC / 4000),
 					 LIMIT / 100, LIMIT);
 	CHECK(!any);
 }
 
+/* The ceiling: message UNDER_LOAD_HANDSHAKES_PER_SECOND + 1 of one second
+ * starts it, with no backlog; the next second starts a new count. */
+static void test_rate_ceiling(void)
+{
+	struct under_load ul = { 0 };
+	uint64_t step = SEC / (2 * UNDER_LOAD_HANDSHAKES_PER_SECOND);
+	unsigned i;
+
+	for (i = 0; i < UNDER_LOAD_HANDSHAKES_PER_SECOND; i++)
+		CHECK(!under_load_update(&ul, T0 + i * step, 0, LIMIT));
+	CHECK(under_load_update(&ul, T0 + i * step, 0, LIMIT));
+	CHECK(under_load_update(&ul, T0 + i * step + SEC - 1, 0, LIMIT));
+	CHECK(!under_load_update(&ul, T0 + i * step + SEC, 0, LIMIT));
+}
+
 static void test_threshold(void)
 {
-	uint64_t until = 0;
+	struct under_load ul = { 0 };
 
-	CHECK(!under_load_update(&until, T0, LIMIT / 8 - 1, LIMIT));
-	CHECK(under_load_update(&until, T0, LIMIT / 8, LIMIT));
-	until = 0;
-	CHECK(under_load_update(&until, T0, LIMIT, LIMIT));
-	until = 0;
-	CHECK(!under_load_update(&until, T0, 1u << 30, 0));
+	CHECK(!under_load_update(&ul, T0, LIMIT / 8 - 1, LIMIT));
+	CHECK(under_load_update(&ul, T0, LIMIT / 8, LIMIT));
+	ul = (struct under_load){ 0 };
+	CHECK(under_load_update(&ul, T0, LIMIT, LIMIT));
+	ul = (struct under_load){ 0 };
+	CHECK(!under_load_update(&ul, T0, 1u << 30, 0));
 }
 
 static void test_hold(void)
 {
-	uint64_t until = 0;
+	struct under_load ul = { 0 };
 
-	CHECK(under_load_update(&until, T0, LIMIT / 4, LIMIT));
+	CHECK(under_load_update(&ul, T0, LIMIT / 4, LIMIT));
 	/* The queue drained: still under load for the hold time. */
-	CHECK(under_load_update(&until, T0 + UNDER_LOAD_HOLD_NS - 1, 0, LIMIT));
-	CHECK(!under_load_update(&until, T0 + UNDER_LOAD_HOLD_NS, 0, LIMIT));
+	CHECK(under_load_update(&ul, T0 + UNDER_LOAD_HOLD_NS - 1, 0, LIMIT));
+	CHECK(!under_load_update(&ul, T0 + UNDER_LOAD_HOLD_NS, 0, LIMIT));
 	/* A backlog half-way through the hold extends it. */
-	until = 0;
-	CHECK(under_load_update(&until, T0, LIMIT / 4, LIMIT));
-	CHECK(under_load_update(&until, T0 + 500 * MS, LIMIT / 4, LIMIT));
-	CHECK(under_load_update(&until, T0 + 1400 * MS, 0, LIMIT));
-	CHECK(!under_load_update(&until, T0 + 1500 * MS, 0, LIMIT));
+	ul = (struct under_load){ 0 };
+	CHECK(under_load_update(&ul, T0, LIMIT / 4, LIMIT));
+	CHECK(under_load_update(&ul, T0 + 500 * MS, LIMIT / 4, LIMIT));
+	CHECK(under_load_update(&ul, T0 + 1400 * MS, 0, LIMIT));
+	CHECK(!under_load_update(&ul, T0 + 1500 * MS, 0, LIMIT));
 }
 
 int main(void)
 {
 	test_no_backlog();
+	test_rate_ceiling();
 	test_threshold();
 	test_hold();
 	return test_finish("underload");
