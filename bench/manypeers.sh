@@ -113,7 +113,8 @@ setup_net()
 impl_label() # DAEMON
 {
 	if timeout 5 "$1" --version 2>&1 | grep -q '^lanwired'; then
-		echo lanwired
+		[[ $1 == "$ROOT/build/lanwired" ]] && echo lanwired ||
+			echo "lanwired-$(basename "$(dirname "$(dirname "$1")")")"
 	elif [[ $1 == /usr/bin/wireguard-go ]]; then
 		echo wggo-debian
 	else
@@ -177,7 +178,8 @@ one()
 	put "$nn" burst_s "$l" "$(field seconds "$burst")"
 	put "$nn" hs_per_s "$l" "$(field hs_per_s "$burst")"
 	if ! grep -q '^loadpeers: ready' "$out"; then
-		echo "manypeers: $l: not every peer got a session" >&2
+		echo "manypeers: $l: not every peer got a session; loadpeers said:" >&2
+		tail -n 5 "$out" >&2
 		kill_wait "$TOOL_PID"; TOOL_PID=; hub_stop; return 1
 	fi
 	# (c) 100 peers at once, to a sink on the hub's tunnel address.
