@@ -68,6 +68,9 @@ PLANNER_LDLIBS := -linih -lqrencode -ljansson -lmicrohttpd -lcurl
 TEST_BINS += $(patsubst planner/%_test.c,$(BUILD)/tests/planner_%_test,\
 	$(PLANNER_TESTS))
 MICROBENCH := $(BUILD)/bench/microbench
+# Many peers from one process against one hub (bench/manypeers.sh).
+LOADPEERS := $(BUILD)/bench/loadpeers
+LOADPEERS_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/loadpeers*.c))
 
 ifneq ($(V),1)
 Q := @
@@ -76,7 +79,7 @@ else
 qecho =
 endif
 
-.PHONY: all deps unit tsan valgrind soak-long check e2e fuzz fuzz-build \
+.PHONY: all loadpeers deps unit tsan valgrind soak-long check e2e fuzz fuzz-build \
 	fuzz-campaign demo demo-tunnel lab bench clean man install uninstall \
 	deb
 
@@ -134,6 +137,12 @@ $(BUILD)/tests/planner_%_test: $(BUILD)/planner/%_test.o $(PLANNER_OBJS) \
 $(MICROBENCH): $(BUILD)/bench/microbench.o $(BUILD)/liblw.a
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LOADPEERS): $(LOADPEERS_OBJS) $(BUILD)/liblw.a
+	$(call qecho,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+loadpeers: $(LOADPEERS)
 
 # libFuzzer targets: one per parser, built with clang into build-fuzz/.
 # Every target links the daemon's and common/'s objects and, as an archive

@@ -296,13 +296,17 @@ void device_timer_armed(struct device *dev, uint64_t deadline)
 
 bool device_is_under_load(struct device *dev, uint64_t now)
 {
-	if (now - dev->load_window_start_ns >= 1000000000ULL) {
-		dev->load_window_start_ns = now;
-		dev->load_window_count = 0;
-	}
-	if (++dev->load_window_count > UNDER_LOAD_HANDSHAKES_PER_SECOND)
-		dev->under_load_until_ns = now + UNDER_LOAD_HOLD_NS;
-	return now < dev->under_load_until_ns;
+	int fds[2] = { dev->udp4_fd, dev->udp6_fd };
+	size_t queued = 0, limit = 0, q, l;
+
+	/* The fuller of the two queues, relative to its limit. */
+	for (int i = 0; i < 2; i++)
+		if (udp_queued(fds[i], &q, &l) == 0 && l &&
+		    (!limit || (double)q / (double)l > (double)queued / (double)limit)) {
+			queued = q;
+			limit = l;
+		}
+	return under_load_update(&dev->under_load, now, queued, limit);
 }
 
 struct pktbuf *pktbuf_get(struct device *dev, size_t len)

@@ -27,6 +27,7 @@
 #include "ratelimit.h"
 #include "tun.h"
 #include "udp.h"
+#include "underload.h"
 #include "workers.h"
 
 struct peer;
@@ -80,10 +81,6 @@ extern const struct device_ops device_ops_system;
 /* Staged-packet buffer pool. */
 #define POOL_BUF_SIZE 2048
 #define POOL_MAX_BUFS 4096
-/* Handshake messages per second above which we are "under load" and ask
- * for cookies (whitepaper 5.3); the state lasts UNDER_LOAD_HOLD_NS. */
-#define UNDER_LOAD_HANDSHAKES_PER_SECOND 512
-#define UNDER_LOAD_HOLD_NS 1000000000ULL
 
 /* Cookie replies queued during a receive round and sent together with
  * sendmmsg at its end: under a handshake flood they are nearly all the
@@ -182,10 +179,8 @@ struct device {
 	 * loop sleep until then. */
 	uint64_t next_timer_ns;
 
-	/* Under-load detection. */
-	uint64_t load_window_start_ns;
-	unsigned load_window_count;
-	uint64_t under_load_until_ns;
+	/* Under load (underload.h): the sockets' backlog. */
+	struct under_load under_load;
 
 	/* Staged-packet pool. */
 	struct pktbuf *pool_free;
@@ -238,6 +233,8 @@ int device_set_listen_port(struct device *dev, uint16_t port);
 int device_set_fwmark(struct device *dev, uint32_t mark);
 void device_timer_armed(struct device *dev, uint64_t deadline);
 void device_count_drop(struct device *dev, enum drop_reason r);
+/* Whitepaper 5.3, by the rule of underload.h: a backlog in either UDP
+ * socket's receive queue, or one less than UNDER_LOAD_HOLD_NS ago. */
 bool device_is_under_load(struct device *dev, uint64_t now);
 
 

@@ -320,7 +320,7 @@ static void test_cookie_under_load(void)
 
 	/* Under load: a cookie reply, then a retry with mac2. */
 	advance((REKEY_TIMEOUT + 1) * NS_PER_SEC);
-	D.dev.under_load_until_ns = fake_mono + 60 * NS_PER_SEC;
+	D.dev.under_load.until_ns = fake_mono + 60 * NS_PER_SEC;
 	no_cookie = D.dev.drops[DROP_UNDER_LOAD_NO_COOKIE];
 	peer_clear_keypairs(C.peer);
 	send_handshake_initiation(C.peer, false);

@@ -17,6 +17,7 @@
 #include "udp.h"
 
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <stdlib.h>
@@ -73,6 +74,22 @@ size_t udp_parse_cmsgs(struct msghdr *mh, struct udp_source *local)
 		}
 	}
 	return gso;
+}
+
+int udp_queued(int fd, size_t *queued, size_t *limit)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+
+	if (fd < 0)
+		return -EBADF;
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &len) < 0)
+		return -errno;
+	if (len <= SK_MEMINFO_RCVBUF * sizeof(uint32_t))
+		return -EINVAL;
+	*queued = mi[SK_MEMINFO_RMEM_ALLOC];
+	*limit = mi[SK_MEMINFO_RCVBUF];
+	return 0;
 }
 
 static void set_buffers(int fd)

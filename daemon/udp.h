@@ -28,6 +28,10 @@ size_t udp_parse_cmsgs(struct msghdr *mh, struct udp_source *local);
 #define UDP_RX_CMSG_SPACE \
 	(CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) + \
 	 CMSG_SPACE(sizeof(struct in_pktinfo)))
+/* The socket's receive queue: bytes held (the kernel's truesize of the
+ * datagrams) and the most it may hold, from SO_MEMINFO; what underload.h
+ * calls the backlog. 0 or -errno. */
+int udp_queued(int fd, size_t *queued, size_t *limit);
 /* Asks for coalesced receives (UDP_GRO). False if the kernel says no. */
 bool udp_enable_gro(int fd);
 /* Segments in one UDP_SEGMENT send, and its payload limit. */

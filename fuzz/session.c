@@ -799,8 +799,7 @@ static void start_side(int k)
 	dev->tun_read_pending = 0;
 	dev->tun_read_next = 0;
 	gro_init(&dev->gro);
-	dev->load_window_start_ns = dev->load_window_count = 0;
-	dev->under_load_until_ns = 0;
+	dev->under_load = (struct under_load){ 0 };
 	dev->next_timer_ns = 0;
 	dev->should_exit = false;
 	s->alt_key = s->alt_psk = false;
@@ -1249,7 +1248,7 @@ static void run_op(uint8_t byte, struct script *sc)
 		break;
 	case OP_KEEPALIVE: send_keepalive(sides[k].peer); break;
 	case OP_LOAD:
-		sides[k].dev.under_load_until_ns = mono_ns + UNDER_LOAD_HOLD_NS;
+		sides[k].dev.under_load.until_ns = mono_ns + UNDER_LOAD_HOLD_NS;
 		break;
 	case OP_IDENTITY: op_identity(k); break;
 	case OP_REPEER: op_repeer(k); break;

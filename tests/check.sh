@@ -19,7 +19,8 @@
 #      lanwired<->wireguard-go and wireguard-go<->lanwired (so each
 #      implementation initiates against the other)
 #      and the data-path scenarios with LANWIRE_OFFLOAD=0, then floods
-#      and bad links (flood.sh, netem.sh) with lanwired as the target
+#      and bad links (flood.sh, netem.sh) with lanwired as the target,
+#      and 200 peers from bench/loadpeers on one lanwired hub
 #   6. the end-to-end suite again with the ASan + UBSan build of lanwired
 #   7. the rekey soak (SOAK_SECONDS, default 210) lanwired<->wireguard-go,
 #      lanwired running as user nobody
@@ -58,7 +59,7 @@ step() {
 	echo "    $name: $p passed, $f failed ($(($(date +%s) - t0)) s; log $log)"
 }
 
-make -s -j2 all >build/logs/build.log 2>&1 || { cat build/logs/build.log; echo "check: 0 passed, 1 failed"; exit 1; }
+make -s -j2 all loadpeers >build/logs/build.log 2>&1 || { cat build/logs/build.log; echo "check: 0 passed, 1 failed"; exit 1; }
 make -s -j2 SAN=1 all >build/logs/build-san.log 2>&1 || { cat build/logs/build-san.log; echo "check: 0 passed, 1 failed"; exit 1; }
 
 step unit make -s -j2 unit
@@ -91,6 +92,9 @@ LANWIRE_OFFLOAD=0 LANWIRE_THREADS=1 step e2e-nooffload-lanwired-wggo \
 # mapping change on a lossy path, a hub restart; lanwired as the target,
 # wireguard-go as its peer.
 step e2e-adverse bash tests/e2e/run.sh "$LW" "$WGGO" flood netem
+# Many peers on one hub (issue 14): 200 peers played by bench/loadpeers
+# handshake at once with a lanwired hub and each delivers data.
+step e2e-manypeers bash tests/e2e/run.sh "$LW" "$LW" manypeers
 if [ "${QUICK:-0}" != 1 ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 	step e2e-san-lanwired-wggo bash tests/e2e/run.sh "$LWSAN" "$WGGO"

@@ -97,8 +97,9 @@ e2e_init "$@"
 : "${RL_RATE:=640}"		# 6: of them per second, all sources together
 : "${RL_ONE_N:=64}"		# 6: addresses in the one /64
 : "${RL_MANY_N:=16}"		# 6: addresses each in its own /64
-: "${RL_LOAD_RATE:=5000}"	# 6: spoofed valid-mac1 initiations/s keeping A
-				# under load (> UNDER_LOAD_HANDSHAKES_PER_SECOND)
+: "${RL_LOAD_RATE:=10000}"	# 6: spoofed valid-mac1 initiations/s keeping A
+				# under load (> UNDER_LOAD_HANDSHAKES_PER_SECOND,
+				# 4096, or a backlog in its socket: underload.h)
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 X_OUT4=192.168.243.9
@@ -561,7 +562,7 @@ rl_case()
 	bg X "$E2E_TMP/$name-load.out" "$HSFLOOD" -m init -k "$PA" -s $SPOOF4 \
 		-r "$RL_LOAD_RATE" -d $((RL_SECONDS + 10)) $A_XOUT4 $PORT_A
 	lpid=$BG_PID
-	sleep 1.5	# A is under load after 512 of them in a second
+	sleep 1.5	# A is under load after 4096 of them in a second
 	T=$((RL_SECONDS + 20)) n X "$HSFLOOD" -m mac2 -k "$PA" -S "$E2E_TMP/$name.src" \
 		-r "$RL_RATE" -d "$RL_SECONDS" $A_XOUT6 $PORT_A >"$out" 2>&1
 	kill_pid "$lpid"
