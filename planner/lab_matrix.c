@@ -8,8 +8,9 @@
  * policy_path_allows() (the policy read by names) says, except where no
  * tunnel is crossed (policy_path_skipped(), and a LAN host to its own
  * gateway's LAN address, which the gateway leaves alone). A gateway's
- * LAN address reached through the tunnel is the gateway itself: its
- * service lines open it as they open its tunnel addresses.
+ * LAN address reached through the tunnel is the gateway itself when the
+ * description names it (lan-address): its service lines open it as they
+ * open its tunnel addresses; an address the lab chose is opened by none.
  *
  * Tampered runs: the widened client asks again as itself and expects the
  * same; the spoofer asks from the spoofed client's addresses and expects
@@ -137,6 +138,8 @@ static int pairs_from(struct lab *l, size_t a, enum lab_tamper tamper)
 				snprintf(p->source, sizeof(p->source), "%s",
 					 src->text);
 				p->expect = tamper != LAB_TAMPER_SPOOFED &&
+					    (strcmp(dst->target, "lan") ||
+					     dst->ep.is_lan_address) &&
 					    policy_path_allows(
 						    l->d, &src->ep, &dst->ep,
 						    p->proto, p->port);

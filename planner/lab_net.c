@@ -224,7 +224,6 @@ static void host_addr(struct lab_host *h, const struct lw_prefix *a,
 	x->ep.site = site;
 	x->ep.addr = *a;
 	x->ep.addr.len = (uint8_t)family_bits(a->family);
-	x->ep.is_lan_address = !strcmp(target, "lan");
 }
 
 static void tunnel_addrs(const struct lab *l, struct lab_host *h)
@@ -381,6 +380,11 @@ static int build_site(struct lab *l, size_t k, unsigned int *port)
 		if (addr_add(l, gwns, a, lanif))
 			return -1;
 		host_addr(h, &gw, "lan", false, 0);
+		/* the description's lan-address is the gateway to the policy;
+		 * an address the lab chose is not opened by any rule */
+		h->addrs[h->n_addrs - 1].ep.is_lan_address =
+			s->lan_address.p.family &&
+			prefix_equal(&gw, &s->lan_address.p);
 	}
 	return 0;
 }
