@@ -117,7 +117,8 @@ const char *ctl_network_name(const struct lw_desc *d);
 /*
  * The desired state of pl's node as JSON (caller's reference): the
  * interface, MTU, port, addresses, routes, sysctls, the nft ruleset
- * (rendered by render_nft_ruleset()), the hubs' tunnel addresses and the
+ * (render_nft_host_ruleset(), as up loads it: a Linux client's too), the
+ * hubs' tunnel addresses and the
  * peers, each preshared key sealed to self_pub (seal) or, for comparing
  * two publishes, replaced by a keyed digest of it (!seal). No private
  * key is ever in it. NULL with a message in err.

@@ -177,7 +177,7 @@ json_t *ctl_state_build(const struct lw_node_plan *pl,
 			size_t errlen)
 {
 	struct lw_render_opts ro = { source, LW_DEVICE_KEY_DIR };
-	char *nft = render_nft_ruleset(pl, &ro);
+	char *nft = render_nft_host_ruleset(pl, &ro);
 	json_t *peers = json_array(), *st = NULL, *p;
 	size_t i;
 
