@@ -190,7 +190,7 @@ t "bash -i loads the completion from /usr/share/bash-completion" grep -q '^compl
 t "completes a command (st -> status)" grep -qx '\[lanwire st\] -> status' "$tmp/comp.out"
 t "completes node names (up -> LAN1 LAN2 a c z)" grep -q '^\[lanwire -f .* up \] -> LAN1 LAN2 a c z$' "$tmp/comp.out"
 t "completes a command's options (status -- -> --json)" grep -q '^\[lanwire -f .* status --\] -> .*--json' "$tmp/comp.out"
-t "completes the new commands (p -> pin policy)" grep -qx '\[lanwire p\] -> pin policy' "$tmp/comp.out"
+t "completes the new commands (p -> pin policy publish)" grep -qx '\[lanwire p\] -> pin policy publish' "$tmp/comp.out"
 t "policy completes node names" grep -q '^\[lanwire -f .* policy \] -> LAN1 LAN2 a c z$' "$tmp/comp.out"
 t "pin completes no argument" grep -q '^\[lanwire -f .* pin \] -> $' "$tmp/comp.out"
 t "diff completes --against --git --rendered" grep -q '^\[lanwire -f .* diff --\] -> --against .*--git .*--rendered' "$tmp/comp.out"
