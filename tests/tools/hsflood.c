@@ -211,46 +211,6 @@ static uint32_t rng_range(uint32_t lo, uint32_t hi)
 
 /* -------------------------------------------------------------- parsing */
 
-static int b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* A WireGuard key in base64: 43 characters and one '='. 0 or -1. */
-static int key_from_base64(uint8_t key[static NOISE_PUBLIC_KEY_LEN],
-			   const char *s)
-{
-	uint32_t acc = 0;
-	size_t i, out = 0;
-	int bits = 0, v;
-
-	if (strlen(s) != 44 || s[43] != '=')
-		return -1;
-	for (i = 0; i < 43; i++) {
-		v = b64_value((unsigned char)s[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (out < NOISE_PUBLIC_KEY_LEN)
-				key[out++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return out == NOISE_PUBLIC_KEY_LEN ? 0 : -1;
-}
-
 /* "ADDR/LEN" into plan->family, prefix, prefix_len. 0 or -1. */
 static int parse_prefix(struct addr_plan *plan, const char *arg)
 {
