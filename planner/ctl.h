@@ -53,6 +53,10 @@
 char *ctl_b64_encode(const uint8_t *in, size_t n);
 /* Exactly n bytes from their one canonical base64 text. 0 or -EINVAL. */
 int ctl_b64_decode(uint8_t *out, size_t n, const char *s);
+/* Writes the message into err (errlen bytes) and returns r: the one way
+ * the control plane's readers say why they refuse. */
+int ctl_fail(char *err, size_t errlen, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /*
  * The network key of key directory dir: loaded from dir/control.key, or

@@ -252,10 +252,7 @@ out:
 	return out;
 }
 
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
+int ctl_fail(char *err, size_t errlen, int r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -276,12 +273,12 @@ static bool shape_ok(json_t *root, char *err, size_t errlen)
 	    !json_is_object(json_object_get(root, "state")) ||
 	    !json_is_string(json_object_get(root, "sig")) ||
 	    !json_is_integer(ep)) {
-		fail(err, errlen, 0, "not a state envelope (want exactly "
+		ctl_fail(err, errlen, 0, "not a state envelope (want exactly "
 				     "network, node, epoch, state, sig)");
 		return false;
 	}
 	if (json_integer_value(ep) <= 0) {
-		fail(err, errlen, 0, "epoch %lld is not positive",
+		ctl_fail(err, errlen, 0, "epoch %lld is not positive",
 		     (long long)json_integer_value(ep));
 		return false;
 	}
@@ -323,17 +320,17 @@ int ctl_envelope_parse(struct ctl_envelope *e, const char *text, size_t len,
 	int r;
 
 	if (len > CTL_MAX_ENVELOPE)
-		return fail(err, errlen, -EMSGSIZE,
+		return ctl_fail(err, errlen, -EMSGSIZE,
 			    "state of %zu bytes refused (at most %u)", len,
 			    CTL_MAX_ENVELOPE);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return fail(err, errlen, -EBADMSG, "not JSON: %s (line %d)",
+		return ctl_fail(err, errlen, -EBADMSG, "not JSON: %s (line %d)",
 			    jerr.text, jerr.line);
 	r = -EBADMSG;
 	if (!shape_ok(root, err, errlen))
 		goto out;
-	r = fail(err, errlen, -EPERM, "bad signature: not signed by the "
+	r = ctl_fail(err, errlen, -EPERM, "bad signature: not signed by the "
 				      "network's key");
 	if (!sig_ok(root, pub))
 		goto out;
@@ -342,21 +339,21 @@ int ctl_envelope_parse(struct ctl_envelope *e, const char *text, size_t len,
 	epoch = (uint64_t)json_integer_value(json_object_get(root, "epoch"));
 	r = -EXDEV;
 	if (network && strcmp(net_s, network)) {
-		fail(err, errlen, r, "state for network %.32s, not %s", net_s,
+		ctl_fail(err, errlen, r, "state for network %.32s, not %s", net_s,
 		     network);
 		goto out;
 	}
 	if (node && strcmp(node_s, node)) {
-		fail(err, errlen, r, "state for node %.32s, not %s", node_s,
+		ctl_fail(err, errlen, r, "state for node %.32s, not %s", node_s,
 		     node);
 		goto out;
 	}
 	if (strlen(net_s) > LW_NAME_MAX || strlen(node_s) > LW_NAME_MAX) {
-		r = fail(err, errlen, -EBADMSG, "name too long");
+		r = ctl_fail(err, errlen, -EBADMSG, "name too long");
 		goto out;
 	}
 	if (epoch <= after) {
-		r = fail(err, errlen, -ESTALE,
+		r = ctl_fail(err, errlen, -ESTALE,
 			 "epoch %llu is not newer than %llu (replayed or old "
 			 "state)",
 			 (unsigned long long)epoch, (unsigned long long)after);

@@ -38,19 +38,6 @@ static const char *const known_sysctls[] = {
 	"net.ipv6.conf.all.forwarding=1",
 };
 
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 const char *ctl_network_name(const struct lw_desc *d)
 {
 	return d->net.name ? d->net.name : "lanwire";
@@ -202,7 +189,7 @@ json_t *ctl_state_build(const struct lw_node_plan *pl,
 		json_decref(peers);
 	free(nft);
 	if (!st)
-		fail(err, errlen, 0, "%s: cannot build its state (out of "
+		ctl_fail(err, errlen, 0, "%s: cannot build its state (out of "
 				     "memory)", pl->self->name);
 	return st;
 }
@@ -480,7 +467,7 @@ int ctl_state_plan(struct ctl_plan *cp, const json_t *state,
 		   !(cp->pl.private_key_path = strdup(key_path))))
 		r = -ENOMEM;
 	if (r == -ENOMEM)
-		fail(err, errlen, r, "out of memory");
+		ctl_fail(err, errlen, r, "out of memory");
 	if (r) {
 		ctl_plan_free(cp);
 		return r;
