@@ -42,7 +42,7 @@ say() { printf '%s\n' "$*"; }
 die() { say "bench: $*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 
-. "$(dirname "${BASH_SOURCE[0]}")/../tests/proc.sh"	# pid_alive, kill_pid, wait_until
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/proc.sh"	# pid_alive, kill_pid, wait_until, base36
 
 # in_ns NS SECONDS CMD...: bounded command inside a namespace.
 in_ns()
@@ -106,16 +106,6 @@ watchdog_start()
 		kill -TERM "$me" 2>/dev/null
 	) </dev/null >&2 &
 	WATCHDOG=$!
-}
-
-base36()
-{
-	local n=$1 digits=0123456789abcdefghijklmnopqrstuvwxyz s=
-	while ((n > 0)); do
-		s=${digits:n % 36:1}$s
-		n=$((n / 36))
-	done
-	printf '%s' "${s:-0}"
 }
 
 # pick_tag: TAG, five characters unused by any namespace or UAPI socket;

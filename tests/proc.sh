@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 #
-# tests/proc.sh -- process helpers shared by the end-to-end suite
-# (tests/e2e/lib.sh) and the benchmark (bench/bench.sh): sourced, never run.
+# tests/proc.sh -- process helpers (and base36, for name tags) shared by
+# the end-to-end suite (tests/e2e/lib.sh) and the benchmark (bench/lib.sh):
+# sourced, never run.
 # They act only on PIDs the caller started.
 
 # pid_alive PID: running and not a zombie.
@@ -39,4 +40,16 @@ wait_until()
 		sleep 0.1
 	done
 	"$@"
+}
+
+# base36 N: N in base 36 (0-9a-z), for short unique tags in namespace
+# and interface names.
+base36()
+{
+	local n=$1 digits=0123456789abcdefghijklmnopqrstuvwxyz s=
+	while ((n > 0)); do
+		s=${digits:n % 36:1}$s
+		n=$((n / 36))
+	done
+	printf '%s' "${s:-0}"
 }

@@ -131,16 +131,6 @@ e2e_die()
 	exit 1
 }
 
-e2e_base36()
-{
-	local n=$1 digits=0123456789abcdefghijklmnopqrstuvwxyz s=
-	while ((n > 0)); do
-		s=${digits:n % 36:1}$s
-		n=$((n / 36))
-	done
-	printf '%s' "${s:-0}"
-}
-
 e2e_resolve_daemon()
 {
 	local d=$1 p
@@ -161,11 +151,11 @@ e2e_tag_is_free()
 e2e_pick_tag()
 {
 	local t
-	t=$(e2e_base36 $$)
+	t=$(base36 $$)
 	while ((${#t} < 5)); do t=0$t; done
 	t=${t: -5}
 	while ! e2e_tag_is_free "$t"; do
-		t=${t:0:4}$(e2e_base36 $((RANDOM % 36)))
+		t=${t:0:4}$(base36 $((RANDOM % 36)))
 	done
 	E2E_TAG=$t
 }
@@ -223,7 +213,7 @@ e2e_signal()
 
 # ---------------------------------------------------------------- processes
 
-. "$(dirname "${BASH_SOURCE[0]}")/../proc.sh"	# pid_alive, kill_pid, wait_until
+. "$(dirname "${BASH_SOURCE[0]}")/../proc.sh"	# pid_alive, kill_pid, wait_until, base36
 
 # ---------------------------------------------------------------- namespaces
 
