@@ -165,6 +165,9 @@ int lab_describe(struct lab *l);
 
 /* lab_net.c: 0 or -1 (reason logged). */
 int lab_net_build(struct lab *l);
+struct lab_host *lab_host_of_node(struct lab *l, size_t node);
+
+/* lab_cmd.c */
 /* Namespace name of a part: "lwlab-TAG-PART". */
 void lab_ns_name(const struct lab *l, char *out, size_t size,
 		 const char *part);
@@ -172,9 +175,11 @@ void lab_ns_name(const struct lab *l, char *out, size_t size,
 int lab_cmd(struct lab *l, const char *ns, const char *const argv[]);
 /* ip -n NS ARGS... (NULL-terminated). */
 int lab_ip(struct lab *l, const char *ns, ...);
+/* As lab_cmd, with input on its standard input (no exit-status line). */
+int lab_cmd_input(struct lab *l, const char *ns, const char *input,
+		  const char *const argv[]);
 void lab_progress(struct lab *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-struct lab_host *lab_host_of_node(struct lab *l, size_t node);
 
 /* lab_up.c */
 int lab_keys(struct lab *l);

@@ -25,7 +25,6 @@
  */
 #include "lab.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -35,63 +34,6 @@
 
 #define INET_NET "203.0.113."
 #define CLIENT_NAT "100.64.250."
-
-void lab_ns_name(const struct lab *l, char *out, size_t size,
-		 const char *part)
-{
-	snprintf(out, size, "%s%s-%s", LAB_NS_PREFIX, l->tag, part);
-}
-
-void lab_progress(struct lab *l, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("lab: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	if (l->log != stderr) {
-		va_start(ap, fmt);
-		fputs("== ", l->log);
-		vfprintf(l->log, fmt, ap);
-		fputc('\n', l->log);
-		va_end(ap);
-		fflush(l->log);
-	}
-}
-
-int lab_cmd(struct lab *l, const char *ns, const char *const argv[])
-{
-	struct lw_cmd c = { ns, NULL, l->log, fileno(l->log), NULL };
-	int r = proc_run(&c, argv);
-
-	if (r)
-		fprintf(l->log, "[!] exit status %d\n", r);
-	return r;
-}
-
-static int cmd_input(struct lab *l, const char *ns, const char *input,
-		     const char *const argv[])
-{
-	struct lw_cmd c = { ns, NULL, l->log, fileno(l->log), input };
-
-	return proc_run(&c, argv);
-}
-
-int lab_ip(struct lab *l, const char *ns, ...)
-{
-	const char *argv[16] = { "ip" };
-	size_t n = 1;
-	va_list ap;
-
-	va_start(ap, ns);
-	while (n < 15 && (argv[n] = va_arg(ap, const char *)))
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	return lab_cmd(l, ns, argv);
-}
 
 /* A namespace with lo up, unprivileged ICMP echo sockets allowed (the
  * probes) and no duplicate address detection (addresses usable at once). */
@@ -286,7 +228,7 @@ static int nat_rules(struct lab *l, const char *ns)
 		"}\n";
 	const char *argv[] = { "nft", "-f", "-", NULL };
 
-	return cmd_input(l, ns, rules, argv) ? -1 : 0;
+	return lab_cmd_input(l, ns, rules, argv) ? -1 : 0;
 }
 
 /* A NAT namespace on the internet at 203.0.113.pub, inside inside/24
