@@ -12,9 +12,16 @@
 #   3. M, reached over a 1280-byte link: a UDP_SEGMENT run to it is refused
 #      (EINVAL/EMSGSIZE), its datagrams must go one by one and be
 #      fragmented by the kernel.
-# B must receive >= 99 % in every case, M >= 99 % of its own (lanwired as
-# the hub; 90 % for another hub daemon, for comparison).  The figures
-# are printed as INFO lines and "hub.<case>.<peer>=<count>" lines.
+# What the hub is judged on is what reaches B's wire: an nft counter in
+# B's namespace counts the hub's outer datagrams to B (by bytes: a
+# UDP_SEGMENT run is one skb there), and at least 99 %
+# of the burst must arrive (lanwired as the hub; 90 % for another hub
+# daemon, for comparison).  What B's daemon then delivers to the sink is
+# asserted at 99 % too when B is lanwired; a wireguard-go B has lost up to
+# 2 % of a paced burst on its own receive side (3,921 of 4,000 in a CI
+# run whose hub sent every datagram), so for it 95 %.  M >= the hub's
+# bound of its own.  The figures are printed as INFO lines and
+# "hub.<case>.<peer>=<count>" lines.
 #
 #	bash tests/e2e/hub.sh DAEMON_A DAEMON_B
 #
@@ -41,6 +48,9 @@ SINK_PORT=9000
 # (seen: 3,972 of 4,000 to M on a busy machine).
 MIN_PCT=90
 is_lanwired "$DAEMON_A" && MIN_PCT=99
+# What B's daemon must deliver of what reached it (see the header).
+RX_PCT=95
+is_lanwired "$DAEMON_B" && RX_PCT=99
 declare -A NET=([b]=241 [x]=242 [r]=243 [m]=244)
 declare -A IN=([b]=2 [x]=3 [r]=4 [m]=5)
 declare -A DMN=([b]=$DAEMON_B [x]=$DAEMON_A [r]=$DAEMON_B [m]=$DAEMON_A)
@@ -72,11 +82,38 @@ for p in b x r m; do
 	check "session hub <-> $p" ping_ok "$P" 192.168.4.1
 done
 
+# The hub's outer datagrams as they reach B's side of the veth.
+cat >"$E2E_TMP/wire-b.nft" <<EOF2
+table inet lwhubb {
+	counter wire { }
+	chain in {
+		type filter hook input priority 0; policy accept;
+		ip saddr 192.168.${NET[b]}.1 udp dport $PORT_B counter name wire
+	}
+}
+EOF2
+n B nft -f "$E2E_TMP/wire-b.nft" || e2e_die "cannot load the counter in B"
+# A UDP_SEGMENT run crosses the veth as one skb (counted once, its bytes
+# one IPv4+UDP header plus every segment's payload), so datagrams are
+# counted by bytes: the WireGuard payload over the size of one data
+# message (16-byte header, the padded inner packet, 16-byte tag).  The
+# few handshakes and keepalives add less than one datagram.
+WG_DATA_LEN=$(( 16 + (HUB_SIZE + 28 + 15) / 16 * 16 + 16 ))
+wire_b()
+{
+	nq B nft list counter inet lwhubb wire | awk -v len=$WG_DATA_LEN '{
+		for (i = 1; i < NF; i++) {
+			if ($i == "packets") p = $(i + 1)
+			if ($i == "bytes") b = $(i + 1)
+		}
+	} END { printf "%d\n", (b - 28 * p) / len }'
+}
+
 # burst CASE BAD: counters on B (and M), the burst from H to B and BAD;
 # prints the counts.
 burst()
 {
-	local case=$1 bad=$2 pb pm got_b got_m=
+	local case=$1 bad=$2 pb pm got_b got_m= wire0 wire
 	bg B "$E2E_TMP/count-b-$case" "$BURST" count $SINK_PORT 2
 	pb=$BG_PID
 	if [[ $bad == m ]]; then
@@ -84,18 +121,22 @@ burst()
 		pm=$BG_PID
 	fi
 	sleep 0.3
+	wire0=$(wire_b)
 	T=60 n H "$BURST" send $HUB_SIZE "$HUB_COUNT" $HUB_RUN \
 		"192.168.4.${IN[$bad]}:$SINK_PORT" 192.168.4.2:$SINK_PORT
 	wait "$pb"
+	wire=$(( $(wire_b) - ${wire0:-0} ))
 	got_b=$(cat "$E2E_TMP/count-b-$case")
 	if [[ -n ${pm:-} ]]; then
 		wait "$pm"
 		got_m=$(cat "$E2E_TMP/count-m-$case")
 	fi
-	info "$case: B received ${got_b:-?} of $HUB_COUNT${got_m:+, M $got_m of $HUB_COUNT}"
+	info "$case: the hub put $wire datagrams on B's wire; B received ${got_b:-?} of $HUB_COUNT${got_m:+, M $got_m of $HUB_COUNT}"
+	say "hub.$case.b_wire=$wire"
 	say "hub.$case.b=${got_b:-0}"
 	[[ -n $got_m ]] && say "hub.$case.m=$got_m"
-	check ">= $MIN_PCT % to healthy B while $case" test "$((${got_b:-0} * 100))" -ge "$((HUB_COUNT * MIN_PCT))"
+	check ">= $MIN_PCT % sent to healthy B while $case" test "$((wire * 100))" -ge "$((HUB_COUNT * MIN_PCT))"
+	check ">= $RX_PCT % delivered by B while $case" test "$((${got_b:-0} * 100))" -ge "$((HUB_COUNT * RX_PCT))"
 	[[ $bad == m ]] &&
 		check ">= $MIN_PCT % to M over the 1280-byte link" test "$((${got_m:-0} * 100))" -ge "$((HUB_COUNT * MIN_PCT))"
 }
