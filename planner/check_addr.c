@@ -187,12 +187,34 @@ static void check_lan_overlaps(struct lw_desc *d, size_t si, size_t k)
 	}
 }
 
-static void check_lan_address(struct lw_desc *d, const struct lw_site *s)
+/* One of the site's lan-addresses lies in one of its LANs. */
+static void check_lan_address_in(struct lw_desc *d, const struct lw_site *s,
+				 const struct lw_lprefix *la)
 {
 	char x[LW_PREFIX_STRLEN];
 	size_t i;
 
-	if (!s->lan_address.p.family) {
+	for (i = 0; i < s->n_lans; i++) {
+		if (prefix_contains(&s->lans[i].p, &la->p))
+			return;
+	}
+	err(d, la->line,
+	    "lan-address %s of site %s is not inside any of its LANs",
+	    adr(x, &la->p), s->name);
+}
+
+static void check_lan_address(struct lw_desc *d, const struct lw_site *s)
+{
+	unsigned int fi;
+	bool any = false;
+
+	for (fi = 0; fi < LW_FAMILIES; fi++) {
+		if (!s->lan_address[fi].p.family)
+			continue;
+		any = true;
+		check_lan_address_in(d, s, &s->lan_address[fi]);
+	}
+	if (!any) {
 		if (s->ret == LW_RETURN_ROUTE)
 			err(d, s->return_line ? s->return_line : s->line,
 			    "site %s returns traffic by route but has no "
@@ -200,15 +222,7 @@ static void check_lan_address(struct lw_desc *d, const struct lw_site *s)
 			    "LAN (lan-address = ...) for the LAN router's "
 			    "route to name",
 			    s->name);
-		return;
 	}
-	for (i = 0; i < s->n_lans; i++) {
-		if (prefix_contains(&s->lans[i].p, &s->lan_address.p))
-			return;
-	}
-	err(d, s->lan_address.line,
-	    "lan-address %s of site %s is not inside any of its LANs",
-	    adr(x, &s->lan_address.p), s->name);
 }
 
 /* host = NAME ADDRESS lines lie inside the site's LANs. */

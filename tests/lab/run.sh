@@ -22,7 +22,8 @@
 #                      the spoofing client stay refused
 #   dualstack          examples/dualstack.conf: the same over IPv6 (ULA
 #                      tunnel and LANs), every probe as expected in both
-#                      families
+#                      families; the gateways' lan-addresses (IPv4 and
+#                      IPv6) open to admins only
 #
 #   updown             up / down on three namespaces (updown.sh)
 #   accept-ra          up / down keep an RA-learned IPv6 default route
@@ -152,6 +153,11 @@ dualstack() {
 		denied laptop1 hub tcp 22 $fam; denied laptop1 laptop2 icmp 0 $fam
 	done
 	allowed laptop2 office:printer tcp 631 :
+	# the gateways' own LAN addresses (lan-address, one per family)
+	allowed admin office-gw tcp 22 192.168.30.1; allowed admin office-gw tcp 22 fd30:30:30::1
+	allowed admin lab-gw tcp 22 192.168.40.1; allowed admin lab-gw tcp 22 fd40:40:40::1
+	denied laptop1 office-gw tcp 22 192.168.30.1; denied laptop1 office-gw tcp 22 fd30:30:30::1
+	denied laptop1 lab-gw tcp 22 fd40:40:40::1
 	check "IPv6 probed as much as IPv4" \
 		'([.pairs[] | select(.address | contains(":"))] | length) >= ([.pairs[] | select(.address | contains(":") | not)] | length)'
 }
