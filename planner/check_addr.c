@@ -7,6 +7,7 @@
  */
 #include "check_int.h"
 
+#include <netinet/in.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -203,6 +204,37 @@ static void check_lan_address_in(struct lw_desc *d, const struct lw_site *s,
 	    adr(x, &la->p), s->name);
 }
 
+/* Whether the site has a LAN of family index fi. */
+static bool has_lan_of(const struct lw_site *s, unsigned int fi)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_lans; i++)
+		if (family_index(s->lans[i].p.family) == fi)
+			return true;
+	return false;
+}
+
+/* return = route with a lan-address in one family only: the LAN router
+ * gets no routes for the other's LANs, so their replies are lost. */
+static void check_route_families(struct lw_desc *d, const struct lw_site *s)
+{
+	static const uint8_t fam[LW_FAMILIES] = { AF_INET, AF_INET6 };
+	unsigned int fi;
+
+	for (fi = 0; fi < LW_FAMILIES; fi++) {
+		if (s->ret != LW_RETURN_ROUTE || s->lan_address[fi].p.family ||
+		    !has_lan_of(s, fi))
+			continue;
+		err(d, s->lan_address[!fi].line,
+		    "site %s returns traffic by route but has no %s "
+		    "lan-address for its %s LAN; add the gateway's %s "
+		    "address on the LAN to lan-address",
+		    s->name, family_name(fam[fi]), family_name(fam[fi]),
+		    family_name(fam[fi]));
+	}
+}
+
 static void check_lan_address(struct lw_desc *d, const struct lw_site *s)
 {
 	unsigned int fi;
@@ -214,7 +246,9 @@ static void check_lan_address(struct lw_desc *d, const struct lw_site *s)
 		any = true;
 		check_lan_address_in(d, s, &s->lan_address[fi]);
 	}
-	if (!any) {
+	if (any)
+		check_route_families(d, s);
+	else {
 		if (s->ret == LW_RETURN_ROUTE)
 			err(d, s->return_line ? s->return_line : s->line,
 			    "site %s returns traffic by route but has no "
