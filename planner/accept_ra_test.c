@@ -110,5 +110,5 @@ int main(void)
 	test_ifaces_refused();
 	test_key();
 	test_decide();
-	return test_finish("accept_ra_test");
+	return test_finish("planner_accept_ra");
 }
