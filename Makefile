@@ -134,6 +134,9 @@ $(BUILD)/tests/planner_%_test: $(BUILD)/planner/%_test.o $(PLANNER_OBJS) \
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PLANNER_LDLIBS) $(LDLIBS)
 
+# The lab's text overlay is host-side code: its test links it all.
+$(BUILD)/tests/planner_lab_desc_test: $(PLANNER_HOST_OBJS)
+
 $(MICROBENCH): $(BUILD)/bench/microbench.o $(BUILD)/liblw.a
 	$(call qecho,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accept_ra.h"
 #include "proc.h"
 #include "render.h"
 #include "txn.h"
@@ -208,6 +209,99 @@ static int converge_sysctl(struct up_ctx *u, const char *setting)
 	return r;
 }
 
+#define IPV6_FORWARDING "net.ipv6.conf.all.forwarding=1"
+
+static bool plan_forwards_ipv6(const struct lw_node_plan *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n_sysctls; i++)
+		if (!strcmp(pl->sysctls[i], IPV6_FORWARDING))
+			return true;
+	return false;
+}
+
+/* One interface with an RA-learned default route: accept_ra=2 so that
+ * forwarding does not make it ignore the advertisements that keep the
+ * route (accept_ra.h); the old value recorded for down. */
+static int keep_ra(struct up_ctx *u, const char *iface)
+{
+	char key[96], setting[112];
+	const char *argv[] = { "sysctl", "-q", "-w", setting, NULL };
+	char *cur = NULL;
+	int r = 0;
+
+	ra_sysctl_key(key, sizeof(key), iface);
+	cur = host_sysctl(u->o, key);
+	if (!cur)
+		return apply_fail(u, "cannot read sysctl %s", key);
+	switch (ra_decide(cur)) {
+	case RA_KEEP:
+		break;
+	case RA_SET:
+		snprintf(setting, sizeof(setting), "%s=2", key);
+		if (up_state_add_sysctl(&u->st, key, cur) || state_save(u))
+			r = apply_fail(u, "cannot record sysctl %s", key);
+		else if (host_run(u->o, argv, NULL))
+			r = apply_fail(u, "sysctl -w %s failed; not switching "
+					  "IPv6 forwarding on, which would "
+					  "drop %s's IPv6 default route",
+				       setting, iface);
+		else
+			apply_report(u, "sysctl %s %s -> 2 (%s's IPv6 default "
+					"route is learned from router "
+					"advertisements)",
+				     key, cur, iface);
+		break;
+	case RA_BAD:
+		r = apply_fail(u, "%s has an IPv6 default route learned from "
+				  "router advertisements and %s = %s, which "
+				  "lanwire does not know; not switching IPv6 "
+				  "forwarding on. Set it to 2 (keep accepting "
+				  "them when forwarding) or 0, then run up "
+				  "again",
+			       iface, key, cur);
+		break;
+	}
+	free(cur);
+	return r;
+}
+
+/* Before IPv6 forwarding goes on: every interface whose IPv6 default
+ * route came from a router advertisement keeps accepting them. */
+static int converge_accept_ra(struct up_ctx *u)
+{
+	const char *argv[] = { "ip", "-6", "-o", "route", "show", "default",
+			       "proto", "ra", NULL };
+	char names[LW_RA_MAX_IFACES][LW_IFNAME_MAX + 1], *out;
+	size_t i, n = 0;
+	int r;
+
+	if (!plan_forwards_ipv6(u->pl))
+		return 0;
+	out = host_query(u->o, argv);
+	if (!out)
+		return apply_fail(u, "cannot list the IPv6 default routes "
+				     "(ip -6 route show default proto ra); "
+				     "not switching IPv6 forwarding on");
+	r = ra_default_ifaces(out, names, LW_RA_MAX_IFACES, &n);
+	free(out);
+	if (r == -ENOSPC)
+		return apply_fail(u, "more than %d interfaces have an IPv6 "
+				     "default route learned from router "
+				     "advertisements; not switching IPv6 "
+				     "forwarding on",
+				  LW_RA_MAX_IFACES);
+	if (r)
+		return apply_fail(u, "an unreadable interface name in the "
+				     "IPv6 default routes learned from router "
+				     "advertisements; not switching IPv6 "
+				     "forwarding on");
+	for (i = 0; !r && i < n; i++)
+		r = keep_ra(u, names[i]);
+	return r;
+}
+
 /* RUN/IFACE.nft is the ruleset last loaded: load again only when the
  * plan's differs or the table is gone. */
 static int converge_nft(struct up_ctx *u)
@@ -274,6 +368,8 @@ static int converge(struct up_ctx *u, bool fresh)
 		r = converge_addrs(u);
 	if (!r)
 		r = converge_routes(u);
+	if (!r)
+		r = converge_accept_ra(u);
 	for (i = 0; !r && i < u->pl->n_sysctls; i++)
 		r = converge_sysctl(u, u->pl->sysctls[i]);
 	if (!r)

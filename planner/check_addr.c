@@ -7,6 +7,7 @@
  */
 #include "check_int.h"
 
+#include <netinet/in.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -187,12 +188,67 @@ static void check_lan_overlaps(struct lw_desc *d, size_t si, size_t k)
 	}
 }
 
-static void check_lan_address(struct lw_desc *d, const struct lw_site *s)
+/* One of the site's lan-addresses lies in one of its LANs. */
+static void check_lan_address_in(struct lw_desc *d, const struct lw_site *s,
+				 const struct lw_lprefix *la)
 {
 	char x[LW_PREFIX_STRLEN];
 	size_t i;
 
-	if (!s->lan_address.p.family) {
+	for (i = 0; i < s->n_lans; i++) {
+		if (prefix_contains(&s->lans[i].p, &la->p))
+			return;
+	}
+	err(d, la->line,
+	    "lan-address %s of site %s is not inside any of its LANs",
+	    adr(x, &la->p), s->name);
+}
+
+/* Whether the site has a LAN of family index fi. */
+static bool has_lan_of(const struct lw_site *s, unsigned int fi)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_lans; i++)
+		if (family_index(s->lans[i].p.family) == fi)
+			return true;
+	return false;
+}
+
+/* return = route with a lan-address in one family only: the LAN router
+ * gets no routes for the other's LANs, so their replies are lost. */
+static void check_route_families(struct lw_desc *d, const struct lw_site *s)
+{
+	static const uint8_t fam[LW_FAMILIES] = { AF_INET, AF_INET6 };
+	unsigned int fi;
+
+	for (fi = 0; fi < LW_FAMILIES; fi++) {
+		if (s->ret != LW_RETURN_ROUTE || s->lan_address[fi].p.family ||
+		    !has_lan_of(s, fi))
+			continue;
+		err(d, s->lan_address[!fi].line,
+		    "site %s returns traffic by route but has no %s "
+		    "lan-address for its %s LAN; add the gateway's %s "
+		    "address on the LAN to lan-address",
+		    s->name, family_name(fam[fi]), family_name(fam[fi]),
+		    family_name(fam[fi]));
+	}
+}
+
+static void check_lan_address(struct lw_desc *d, const struct lw_site *s)
+{
+	unsigned int fi;
+	bool any = false;
+
+	for (fi = 0; fi < LW_FAMILIES; fi++) {
+		if (!s->lan_address[fi].p.family)
+			continue;
+		any = true;
+		check_lan_address_in(d, s, &s->lan_address[fi]);
+	}
+	if (any)
+		check_route_families(d, s);
+	else {
 		if (s->ret == LW_RETURN_ROUTE)
 			err(d, s->return_line ? s->return_line : s->line,
 			    "site %s returns traffic by route but has no "
@@ -200,15 +256,7 @@ static void check_lan_address(struct lw_desc *d, const struct lw_site *s)
 			    "LAN (lan-address = ...) for the LAN router's "
 			    "route to name",
 			    s->name);
-		return;
 	}
-	for (i = 0; i < s->n_lans; i++) {
-		if (prefix_contains(&s->lans[i].p, &s->lan_address.p))
-			return;
-	}
-	err(d, s->lan_address.line,
-	    "lan-address %s of site %s is not inside any of its LANs",
-	    adr(x, &s->lan_address.p), s->name);
 }
 
 /* host = NAME ADDRESS lines lie inside the site's LANs. */

@@ -156,19 +156,34 @@ static void site_lan_interface(struct parser *p, const char *v)
 	set_iface(p, "lan-interface", v, &s->lan_iface_line, s->lan_iface);
 }
 
-static void site_lan_address(struct parser *p, const char *v)
+/* One address of lan-address: at most one per family, as address. */
+static void put_lan_address(struct parser *p, const char *item, void *arg)
 {
 	struct lw_site *s = cur_site(p);
+	struct lw_lprefix *slot;
+	struct lw_prefix a;
 
-	if (!once(p, &s->lan_address.line, "lan-address"))
-		return;
-	if (prefix_parse(&s->lan_address.p, v, false) ||
-	    !prefix_is_host(&s->lan_address.p)) {
-		memset(&s->lan_address.p, 0, sizeof(s->lan_address.p));
+	(void)arg;
+	if (prefix_parse(&a, item, false) || !prefix_is_host(&a)) {
 		perr(p, "lan-address '%s' is not a single address such as "
-			"192.168.1.2",
-		     v);
+			"192.168.1.2 or fd00:1::1",
+		     item);
+		return;
 	}
+	slot = &s->lan_address[family_index(a.family)];
+	if (slot->line) {
+		perr(p, "lan-address has a second %s address %s (first on "
+			"line %d); give one per family",
+		     family_name(a.family), item, slot->line);
+		return;
+	}
+	slot->p = a;
+	slot->line = p->line;
+}
+
+static void site_lan_address(struct parser *p, const char *v)
+{
+	for_each_item(p, "lan-address", v, put_lan_address, NULL);
 }
 
 static void site_return(struct parser *p, const char *v)

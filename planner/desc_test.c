@@ -246,7 +246,7 @@ static void test_value_errors(void)
 		       "to the gateway) or 'masquerade', not 'bounce'"));
 	CHECK(has_diag(&d, LW_ERROR, 17,
 		       "lan-address '192.168.1.0/24' is not a single address "
-		       "such as 192.168.1.2"));
+		       "such as 192.168.1.2 or fd00:1::1"));
 	CHECK(has_diag(&d, LW_ERROR, 18,
 		       "gateway 'bad name' is not a valid name: use 1 to 32 "
 		       "letters, digits, '-' or '_', starting with a letter or "
@@ -259,6 +259,77 @@ static void test_value_errors(void)
 	CHECK(has_diag(&d, LW_ERROR, 24, "allow has an empty item in 'a, '"));
 	CHECK_EQ(check_desc(&d), d.n_errors); /* semantic checks skipped */
 	desc_free(&d);
+}
+
+/* lan-address: one address per family, in a list or on two lines. */
+static void test_lan_address(void)
+{
+	static const char text[] =
+		"[network]\n"					/* 1 */
+		"tunnel = 10.70.0.0/16, fd70::/64\n"		/* 2 */
+		"[hub z]\n"					/* 3 */
+		"endpoint = 203.0.113.1:51820\n"		/* 4 */
+		"[site a]\n"					/* 5 */
+		"lan = 192.168.1.0/24, fd01:1:1::/64\n"	/* 6 */
+		"lan-address = 192.168.1.1, fd01:1:1::1\n"	/* 7 */
+		"[site b]\n"					/* 8 */
+		"lan = 192.168.2.0/24, fd02:2:2::/64\n"	/* 9 */
+		"lan-address = fd02:2:2::1\n"			/* 10 */
+		"lan-address = 192.168.2.1\n"			/* 11 */
+		"[site c]\n"					/* 12 */
+		"lan = 192.168.3.0/24, fd03:3:3::/64\n"	/* 13 */
+		"lan-address = 192.168.3.1, 192.168.3.2\n"	/* 14 */
+		"lan-address = fd03:3:3::1\n"			/* 15 */
+		"lan-address = fd03:3:3::2\n"			/* 16 */
+		"[site d]\n"					/* 17 */
+		"lan = 192.168.4.0/24, fd04:4:4::/64\n"	/* 18 */
+		"lan-address = 192.168.4.1, fd05:5:5::1\n";	/* 19 */
+	char x[LW_PREFIX_STRLEN];
+	struct lw_desc d;
+
+	CHECK_EQ(parse(&d, text), 0);
+	CHECK_EQ(d.n_sites, 4);
+	addr_format(x, sizeof(x), &d.sites[0].lan_address[0].p);
+	CHECK(!strcmp(x, "192.168.1.1"));
+	addr_format(x, sizeof(x), &d.sites[0].lan_address[1].p);
+	CHECK(!strcmp(x, "fd01:1:1::1"));
+	CHECK_EQ(d.sites[0].lan_address[1].line, 7);
+	addr_format(x, sizeof(x), &d.sites[1].lan_address[0].p);
+	CHECK(!strcmp(x, "192.168.2.1"));
+	CHECK_EQ(d.sites[1].lan_address[0].line, 11);
+	CHECK_EQ(d.sites[1].lan_address[1].line, 10);
+	CHECK(has_diag(&d, LW_ERROR, 14,
+		       "lan-address has a second IPv4 address 192.168.3.2 "
+		       "(first on line 14); give one per family"));
+	CHECK(has_diag(&d, LW_ERROR, 16,
+		       "lan-address has a second IPv6 address fd03:3:3::2 "
+		       "(first on line 15); give one per family"));
+	CHECK_EQ(d.n_errors, 2);
+	desc_free(&d);
+
+	/* Without the two bad lines: each family's address lies in a LAN of
+	 * its own family, d's IPv6 one does not. */
+	{
+		static const char ok[] =
+			"[network]\n"
+			"tunnel = 10.70.0.0/16, fd70::/64\n"
+			"[hub z]\n"
+			"endpoint = 203.0.113.1:51820\n"
+			"[site a]\n"
+			"lan = 192.168.1.0/24, fd01:1:1::/64\n"
+			"lan-address = 192.168.1.1, fd01:1:1::1\n"
+			"[site d]\n"
+			"lan = 192.168.4.0/24, fd04:4:4::/64\n"
+			"lan-address = 192.168.4.1, fd05:5:5::1\n"; /* 10 */
+
+		CHECK_EQ(parse(&d, ok), 0);
+		CHECK_EQ(d.n_errors, 0);
+		CHECK_EQ(check_desc(&d), 1);
+		CHECK(has_diag(&d, LW_ERROR, 10,
+			       "lan-address fd05:5:5::1 of site d is not "
+			       "inside any of its LANs"));
+		desc_free(&d);
+	}
 }
 
 static void test_alloc(void)
@@ -305,6 +376,7 @@ int main(void)
 	test_reader();
 	test_reader_errors();
 	test_value_errors();
+	test_lan_address();
 	test_alloc();
 	test_names();
 	return test_finish("planner_desc");

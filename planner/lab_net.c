@@ -277,12 +277,12 @@ static int build_gateway_uplink(struct lab *l, size_t gw, size_t k,
 static void lan_pair(const struct lw_site *s, const struct lw_prefix *lan,
 		     struct lw_prefix *gw, struct lw_prefix *router)
 {
+	const struct lw_lprefix *la = &s->lan_address[family_index(lan->family)];
 	struct lw_prefix one;
 
 	nth_host(&one, lan, 1);
-	if (s->lan_address.p.family &&
-	    prefix_contains(lan, &s->lan_address.p))
-		*gw = s->lan_address.p;
+	if (la->p.family && prefix_contains(lan, &la->p))
+		*gw = la->p;
 	else
 		nth_host(gw, lan, 2);
 	if (prefix_equal(gw, &one))
@@ -324,9 +324,8 @@ static int build_site(struct lab *l, size_t k, unsigned int *port)
 		host_addr(h, &gw, "lan", false, 0);
 		/* the description's lan-address is the gateway to the policy;
 		 * an address the lab chose is not opened by any rule */
-		h->addrs[h->n_addrs - 1].ep.is_lan_address =
-			s->lan_address.p.family &&
-			prefix_equal(&gw, &s->lan_address.p);
+		h->addrs[h->n_addrs - 1].ep.is_lan_address = prefix_equal(
+			&gw, &s->lan_address[family_index(gw.family)].p);
 	}
 	return 0;
 }

@@ -205,7 +205,9 @@ struct lw_site {
 	size_t n_lans, cap_lans;
 	char lan_iface[LW_IFNAME_MAX + 1];
 	int lan_iface_line;
-	struct lw_lprefix lan_address; /* the gateway's address on the LAN */
+	/* the gateway's own address on its LAN, one per family
+	 * (family_index()); p.family 0: none */
+	struct lw_lprefix lan_address[LW_FAMILIES];
 	enum lw_return ret;
 	int return_line;
 	struct lw_host *hosts;

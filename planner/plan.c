@@ -212,10 +212,11 @@ static int plan_lan_routes(struct lw_node_plan *pl)
 {
 	const struct lw_site *s = pl->site;
 	struct lw_plist l = { 0 };
+	const struct lw_lprefix *via;
 	enum lw_relation rel;
 	size_t i;
 
-	if (!s || !s->lan_address.p.family)
+	if (!s || (!s->lan_address[0].p.family && !s->lan_address[1].p.family))
 		return 0;
 	/* Masquerade answers for the tunnel; the LAN still needs routes for
 	 * what it opens itself. */
@@ -231,10 +232,12 @@ static int plan_lan_routes(struct lw_node_plan *pl)
 	}
 	plist_sort(&l);
 	for (i = 0; i < l.n; i++) {
-		if (l.v[i].family != s->lan_address.p.family)
+		/* each family's routes via the lan-address of that family */
+		via = &s->lan_address[family_index(l.v[i].family)];
+		if (!via->p.family)
 			continue;
 		pl->lan_routes[pl->n_lan_routes].dst = l.v[i];
-		pl->lan_routes[pl->n_lan_routes++].via = s->lan_address.p;
+		pl->lan_routes[pl->n_lan_routes++].via = via->p;
 	}
 	plist_free(&l);
 	return 0;

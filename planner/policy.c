@@ -59,7 +59,7 @@ static struct item *item_new(struct items *it, size_t owner, bool lan)
 }
 
 /* A node's own addresses: its tunnel addresses and, for a gateway as a
- * destination, its lan-address (what reaches it there is its input, not
+ * destination, its lan-addresses (what reaches it there is its input, not
  * its LAN's; as a source it sends from its tunnel address). */
 static int node_item(struct items *it, const struct lw_desc *d, size_t n,
 		     bool as_source)
@@ -67,13 +67,18 @@ static int node_item(struct items *it, const struct lw_desc *d, size_t n,
 	const struct lw_node *node = &d->nodes[n];
 	struct item *x = item_new(it, n, false);
 	const struct lw_lprefix *la;
+	unsigned int fi;
 
 	if (!x || plist_add_tunnel(&x->addrs, node))
 		return -ENOMEM;
 	if (as_source || node->role != LW_ROLE_GATEWAY)
 		return 0;
-	la = &d->sites[node->site].lan_address;
-	return la->p.family ? plist_add(&x->addrs, &la->p) : 0;
+	for (fi = 0; fi < LW_FAMILIES; fi++) {
+		la = &d->sites[node->site].lan_address[fi];
+		if (la->p.family && plist_add(&x->addrs, &la->p))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* The items of one reference (see policy_ref_addrs for what they are). */

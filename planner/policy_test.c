@@ -99,12 +99,14 @@ static void all_eps(struct eps *e, const struct lw_desc *d)
 	 * sees what is sent there), not a host of its LAN: added before the
 	 * LAN hosts, so that ep_add keeps this classification. */
 	for (i = 0; i < d->n_sites; i++) {
-		const struct lw_lprefix *la = &d->sites[i].lan_address;
+		for (k = 0; k < LW_FAMILIES; k++) {
+			const struct lw_lprefix *la = &d->sites[i].lan_address[k];
 
-		if (!la->p.family)
-			continue;
-		ep_add(e, false, d->sites[i].gateway, 0, &la->p);
-		e->v[e->n - 1].is_lan_address = true;
+			if (!la->p.family)
+				continue;
+			ep_add(e, false, d->sites[i].gateway, 0, &la->p);
+			e->v[e->n - 1].is_lan_address = true;
+		}
 	}
 	for (i = 0; i < d->n_sites; i++) {
 		for (k = 0; k < d->sites[i].n_lans; k++)
@@ -409,8 +411,9 @@ static void rand_rule(struct lw_buf *b, unsigned int sites,
 static void rand_desc(struct lw_buf *b)
 {
 	unsigned int hubs = 1 + rnd(2), sites = rnd(4), clients = rnd(5), i;
+	bool v6;
 
-	buf_puts(b, "[network]\ntunnel = 10.99.0.0/16\n");
+	buf_puts(b, "[network]\ntunnel = 10.99.0.0/16, fd99::/64\n");
 	for (i = 0; i < hubs; i++) {
 		buf_printf(b, "[hub h%u]\nendpoint = 203.0.113.%u:51820\n", i,
 			   i + 1);
@@ -424,6 +427,15 @@ static void rand_desc(struct lw_buf *b)
 		buf_printf(b, "[site s%u]\nlan = 192.168.%u.0/24\nhub = h%u\n"
 			      "host = web 192.168.%u.8/29\n",
 			   i, i, rnd(hubs), i);
+		/* an IPv6 LAN too, and the gateway's own address on the LANs
+		 * in neither, one or both families */
+		v6 = rnd(2);
+		if (v6)
+			buf_printf(b, "lan = fd00:%u::/64\n", i);
+		if (rnd(2))
+			buf_printf(b, "lan-address = 192.168.%u.1\n", i);
+		if (v6 && rnd(2))
+			buf_printf(b, "lan-address = fd00:%u::1\n", i);
 		if (!rnd(3)) {
 			buf_printf(b, "service = %s -> ", svc_words[rnd(8)]);
 			rand_ref(b, i, clients, hubs);

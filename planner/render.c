@@ -108,12 +108,21 @@ static int render_lan_router(const struct lw_node_plan *pl,
 	if (!pl->n_lan_routes)
 		return 0;
 	render_header(&b, pl, o, "LAN router routes");
-	addr_format(via, sizeof(via), &pl->lan_routes[0].via);
+	/* at its lan-address of each family that has routes */
+	for (i = 0; i < pl->n_lan_routes; i++) {
+		addr_format(dst, sizeof(dst), &pl->lan_routes[i].via);
+		if (!i)
+			snprintf(via, sizeof(via), "%s", dst);
+		else if (strcmp(dst, via))
+			break;
+	}
 	buf_printf(&b,
 		   "# Add these on the router of site %s (or on each LAN "
 		   "device) so that\n# traffic for the tunnel goes to "
-		   "gateway %s at %s:\n",
-		   pl->site->name, pl->self->name, via);
+		   "gateway %s at %s%s%s:\n",
+		   pl->site->name, pl->self->name, via,
+		   i < pl->n_lan_routes ? " and " : "",
+		   i < pl->n_lan_routes ? dst : "");
 	for (i = 0; i < pl->n_lan_routes; i++) {
 		prefix_format(dst, sizeof(dst), &pl->lan_routes[i].dst);
 		addr_format(via, sizeof(via), &pl->lan_routes[i].via);

@@ -72,6 +72,16 @@ static void put_client_table(struct lw_buf *b, const struct lw_node_plan *pl)
 	render_fw_lines_free(&seen);
 }
 
+/* Before IPv6 forwarding: accept_ra 1 -> 2 on each interface whose
+ * default route came from router advertisements, as lanwire up does
+ * (accept_ra.h). Left so by PostDown, like forwarding: with forwarding
+ * off, 2 acts as 1. wg-quick evals hooks in bash and cuts lines at '#'. */
+#define KEEP_RA_HOOK                                                         \
+	"PostUp = for i in $(ip -6 -o route show default proto ra | "        \
+	"grep -o ' dev [^ ]*' | cut -d' ' -f3 | sort -u); do "               \
+	"[ \"$(sysctl -n net/ipv6/conf/$i/accept_ra)\" != 1 ] || "            \
+	"sysctl -q -w net/ipv6/conf/$i/accept_ra=2; done\n"
+
 static void put_hooks(struct lw_buf *b, const struct lw_node_plan *pl,
 		      const struct lw_render_opts *o)
 {
@@ -80,8 +90,11 @@ static void put_hooks(struct lw_buf *b, const struct lw_node_plan *pl,
 	if (!pl->has_private_key)
 		buf_printf(b, "PostUp = wg set %%i private-key %s\n",
 			   pl->private_key_path);
-	for (i = 0; i < pl->n_sysctls; i++)
+	for (i = 0; i < pl->n_sysctls; i++) {
+		if (!strcmp(pl->sysctls[i], "net.ipv6.conf.all.forwarding=1"))
+			buf_puts(b, KEEP_RA_HOOK);
 		buf_printf(b, "PostUp = sysctl -q -w %s\n", pl->sysctls[i]);
+	}
 	if (pl->self->role == LW_ROLE_CLIENT && pl->fw.has_table)
 		put_client_table(b, pl);
 	if (!pl->forwards)

@@ -69,7 +69,7 @@ step unit-valgrind make -s valgrind
 step planner bash tests/planner/run.sh "$PWD/build/lanwire"
 step planner-san bash tests/planner/run.sh "$PWD/build-san/lanwire"
 # The seed networks, hq and dualstack built in namespaces (lanwire lab) and
-# lanwire up/down.
+# lanwire up/down (updown.sh, accept_ra.sh).
 step lab bash tests/lab/run.sh "$PWD/build/lanwire"
 step lab-san bash tests/lab/run.sh "$PWD/build-san/lanwire"
 # The control plane: publish, serve and agents on three namespaces.

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The lab's scenarios as tests: `lanwire lab SCENARIO --json` for each seed
 # network (as root: it builds namespaces), its exit status, and the facts
-# the seed posts promise, read from the JSON with jq. Then up/down on a
-# namespace pair (updown.sh). Closing line: "lab: N passed, N failed".
+# the seed posts promise, read from the JSON with jq. Then up/down on
+# namespaces (updown.sh, accept_ra.sh). Closing line: "lab: N passed, N failed".
 #
 #   leased-line (000)  b <-> d both ways, sources not NATed on the routed
 #                      path; the hub cannot open into either LAN
@@ -22,7 +22,12 @@
 #                      the spoofing client stay refused
 #   dualstack          examples/dualstack.conf: the same over IPv6 (ULA
 #                      tunnel and LANs), every probe as expected in both
-#                      families
+#                      families; the gateways' lan-addresses (IPv4 and
+#                      IPv6) open to admins only
+#
+#   updown             up / down on three namespaces (updown.sh)
+#   accept-ra          up / down keep an RA-learned IPv6 default route
+#                      (accept_ra.sh)
 #
 # Every scenario's probes are compared with the matrix the policy implies
 # (policy_path_allows()); the checks below pin a few of them by name.
@@ -33,7 +38,7 @@ cd "$(dirname "$0")/../.."
 LANWIRE=$(readlink -f "${1:-build/lanwire}")
 shift || true
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(leased-line remote-dev star hq dualstack updown)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(leased-line remote-dev star hq dualstack updown accept-ra)
 pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -148,8 +153,25 @@ dualstack() {
 		denied laptop1 hub tcp 22 $fam; denied laptop1 laptop2 icmp 0 $fam
 	done
 	allowed laptop2 office:printer tcp 631 :
+	# the gateways' own LAN addresses (lan-address, one per family)
+	allowed admin office-gw tcp 22 192.168.30.1; allowed admin office-gw tcp 22 fd30:30:30::1
+	allowed admin lab-gw tcp 22 192.168.40.1; allowed admin lab-gw tcp 22 fd40:40:40::1
+	denied laptop1 office-gw tcp 22 192.168.30.1; denied laptop1 office-gw tcp 22 fd30:30:30::1
+	denied laptop1 lab-gw tcp 22 fd40:40:40::1
 	check "IPv6 probed as much as IPv4" \
 		'([.pairs[] | select(.address | contains(":"))] | length) >= ([.pairs[] | select(.address | contains(":") | not)] | length)'
+}
+
+# run_script NAME FILE: a test script of its own, its PASS/FAIL lines and
+# its closing line "NAME: N passed, N failed" counted here.
+run_script() {
+	local out p f
+	out=$(bash "$2" "$LANWIRE" 2>&1)
+	echo "$out" | grep -E '^(PASS|FAIL)'
+	p=$(echo "$out" | sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed\$/\1/p")
+	f=$(echo "$out" | sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed\$/\2/p")
+	[ -n "$p" ] || { echo "$out" | tail -n 20; p=0 f=1; }
+	pass=$((pass + p)); fail=$((fail + f))
 }
 
 if [ "$(id -u)" != 0 ]; then
@@ -165,13 +187,8 @@ for scenario in "${SCENARIOS[@]}"; do
 	star) star ;;
 	hq) hq ;;
 	dualstack) dualstack ;;
-	updown)
-		out=$(bash tests/lab/updown.sh "$LANWIRE" 2>&1)
-		echo "$out" | grep -E '^(PASS|FAIL)'
-		p=$(echo "$out" | sed -n 's/^updown: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-		f=$(echo "$out" | sed -n 's/^updown: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-		[ -n "$p" ] || { echo "$out" | tail -n 20; p=0 f=1; }
-		pass=$((pass + p)); fail=$((fail + f)) ;;
+	updown) run_script updown tests/lab/updown.sh ;;
+	accept-ra) run_script accept-ra tests/lab/accept_ra.sh ;;
 	*) bad "no scenario $scenario" ;;
 	esac
 done

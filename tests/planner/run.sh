@@ -19,7 +19,9 @@
 #             they were
 #   policy    hosts, protocols and ports rendered into nft lines; lanwire
 #             policy's text for examples/hq.conf equals the golden files;
-#             a Linux client's PostUp table loads and its PreDown removes it
+#             a Linux client's PostUp table loads and its PreDown removes it;
+#             a gateway's accept_ra PostUp (before IPv6 forwarding) gives 2
+#             only to an interface with an RA default route and accept_ra 1
 #   tools     rendered files load: nft -c (in a scratch netns) and
 #             wg-quick strip, when those tools are present
 #   change    renumber, pin, diff, node keys: see change.sh
@@ -214,6 +216,41 @@ test_two_hubs() {
 		"net.ipv6.conf.all.forwarding = 1"
 	expect_line "two hubs: IPv6 policy on the gateway" "$o/wg-quick/home/lw0.nft" \
 		$'\t\tiifname "lw0" ip6 saddr { fd00:9::5, fd00:9::6 } ip6 daddr fd12:3456::/64 ct state new accept'
+}
+
+# The wg-quick PostUp that keeps an RA-learned IPv6 default route (as up
+# does): run in a scratch namespace (as root) where ra0 (accept_ra 1) and
+# ra1 (accept_ra 0) have a default route of proto ra and ra2 (accept_ra 1)
+# has none: only ra0 must become 2.
+test_keep_ra_hook() {
+	local conf=$WORK/out/two-hubs/wg-quick/home/lw0.conf script=$WORK/ra.sh hook
+	hook=$(sed -n 's/^PostUp = \(for i in .*accept_ra=2; done\)$/\1/p' "$conf")
+	check "wg-quick: an accept_ra hook on a gateway forwarding IPv6" test -n "$hook"
+	check "wg-quick: the accept_ra hook comes before IPv6 forwarding" bash -c \
+		"grep -n '^PostUp' '$conf' | grep -A1 'accept_ra=2; done' | grep -q 'net.ipv6.conf.all.forwarding=1'"
+	check "wg-quick: no accept_ra hook on a client (no forwarding)" bash -c \
+		"! grep -q accept_ra '$WORK/out/two-hubs/wg-quick/phone/lw0.conf'"
+	if ! unshare -n true 2>/dev/null; then
+		echo "skip accept_ra hook run (no network namespaces)"
+		return
+	fi
+	cat >"$script" <<SCRIPT
+set -e
+for i in 0 1 2; do
+	ip link add ra\$i type veth peer name rap\$i
+	sysctl -q -w net.ipv6.conf.ra\$i.accept_ra=1
+	ip link set ra\$i up; ip link set rap\$i up
+done
+sysctl -q -w net.ipv6.conf.ra1.accept_ra=0
+sleep 2
+ip -6 route add default via fe80::1 dev ra0 proto ra metric 1024
+ip -6 route add default via fe80::2 dev ra1 proto ra metric 1025
+$hook
+echo "accept_ra \$(sysctl -n net.ipv6.conf.ra0.accept_ra) \$(sysctl -n net.ipv6.conf.ra1.accept_ra) \$(sysctl -n net.ipv6.conf.ra2.accept_ra)"
+ip -6 route show default proto ra | grep -c '^default'
+SCRIPT
+	expect_eq "wg-quick: the accept_ra hook sets 2 only where RAs keep the default route" \
+		"$(unshare -n bash "$script" 2>&1 | tr '\n' ' ')" "accept_ra 2 0 1 2 "
 }
 
 # ---- policy: hosts, protocols, ports, services, lanwire policy ----
@@ -575,6 +612,7 @@ test_two_hubs
 test_policy_text
 test_policy_ports
 test_client_table
+test_keep_ra_hook
 test_remove_with_services
 test_add_policy_keys
 test_bad
