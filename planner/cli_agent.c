@@ -10,7 +10,10 @@
  * runs: only what differs changes, unchanged peers keep their sessions
  * and roamed endpoints. Then it keeps the envelope as the last good state
  * (STATE_DIR/NODE.state, 0600, atomic) and reports the epoch to the hub
- * (POST /applied).
+ * with its peers' handshake ages, endpoints and transfer as the UAPI
+ * socket tells them (POST /applied, ctl_report.h); again each time a
+ * long poll ends with nothing new (every CTL_POLL_SECONDS), so the
+ * admin's `lanwire status --store` sees handshake ages that fresh.
  *
  * Faults: a state refused is logged and changes nothing; a state that
  * fails to apply is logged, the last good one is applied again and kept;
@@ -36,6 +39,7 @@
 #include "apply.h"
 #include "crypto.h"
 #include "ctl.h"
+#include "ctl_report.h"
 #include "keys.h"
 #include "txn.h"
 
@@ -49,6 +53,7 @@ struct agent {
 	uint8_t priv[LW_KEY_LEN];
 	uint64_t epoch;	    /* applied */
 	char *good;	    /* the last good envelope's text */
+	char iface[LW_IFNAME_MAX + 1]; /* its interface, for reports */
 	char hubs[AGENT_MAX_HUBS][LW_PREFIX_STRLEN];
 	size_t n_hubs, n_given;
 	bool once;
@@ -121,6 +126,7 @@ static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 	}
 	r = apply_up(&cp.pl, &o);
 	if (!r) {
+		snprintf(a->iface, sizeof(a->iface), "%s", cp.pl.iface);
 		a->n_hubs = a->n_given;
 		for (i = 0; i < cp.n_hubs; i++) {
 			addr_format(err, LW_PREFIX_STRLEN, &cp.hubs[i]);
@@ -256,14 +262,18 @@ static long poll_hub(struct agent *a, const char *hub, struct body *b)
 
 static void report(struct agent *a, const char *hub)
 {
-	char url[256], body[64];
+	char url[256], *body;
 	struct body answer = { 0 };
-	CURL *curl = curl_easy_init();
+	CURL *curl;
 
-	if (!curl)
+	if (!a->epoch)
 		return;
-	snprintf(body, sizeof(body), "{\"epoch\": %llu}",
-		 (unsigned long long)a->epoch);
+	body = ctl_report_text(a->epoch, a->iface, now_ms() / 1000);
+	curl = body ? curl_easy_init() : NULL;
+	if (!curl) {
+		free(body);
+		return;
+	}
 	url_of(url, sizeof(url), hub, "/applied");
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
@@ -276,6 +286,7 @@ static void report(struct agent *a, const char *hub)
 		    (unsigned long long)a->epoch, hub);
 	curl_easy_cleanup(curl);
 	free(answer.text);
+	free(body);
 }
 
 /* Asks hub until it fails; false then (the next hub is tried). */
@@ -290,6 +301,8 @@ static bool follow_hub(struct agent *a, const char *hub)
 				report(a, hub);
 			else
 				sleep(AGENT_RETRY_SECONDS);
+		} else if (code == 204) {
+			report(a, hub); /* fresh handshake ages */
 		} else if (code != 204 && !a->hub_lost) {
 			say(a, "hub %s: %s; trying the others every second "
 			       "(said once)",

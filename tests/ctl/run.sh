@@ -12,6 +12,10 @@
 #   - every node brought up with lanwire up; publish signs epoch 1; serve
 #     on the hub; an agent on each node applies epoch 1 as "nothing to
 #     change" (the state is exactly what up applied) and reports it;
+#   - each agent's report (epoch, its peers' handshake ages) is on the
+#     hub and lanwire status --store (text and --json) shows every node up
+#     to date with its peers by name; a bad report is refused (400) and
+#     changes nothing;
 #   - a node asking from an address that is no node's is refused (403);
 #   - an edit (a new LAN prefix on L1, a policy rule) published: each
 #     agent whose state changed applies it (publish -> applied, in ms),
@@ -142,6 +146,22 @@ for n in a c z; do
 done
 t "the last good state is kept, 0600" test "$(stat -c %a "$tmp/state-a/a.state")" = 600
 t "a's report is on the hub" grep -q '"epoch": 1' "$tmp/store/reports/a.json"
+# --- reports: handshake ages, and lanwire status --store of every node
+out=$("$LANWIRE" -f "$tmp/net.conf" status --store "$tmp/store" 2>&1)
+echo "$out"
+t "status --store: every node up to date" has "$out" '^network ctltest: epoch 1, 3 nodes, every one up to date$'
+t "status --store: a applied epoch 1 and reported" has "$out" '^node a: published epoch 1, applied 1 \(up to date\), reported [0-9]+ s ago, 1 peer$'
+t "status --store: a's peer z by name, with a handshake age and endpoint" \
+	has "$out" '^  peer z: handshake [0-9]+ s before the report, endpoint 203\.0\.113\.1:51820, [0-9]+ B received'
+t "status --store: z reports both its peers" has "$out" '^node z: .*, 2 peers$'
+out=$("$LANWIRE" -f "$tmp/net.conf" status --store "$tmp/store" --json 2>&1)
+t "status --store --json: a's applied_epoch and a handshake_age" \
+	has "$out" '"node": ?"a",.*"applied_epoch": ?1,.*"handshake_age": ?[0-9]+'
+report_a=$(cat "$tmp/store/reports/a.json")
+out=$(ip netns exec $A curl -s -w ' %{http_code}' -d '{"epoch": "1", "peers": []}' http://10.98.0.1:8471/applied 2>&1)
+t "a bad report is refused (400): $out" has "$out" ' 400$'
+t "serve logs the bad report" wait_for "$tmp/serve.log" 'serve: a sent a bad report \(epoch is not'
+t "a bad report changes nothing on the hub" test "$(cat "$tmp/store/reports/a.json")" = "$report_a"
 out=$(ip netns exec $Z curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.1 \
 	http://10.98.0.1:8471/state 2>&1)
 t "a request from no node's address is refused (403): $out" test "$out" = 403
