@@ -376,8 +376,12 @@ static struct MHD_Daemon *start(struct server *s, const char *listen)
 	struct sockaddr_in sa4 = { .sin_family = AF_INET,
 				   .sin_port = htons(CTL_PORT) };
 	const struct sockaddr *sa = (struct sockaddr *)&sa4;
+	/* poll(), not select(): with select() libmicrohttpd refuses every
+	 * connection whose descriptor is past FD_SETSIZE (1024), which a hub
+	 * of about 1,000 agents reaches (bench/ctlscale.sh). */
 	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION |
-			     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+			     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+			     MHD_USE_ERROR_LOG;
 
 	if (inet_pton(AF_INET6, listen, &sa6.sin6_addr) == 1) {
 		sa = (struct sockaddr *)&sa6;
