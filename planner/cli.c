@@ -207,6 +207,8 @@ static const struct subcommand subcommands[] = {
 	  "[--state-dir DIR] [--user USER] [--daemon PATH] [--run-dir DIR] "
 	  "[--once]",
 	  "apply the node's published state as it changes" },
+	{ "rotate", cmd_rotate, "rotate NODE --key FILE",
+	  "on the node: make its next key pair for a rotation" },
 	{ "help", cmd_help, "help", "show this help" },
 };
 

@@ -40,6 +40,7 @@
 #include "crypto.h"
 #include "ctl.h"
 #include "ctl_report.h"
+#include "ctl_rotate.h"
 #include "keys.h"
 #include "txn.h"
 
@@ -103,9 +104,47 @@ static void add_hub(struct agent *a, const char *addr)
 		snprintf(a->hubs[a->n_hubs++], LW_PREFIX_STRLEN, "%s", addr);
 }
 
+/* A state this node's key does not open may name the next key
+ * (`lanwire rotate`, ctl_rotate.h): read with KEY.next then. 0 when it
+ * does (*rotating set, next holds the key). */
+static int plan_with_next(struct agent *a, const struct ctl_envelope *e,
+			  struct ctl_plan *cp, uint8_t next[LW_KEY_LEN],
+			  char *path, size_t size, bool *rotating)
+{
+	char err[512];
+
+	if (ctl_next_key_load(a->key_path, next) ||
+	    ctl_next_path(path, size, a->key_path))
+		return 1;
+	if (ctl_state_plan(cp, e->state, a->network, a->node, next, path, err,
+			   sizeof(err))) {
+		crypto_wipe(next, LW_KEY_LEN);
+		return 1;
+	}
+	*rotating = true;
+	return 0;
+}
+
+/* The rotation done: KEY.next is the key now. */
+static void promote_next(struct agent *a, uint8_t next[LW_KEY_LEN])
+{
+	int r = ctl_next_key_promote(a->key_path);
+
+	if (r)
+		say(a, "rotated, but cannot move the new key over %s: %s",
+		    a->key_path, strerror(-r));
+	else
+		say(a, "rotated: the new key pair is in %s", a->key_path);
+	memcpy(a->priv, next, LW_KEY_LEN);
+	crypto_wipe(next, LW_KEY_LEN);
+}
+
 /* Applies a verified envelope. 0 or 1 (logged). */
 static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 {
+	uint8_t next[LW_KEY_LEN];
+	char next_path[4096];
+	bool rotating = false;
 	char err[512], *daemon = a->daemon ? strdup(a->daemon) :
 					     apply_default_daemon(NULL);
 	struct lw_apply o = { a->run_dir, daemon, NULL, "the signed state",
@@ -118,6 +157,9 @@ static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 		return 1;
 	r = ctl_state_plan(&cp, e->state, a->network, a->node, a->priv,
 			   a->key_path, err, sizeof(err));
+	if (r && !plan_with_next(a, e, &cp, next, next_path,
+				 sizeof(next_path), &rotating))
+		r = 0;
 	if (r) {
 		say(a, "epoch %llu refused: %s", (unsigned long long)e->epoch,
 		    err);
@@ -125,6 +167,9 @@ static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 		return 1;
 	}
 	r = apply_up(&cp.pl, &o);
+	if (rotating && !r)
+		promote_next(a, next);
+	crypto_wipe(next, sizeof(next));
 	if (!r) {
 		snprintf(a->iface, sizeof(a->iface), "%s", cp.pl.iface);
 		a->n_hubs = a->n_given;
