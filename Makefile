@@ -71,6 +71,8 @@ MICROBENCH := $(BUILD)/bench/microbench
 # Many peers from one process against one hub (bench/manypeers.sh).
 LOADPEERS := $(BUILD)/bench/loadpeers
 LOADPEERS_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/loadpeers*.c))
+# Many simulated agents against one lanwire serve (bench/ctlscale.sh).
+CTLSCALE := $(BUILD)/bench/ctlscale
 
 ifneq ($(V),1)
 Q := @
@@ -79,7 +81,7 @@ else
 qecho =
 endif
 
-.PHONY: all loadpeers deps unit tsan valgrind soak-long check e2e fuzz fuzz-build \
+.PHONY: all loadpeers ctlscale deps unit tsan valgrind soak-long check e2e fuzz fuzz-build \
 	fuzz-campaign demo demo-tunnel lab bench clean man install uninstall \
 	deb
 
@@ -146,6 +148,12 @@ $(LOADPEERS): $(LOADPEERS_OBJS) $(BUILD)/liblw.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 loadpeers: $(LOADPEERS)
+
+$(CTLSCALE): $(BUILD)/bench/ctlscale.o
+	$(call qecho,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -ljansson -lcurl
+
+ctlscale: $(CTLSCALE)
 
 # libFuzzer targets: one per parser, built with clang into build-fuzz/.
 # Every target links the daemon's and common/'s objects and, as an archive
@@ -259,7 +267,7 @@ lab: deps all
 # lanwired against Debian's and upstream's wireguard-go, side by side
 # (bench/bench.sh and its parts; set BENCH_IMPLS to other daemon paths,
 # RUNS and DURATION to taste; docs/bench.md).
-bench: deps all $(MICROBENCH)
+bench: deps all $(MICROBENCH) $(CTLSCALE)
 	@MICROBENCH=$(MICROBENCH) bash bench/bench.sh $(BENCH_IMPLS)
 
 # Man pages: scdoc sources in man/, built into $(BUILD)/man/.

@@ -22,7 +22,9 @@
 #	           only the hub ("hubonly", spokes SPOKE = build/lanwired)
 #	report.sh  table, issue 14's targets, key=value lines
 # then bench/manypeers.sh when it exists (MANYPEERS=0 skips it; bounded by
-# MANYPEERS_TIMEOUT, 1200 s), given every implementation as LABEL=PATH.
+# MANYPEERS_TIMEOUT, 1200 s), given every implementation as LABEL=PATH;
+# then bench/ctlscale.sh (one hub's serve and 1,000 simulated agents;
+# CTLSCALE=0 skips it, CTLSCALE_TIMEOUT 600 s bounds it).
 #
 # docs/bench.md says what each figure means and lists every setting
 # (RUNS 3, DURATION 5, UDP_RATE 1G, ...).  Everything runs under
@@ -89,6 +91,23 @@ run_manypeers()
 		say "bench: bench/manypeers.sh failed or timed out (status $?)"
 }
 
+# run_ctlscale: bench/ctlscale.sh (one serve, CTLSCALE_AGENTS simulated
+# agents holding requests open; issue 12) when present; its
+# bench.ctlscale.* key=value lines go to the report's stdout.
+run_ctlscale()
+{
+	[[ -f $here/ctlscale.sh ]] || return 0
+	if [[ ${CTLSCALE:-1} == 0 ]]; then
+		say "bench: CTLSCALE=0: bench/ctlscale.sh skipped"
+		return 0
+	fi
+	say ""
+	say "== bench/ctlscale.sh (at most ${CTLSCALE_TIMEOUT:-600}s)"
+	timeout -k 10 "${CTLSCALE_TIMEOUT:-600}" bash "$here/ctlscale.sh" \
+		"$top/build/lanwire" "$top/build/bench/ctlscale" ||
+		say "bench: bench/ctlscale.sh failed or timed out (status $?)"
+}
+
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 main()
@@ -120,6 +139,7 @@ main()
 	kill_pid "$WATCHDOG"
 	WATCHDOG=
 	run_manypeers
+	run_ctlscale
 }
 
 main "$@"

@@ -3,6 +3,7 @@
  * Inside lanwire up / down (apply.h), shared by its files:
  *   apply.c       up: refuse what is not ours, create, converge
  *   apply_wg.c    the WireGuard side: keys, port, peers by difference
+ *                 (which peers and fields differ: wgdiff.c, pure)
  *   apply_down.c  down: remove what the state says up added, then verify
  *   apply_host.c  the host's view: links, addresses, routes, sysctls and
  *                 nft read back through ip/sysctl/nft; the state file;

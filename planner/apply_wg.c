@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "key.h"
 #include "keys.h"
+#include "wgdiff.h"
 
 static int read_dump(struct up_ctx *u, struct lw_wg_dump *dump)
 {
@@ -105,69 +106,12 @@ static int converge_port(struct up_ctx *u, const struct lw_wg_dump *d,
 	return 0;
 }
 
-/* ---- peers ---- */
-
-static bool same_allowed(const struct lw_peer_plan *pp,
-			 const struct lw_dump_peer *dp)
-{
-	size_t i;
-
-	if (pp->n_allowed_ips != dp->allowed.n)
-		return false;
-	for (i = 0; i < pp->n_allowed_ips; i++)
-		if (!up_prefixes_has(&dp->allowed, &pp->allowed_ips[i]))
-			return false;
-	return true;
-}
-
-/* The plan's endpoint against the one up set last (recorded in the
- * state), else the running one: a peer that roamed since is not pulled
- * back, and a host name is compared as written. */
-static bool endpoint_differs(const struct up_ctx *u,
-			     const struct lw_peer_plan *pp,
-			     const struct lw_dump_peer *dp, const char *text)
-{
-	const char *last;
-
-	if (!pp->has_endpoint)
-		return false;
-	if (!dp)
-		return true;
-	last = up_state_endpoint(&u->st, pp->public_key);
-	return strcmp(last ? last : dp->endpoint, text) != 0;
-}
-
-/* The fields of a peer that differ from the running one (all, when it is
- * new), as a comma-separated list for the report. */
-struct peer_diff {
-	bool psk, endpoint, keepalive, allowed;
-	char what[96];
-};
-
-static void diff_peer(const struct up_ctx *u, const struct lw_peer_plan *pp,
-		      const struct lw_dump_peer *dp, struct peer_diff *f)
-{
-	char ep[LW_HOST_MAX + 16];
-
-	memset(f, 0, sizeof(*f));
-	lw_endpoint_format(ep, sizeof(ep), &pp->endpoint);
-	f->psk = pp->has_psk &&
-		 (!dp || !dp->has_psk ||
-		  !crypto_equal(pp->psk, dp->psk, LW_KEY_LEN));
-	f->endpoint = endpoint_differs(u, pp, dp, ep);
-	f->keepalive = !dp ? pp->keepalive != 0 :
-			     pp->keepalive != dp->keepalive;
-	f->allowed = !dp || !same_allowed(pp, dp);
-	snprintf(f->what, sizeof(f->what), "%s%s%s%s",
-		 f->psk ? " preshared-key" : "", f->endpoint ? " endpoint" : "",
-		 f->keepalive ? " persistent-keepalive" : "",
-		 f->allowed ? " allowed-ips" : "");
-}
+/* ---- peers (what differs: wgdiff.c) ---- */
 
 /* `wg set IFACE peer KEY [preshared-key /dev/stdin] [endpoint E]
  * [persistent-keepalive N] [allowed-ips LIST]` with just the fields in f. */
 static int set_peer(struct up_ctx *u, const struct lw_peer_plan *pp,
-		    const struct peer_diff *f)
+		    const struct wg_peer_diff *f)
 {
 	char key[LW_KEY_B64_LEN + 1], ep[LW_HOST_MAX + 16], ka[16];
 	char text[LW_PREFIX_STRLEN];
@@ -221,16 +165,6 @@ static int remove_peer(struct up_ctx *u, const struct lw_dump_peer *dp)
 	return 0;
 }
 
-static bool planned(const struct lw_node_plan *pl, const uint8_t *key)
-{
-	size_t i;
-
-	for (i = 0; i < pl->n_peers; i++)
-		if (!memcmp(pl->peers[i].public_key, key, LW_KEY_LEN))
-			return true;
-	return false;
-}
-
 static int record_endpoint(struct up_ctx *u, const struct lw_peer_plan *pp)
 {
 	char ep[LW_HOST_MAX + 16];
@@ -246,29 +180,32 @@ static int record_endpoint(struct up_ctx *u, const struct lw_peer_plan *pp)
 static int converge_peers(struct up_ctx *u, const struct lw_wg_dump *d)
 {
 	const struct lw_node_plan *pl = u->pl;
-	const struct lw_dump_peer *dp;
-	struct peer_diff f;
-	size_t i;
-	int r = 0;
+	struct wg_peer_change *v;
+	size_t i, n;
+	int r = wg_diff_peers(pl, d, &u->st, &v, &n);
 
-	for (i = 0; i < d->n_peers && !r; i++)
-		if (!planned(pl, d->peers[i].public_key))
-			r = remove_peer(u, &d->peers[i]);
-	for (i = 0; i < pl->n_peers && !r; i++) {
-		dp = wg_dump_find(d, pl->peers[i].public_key);
-		diff_peer(u, &pl->peers[i], dp, &f);
-		if (!f.what[0]) {
-			r = record_endpoint(u, &pl->peers[i]);
+	if (r)
+		return apply_fail(u, "out of memory");
+	for (i = 0; i < n && !r; i++) {
+		const struct lw_peer_plan *pp = &pl->peers[v[i].index];
+
+		if (v[i].op == WG_PEER_REMOVE) {
+			r = remove_peer(u, &d->peers[v[i].index]);
 			continue;
 		}
-		if (set_peer(u, &pl->peers[i], &f))
-			return apply_fail(u, "cannot set peer %s",
-					  pl->desc->nodes[pl->peers[i].node].name);
-		apply_report(u, "peer %s %s:%s",
-			     pl->desc->nodes[pl->peers[i].node].name,
-			     dp ? "changed" : "added", f.what);
-		r = record_endpoint(u, &pl->peers[i]);
+		if (set_peer(u, pp, &v[i].f)) {
+			r = apply_fail(u, "cannot set peer %s",
+				       pl->desc->nodes[pp->node].name);
+			break;
+		}
+		apply_report(u, "peer %s %s:%s", pl->desc->nodes[pp->node].name,
+			     v[i].added ? "added" : "changed", v[i].f.what);
 	}
+	free(v);
+	/* What up set (or found as planned) is what a later roam is told
+	 * apart from. */
+	for (i = 0; i < pl->n_peers && !r; i++)
+		r = record_endpoint(u, &pl->peers[i]);
 	return r;
 }
 

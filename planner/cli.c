@@ -191,8 +191,9 @@ static const struct subcommand subcommands[] = {
 	  "bring a node up here: lanwired, forwarding, nft policy" },
 	{ "down", cmd_down, "down NODE [--daemon PATH] [--run-dir DIR]",
 	  "undo exactly what up did" },
-	{ "status", cmd_status, "status [NODE] [--json]",
-	  "the local interface's peers by node name" },
+	{ "status", cmd_status, "status [NODE] [--json] | status --store DIR "
+	  "[--json]",
+	  "the local interface's peers by node name; every node's reports" },
 	{ "lab", cmd_lab, "[-f FILE] lab [leased-line|remote-dev|star|hq|"
 	  "dualstack] [--json] [--daemon PATH] [--user USER] [-v]",
 	  "build a description (-f) or a seed network in namespaces and "
@@ -206,6 +207,8 @@ static const struct subcommand subcommands[] = {
 	  "[--state-dir DIR] [--user USER] [--daemon PATH] [--run-dir DIR] "
 	  "[--once]",
 	  "apply the node's published state as it changes" },
+	{ "rotate", cmd_rotate, "rotate NODE --key FILE",
+	  "on the node: make its next key pair for a rotation" },
 	{ "help", cmd_help, "help", "show this help" },
 };
 

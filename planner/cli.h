@@ -75,6 +75,10 @@ int cli_stage_keys(struct cli *c, struct lw_keyring *kr,
 /* Commits t; on failure removes dir if dir_made and says what failed. */
 int cli_commit(struct lw_txn *t, const char *dir, bool dir_made);
 
+/* cli_rotate.c: lanwire rotate NODE --key FILE (on the node). */
+int cmd_rotate(int argc, char *argv[], struct cli *c);
+/* cli_status_store.c: lanwire status --store DIR [--json]. */
+int cli_status_store(struct cli *c, const char *store, bool json);
 /* cli_pin.c: pins text (pin_text, messages printed); refuses (1) when
  * an edit moved a node of before in after; prints "nodes to redeploy". */
 int cli_pin_text(const struct lw_desc *d, const char *text, size_t len,

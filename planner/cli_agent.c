@@ -10,7 +10,10 @@
  * runs: only what differs changes, unchanged peers keep their sessions
  * and roamed endpoints. Then it keeps the envelope as the last good state
  * (STATE_DIR/NODE.state, 0600, atomic) and reports the epoch to the hub
- * (POST /applied).
+ * with its peers' handshake ages, endpoints and transfer as the UAPI
+ * socket tells them (POST /applied, ctl_report.h); again each time a
+ * long poll ends with nothing new (every CTL_POLL_SECONDS), so the
+ * admin's `lanwire status --store` sees handshake ages that fresh.
  *
  * Faults: a state refused is logged and changes nothing; a state that
  * fails to apply is logged, the last good one is applied again and kept;
@@ -36,6 +39,8 @@
 #include "apply.h"
 #include "crypto.h"
 #include "ctl.h"
+#include "ctl_report.h"
+#include "ctl_rotate.h"
 #include "keys.h"
 #include "txn.h"
 
@@ -49,6 +54,7 @@ struct agent {
 	uint8_t priv[LW_KEY_LEN];
 	uint64_t epoch;	    /* applied */
 	char *good;	    /* the last good envelope's text */
+	char iface[LW_IFNAME_MAX + 1]; /* its interface, for reports */
 	char hubs[AGENT_MAX_HUBS][LW_PREFIX_STRLEN];
 	size_t n_hubs, n_given;
 	bool once;
@@ -98,9 +104,47 @@ static void add_hub(struct agent *a, const char *addr)
 		snprintf(a->hubs[a->n_hubs++], LW_PREFIX_STRLEN, "%s", addr);
 }
 
+/* A state this node's key does not open may name the next key
+ * (`lanwire rotate`, ctl_rotate.h): read with KEY.next then. 0 when it
+ * does (*rotating set, next holds the key). */
+static int plan_with_next(struct agent *a, const struct ctl_envelope *e,
+			  struct ctl_plan *cp, uint8_t next[LW_KEY_LEN],
+			  char *path, size_t size, bool *rotating)
+{
+	char err[512];
+
+	if (ctl_next_key_load(a->key_path, next) ||
+	    ctl_next_path(path, size, a->key_path))
+		return 1;
+	if (ctl_state_plan(cp, e->state, a->network, a->node, next, path, err,
+			   sizeof(err))) {
+		crypto_wipe(next, LW_KEY_LEN);
+		return 1;
+	}
+	*rotating = true;
+	return 0;
+}
+
+/* The rotation done: KEY.next is the key now. */
+static void promote_next(struct agent *a, uint8_t next[LW_KEY_LEN])
+{
+	int r = ctl_next_key_promote(a->key_path);
+
+	if (r)
+		say(a, "rotated, but cannot move the new key over %s: %s",
+		    a->key_path, strerror(-r));
+	else
+		say(a, "rotated: the new key pair is in %s", a->key_path);
+	memcpy(a->priv, next, LW_KEY_LEN);
+	crypto_wipe(next, LW_KEY_LEN);
+}
+
 /* Applies a verified envelope. 0 or 1 (logged). */
 static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 {
+	uint8_t next[LW_KEY_LEN];
+	char next_path[4096];
+	bool rotating = false;
 	char err[512], *daemon = a->daemon ? strdup(a->daemon) :
 					     apply_default_daemon(NULL);
 	struct lw_apply o = { a->run_dir, daemon, NULL, "the signed state",
@@ -113,6 +157,9 @@ static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 		return 1;
 	r = ctl_state_plan(&cp, e->state, a->network, a->node, a->priv,
 			   a->key_path, err, sizeof(err));
+	if (r && !plan_with_next(a, e, &cp, next, next_path,
+				 sizeof(next_path), &rotating))
+		r = 0;
 	if (r) {
 		say(a, "epoch %llu refused: %s", (unsigned long long)e->epoch,
 		    err);
@@ -120,7 +167,11 @@ static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 		return 1;
 	}
 	r = apply_up(&cp.pl, &o);
+	if (rotating && !r)
+		promote_next(a, next);
+	crypto_wipe(next, sizeof(next));
 	if (!r) {
+		snprintf(a->iface, sizeof(a->iface), "%s", cp.pl.iface);
 		a->n_hubs = a->n_given;
 		for (i = 0; i < cp.n_hubs; i++) {
 			addr_format(err, LW_PREFIX_STRLEN, &cp.hubs[i]);
@@ -256,14 +307,18 @@ static long poll_hub(struct agent *a, const char *hub, struct body *b)
 
 static void report(struct agent *a, const char *hub)
 {
-	char url[256], body[64];
+	char url[256], *body;
 	struct body answer = { 0 };
-	CURL *curl = curl_easy_init();
+	CURL *curl;
 
-	if (!curl)
+	if (!a->epoch)
 		return;
-	snprintf(body, sizeof(body), "{\"epoch\": %llu}",
-		 (unsigned long long)a->epoch);
+	body = ctl_report_text(a->epoch, a->iface, now_ms() / 1000);
+	curl = body ? curl_easy_init() : NULL;
+	if (!curl) {
+		free(body);
+		return;
+	}
 	url_of(url, sizeof(url), hub, "/applied");
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
@@ -276,6 +331,7 @@ static void report(struct agent *a, const char *hub)
 		    (unsigned long long)a->epoch, hub);
 	curl_easy_cleanup(curl);
 	free(answer.text);
+	free(body);
 }
 
 /* Asks hub until it fails; false then (the next hub is tried). */
@@ -290,6 +346,8 @@ static bool follow_hub(struct agent *a, const char *hub)
 				report(a, hub);
 			else
 				sleep(AGENT_RETRY_SECONDS);
+		} else if (code == 204) {
+			report(a, hub); /* fresh handshake ages */
 		} else if (code != 204 && !a->hub_lost) {
 			say(a, "hub %s: %s; trying the others every second "
 			       "(said once)",

@@ -137,8 +137,10 @@ static bool show_iface(const char *iface, const struct lw_desc *d,
 int cmd_status(int argc, char *argv[], struct cli *c)
 {
 	static const struct option opts[] = {
-		COMMON_OPTS, { "json", no_argument, NULL, 'j' }, { 0 }
+		COMMON_OPTS, { "json", no_argument, NULL, 'j' },
+		{ "store", required_argument, NULL, 's' }, { 0 }
 	};
+	const char *store = NULL;
 	struct status_json sj = { 0 }, *json = NULL;
 	struct lw_keyring kr;
 	struct lw_desc d;
@@ -152,9 +154,16 @@ int cmd_status(int argc, char *argv[], struct cli *c)
 			return cli_help("status");
 		if (ch == 'j')
 			json = &sj;
+		else if (ch == 's')
+			store = optarg;
 		else if (!cli_common_opt(c, ch))
 			return cli_usage_error("status", "unknown option");
 	}
+	if (store && optind < argc)
+		return cli_usage_error("status", "--store shows every node; "
+						 "name none");
+	if (store) /* every node, as the agents reported through the hubs */
+		return cli_status_store(c, store, json != NULL);
 	if (optind < argc - 1)
 		return cli_usage_error("status", "name at most one node");
 	if (json && status_json_init(json))

@@ -10,8 +10,10 @@
  *                        request is held until publish writes a newer one
  *                        (inotify on the store) or CTL_POLL_SECONDS pass
  *                        (204). An address that is no node's: 403.
- *   POST /applied        {"epoch": N} from the node's agent, recorded in
- *                        DIR/reports/NODE.json (0600, atomic).
+ *   POST /applied        the agent's report, {"epoch": N, "peers": [...]}
+ *                        (ctl_report.h: its peers' handshake ages), read
+ *                        strictly and recorded with the node's name and
+ *                        the time in DIR/reports/NODE.json (0600, atomic).
  *
  * serve never opens or checks an envelope: the agents do. One thread per
  * connection (libmicrohttpd's), each held request waiting on one
@@ -35,9 +37,10 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_report.h"
 #include "txn.h"
 
-#define SERVE_MAX_BODY 4096
+#define SERVE_MAX_BODY CTL_MAX_REPORT
 
 struct serve_node {
 	char name[LW_NAME_MAX + 1];
@@ -55,9 +58,9 @@ struct server {
 	size_t n_nodes;
 };
 
-/* A request's body, collected across calls. */
+/* A request's body, collected across calls (grown as it comes). */
 struct request {
-	char body[SERVE_MAX_BODY + 1];
+	char *body;
 	size_t len;
 	bool too_big;
 };
@@ -258,26 +261,32 @@ static enum MHD_Result post_applied(struct server *s,
 				    struct MHD_Connection *conn,
 				    const char *node, struct request *rq)
 {
-	json_t *body = rq->too_big ? NULL :
-				     json_loadb(rq->body, rq->len, 0, NULL);
-	json_t *ep = json_object_get(body, "epoch");
-	char path[4096], *text = NULL;
+	char path[4096], *text = NULL, err[256];
+	struct ctl_report rep = { 0 }; /* untouched by a refused parse */
+	json_t *body = NULL;
 	struct timespec now;
 	struct lw_txn t;
 	bool made;
-	int r = -EINVAL;
+	int r = rq->too_big ? ctl_fail(err, sizeof(err), -EMSGSIZE,
+				       "over %u bytes", CTL_MAX_REPORT) :
+			      ctl_report_parse(&rep, rq->body ? rq->body : "",
+					       rq->len, false, err,
+					       sizeof(err));
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (json_is_integer(ep)) {
+	if (r) {
+		printf("serve: %s sent a bad report (%s); not recorded\n", node,
+		       err);
+	} else {
 		snprintf(path, sizeof(path), "%s/reports", s->store);
 		lw_mkdir_private(path, &made);
 		snprintf(path, sizeof(path), "%s/reports/%s.json", s->store,
 			 node);
-		json_object_set_new(body, "node", json_string(node));
-		json_object_set_new(body, "at_ms",
-				    json_integer((json_int_t)now.tv_sec * 1000 +
-						 now.tv_nsec / 1000000));
-		text = json_dumps(body, JSON_SORT_KEYS);
+		snprintf(rep.node, sizeof(rep.node), "%s", node);
+		rep.at_ms = (uint64_t)now.tv_sec * 1000 +
+			    (uint64_t)now.tv_nsec / 1000000;
+		body = ctl_report_json(&rep, true);
+		text = body ? json_dumps(body, JSON_SORT_KEYS) : NULL;
 		txn_init(&t);
 		r = text ? txn_add(&t, path, text, strlen(text), 0600, false) :
 			   -ENOMEM;
@@ -286,8 +295,9 @@ static enum MHD_Result post_applied(struct server *s,
 		txn_free(&t);
 	}
 	if (!r)
-		printf("serve: %s applied epoch %lld\n", node,
-		       (long long)json_integer_value(ep));
+		printf("serve: %s applied epoch %llu (%zu peers)\n", node,
+		       (unsigned long long)rep.epoch, rep.n_peers);
+	ctl_report_free(&rep);
 	fflush(stdout);
 	free(text);
 	json_decref(body);
@@ -313,12 +323,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	if (*data_size) {
 		size_t take = *data_size;
 
+		char *grown = NULL;
+
 		if (rq->len + take > SERVE_MAX_BODY) {
 			rq->too_big = true;
 			take = 0;
+		} else {
+			grown = realloc(rq->body, rq->len + take + 1);
+			rq->too_big |= !grown;
 		}
-		memcpy(rq->body + rq->len, data, take);
-		rq->len += take;
+		if (grown) {
+			rq->body = grown;
+			memcpy(rq->body + rq->len, data, take);
+			rq->len += take;
+		}
 		*data_size = 0;
 		return MHD_YES;
 	}
@@ -341,7 +359,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		      enum MHD_RequestTerminationCode code)
 {
-	free(*con_cls);
+	struct request *rq = *con_cls;
+
+	if (rq)
+		free(rq->body);
+	free(rq);
 	*con_cls = NULL;
 }
 
@@ -354,8 +376,12 @@ static struct MHD_Daemon *start(struct server *s, const char *listen)
 	struct sockaddr_in sa4 = { .sin_family = AF_INET,
 				   .sin_port = htons(CTL_PORT) };
 	const struct sockaddr *sa = (struct sockaddr *)&sa4;
+	/* poll(), not select(): with select() libmicrohttpd refuses every
+	 * connection whose descriptor is past FD_SETSIZE (1024), which a hub
+	 * of about 1,000 agents reaches (bench/ctlscale.sh). */
 	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION |
-			     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+			     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+			     MHD_USE_ERROR_LOG;
 
 	if (inet_pton(AF_INET6, listen, &sa6.sin6_addr) == 1) {
 		sa = (struct sockaddr *)&sa6;

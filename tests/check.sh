@@ -59,7 +59,7 @@ step() {
 	echo "    $name: $p passed, $f failed ($(($(date +%s) - t0)) s; log $log)"
 }
 
-make -s -j2 all loadpeers >build/logs/build.log 2>&1 || { cat build/logs/build.log; echo "check: 0 passed, 1 failed"; exit 1; }
+make -s -j2 all loadpeers ctlscale >build/logs/build.log 2>&1 || { cat build/logs/build.log; echo "check: 0 passed, 1 failed"; exit 1; }
 make -s -j2 SAN=1 all >build/logs/build-san.log 2>&1 || { cat build/logs/build-san.log; echo "check: 0 passed, 1 failed"; exit 1; }
 
 step unit make -s -j2 unit
@@ -76,6 +76,10 @@ step lab-san bash tests/lab/run.sh "$PWD/build-san/lanwire"
 step ctl bash tests/ctl/run.sh "$PWD/build/lanwire"
 # (the sanitizer build is slower: its bound is looser)
 step ctl-san bash tests/ctl/run.sh "$PWD/build-san/lanwire"
+# 50 simulated agents holding requests open at one serve, a publish
+# reaching all (the 1,000-agent figure is make bench's).
+CTLSCALE_AGENTS=50 CTLSCALE_HOLD_S=1 step ctl-scale \
+	bash bench/ctlscale.sh "$PWD/build/lanwire" "$PWD/build/bench/ctlscale"
 # The package: built, linted, installed, used, purged (issue 13).
 step pkg bash tests/pkg/run.sh
 step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
