@@ -206,6 +206,8 @@ static const struct subcommand subcommands[] = {
 	  "[--state-dir DIR] [--user USER] [--daemon PATH] [--run-dir DIR] "
 	  "[--once]",
 	  "apply the node's published state as it changes" },
+	{ "revoke", cmd_revoke, "revoke NODE [--store DIR]",
+	  "cut a client off for good (its address and key never reused)" },
 	{ "help", cmd_help, "help", "show this help" },
 };
 
