@@ -38,6 +38,12 @@ static bool addr_taken(const struct lw_desc *d, const struct lw_prefix *a)
 				 a))
 			return true;
 	}
+	/* a revoked node's address is never given again */
+	for (i = 0; i < d->n_revoked; i++) {
+		if (prefix_equal(&d->revoked[i].addr[family_index(a->family)].p,
+				 a))
+			return true;
+	}
 	return false;
 }
 

@@ -44,5 +44,9 @@ void check_addresses(struct lw_desc *d);
 void check_sites(struct lw_desc *d);
 /* check_routes.c: clients' visits and routes. */
 void check_clients(struct lw_desc *d);
+/* check_revoked.c: [revoked NAME] complete, its addresses and key never
+ * another node's (the key part needs the keyring: from check_keys()). */
+void check_revoked(struct lw_desc *d);
+void check_revoked_keys(struct lw_desc *d, const struct lw_keyring *kr);
 
 #endif

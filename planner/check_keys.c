@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Checks of the keys (check.h): a public key that is all zero or the
- * same as another node's, and (as one warning) missing keys.
+ * same as another node's (or a revoked node's: check_revoked.c), and (as
+ * one warning) missing keys.
  */
 #include "check_int.h"
 
@@ -63,6 +64,7 @@ unsigned int check_keys(struct lw_desc *d, const struct lw_keyring *kr,
 		else
 			check_duplicate_key(d, kr, i);
 	}
+	check_revoked_keys(d, kr);
 	for (i = 0; i < kr->n_psks; i++)
 		missing += !kr->psks[i].present;
 	if (missing && warn_missing)

@@ -23,6 +23,10 @@ static size_t collect_names(const struct lw_desc *d, struct named *v)
 {
 	size_t i, n = 0;
 
+	/* first, so that a node reusing a revoked name is the one blamed */
+	for (i = 0; i < d->n_revoked; i++)
+		v[n++] = (struct named){ d->revoked[i].name, "revoked node",
+					 d->revoked[i].line };
 	for (i = 0; i < d->n_nodes; i++) {
 		static const char *const what[] = { "hub", "gateway",
 						    "client" };
@@ -52,7 +56,8 @@ void check_names(struct lw_desc *d)
 	struct named *v;
 	size_t i, j, n;
 
-	v = calloc(d->n_nodes + d->n_sites + d->n_groups + 1, sizeof(*v));
+	v = calloc(d->n_revoked + d->n_nodes + d->n_sites + d->n_groups + 1,
+		   sizeof(*v));
 	if (!v)
 		return;
 	n = collect_names(d, v);

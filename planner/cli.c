@@ -209,6 +209,8 @@ static const struct subcommand subcommands[] = {
 	  "apply the node's published state as it changes" },
 	{ "rotate", cmd_rotate, "rotate NODE --key FILE",
 	  "on the node: make its next key pair for a rotation" },
+	{ "revoke", cmd_revoke, "revoke NODE [--store DIR]",
+	  "cut a client off for good (its address and key never reused)" },
 	{ "help", cmd_help, "help", "show this help" },
 };
 

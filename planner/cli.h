@@ -88,6 +88,10 @@ int cli_same_identity(const struct lw_desc *before,
 void cli_print_redeploy(struct cli *c, struct lw_desc *before,
 			struct lw_desc *after);
 
+/* cli_ctl.c: lanwire publish --store DIR of c->file (also lanwire
+ * revoke's). 0, or 1 / LW_EXIT_DESC with the reason printed. */
+int cli_publish(struct cli *c, const char *store);
+
 /* The subcommands. */
 int cmd_check(int argc, char *argv[], struct cli *c);
 int cmd_render(int argc, char *argv[], struct cli *c);
@@ -107,5 +111,6 @@ int cmd_lab(int argc, char *argv[], struct cli *c);
 int cmd_publish(int argc, char *argv[], struct cli *c);
 int cmd_serve(int argc, char *argv[], struct cli *c);
 int cmd_agent(int argc, char *argv[], struct cli *c);
+int cmd_revoke(int argc, char *argv[], struct cli *c); /* cli_revoke.c */
 
 #endif

@@ -353,6 +353,7 @@ static bool follow_hub(struct agent *a, const char *hub)
 			       "(said once)",
 			    hub,
 			    code == 413 ? "state over 1 MiB refused" :
+			    code == 403 ? "refused this node (403: revoked?)" :
 			    code ? "refused the request" : "unreachable");
 		}
 		a->hub_lost = code != 200 && code != 204;

@@ -14,7 +14,10 @@
  * preshared key replaced by a keyed hash of it) keeps its envelope and
  * epoch, so its agent is not woken. Everything is written in one
  * struct lw_txn: a failed publish changes nothing. Phones (os = other)
- * run no agent and get no state.
+ * run no agent and get no state. A revoked node ([revoked NAME]) is
+ * listed in the index under "revoked" with its addresses, so that serve
+ * refuses it (403), and its envelope is removed from the store: it is
+ * never served again.
  */
 #include "cli.h"
 
@@ -40,22 +43,27 @@ struct publish {
 	json_t *old_nodes; /* the previous index's, or NULL */
 	json_t *nodes;	   /* the new index's */
 	struct lw_txn t;
-	char changed[4096], unchanged[4096];
+	char changed[4096], unchanged[4096], revoked[4096];
 };
 
-static json_t *node_addrs(const struct lw_node *n)
+static json_t *addrs_json(const struct lw_lprefix addr[LW_FAMILIES])
 {
 	char text[LW_PREFIX_STRLEN];
 	json_t *a = json_array();
 	unsigned int fi;
 
 	for (fi = 0; a && fi < LW_FAMILIES; fi++) {
-		if (!n->addr[fi].p.family)
+		if (!addr[fi].p.family)
 			continue;
-		addr_format(text, sizeof(text), &n->addr[fi].p);
+		addr_format(text, sizeof(text), &addr[fi].p);
 		json_array_append_new(a, json_string(text));
 	}
 	return a;
+}
+
+static json_t *node_addrs(const struct lw_node *n)
+{
+	return addrs_json(n->addr);
 }
 
 /* The previous index's entry for name, if its envelope is still there. */
@@ -169,9 +177,40 @@ static int read_index(struct publish *p, const char *path, uint64_t *epoch)
 	return 0;
 }
 
+/* The revoked nodes for the index (serve refuses their addresses), their
+ * envelopes staged for removal. */
+static json_t *revoked_nodes(struct publish *p)
+{
+	json_t *v = json_array();
+	char *path;
+	size_t i;
+
+	for (i = 0; v && i < p->d->n_revoked; i++) {
+		const struct lw_revoked *rv = &p->d->revoked[i];
+
+		if (json_array_append_new(v, json_pack("{s:s, s:o}", "name",
+						       rv->name, "addrs",
+						       addrs_json(rv->addr))) ||
+		    asprintf(&path, "%s/%s.state", p->store, rv->name) < 0) {
+			json_decref(v);
+			return NULL;
+		}
+		if (access(path, F_OK) == 0) {
+			if (txn_unlink(&p->t, path)) {
+				free(path);
+				json_decref(v);
+				return NULL;
+			}
+			note(p->revoked, sizeof(p->revoked), rv->name);
+		}
+		free(path);
+	}
+	return v;
+}
+
 static int write_index(struct publish *p, const char *path)
 {
-	json_t *hubs = json_array(), *idx;
+	json_t *hubs = json_array(), *idx, *revoked = revoked_nodes(p);
 	char *text;
 	size_t i;
 	int r;
@@ -182,9 +221,11 @@ static int write_index(struct publish *p, const char *path)
 				hubs, json_pack("{s:s, s:o}", "name",
 						p->d->nodes[i].name, "addrs",
 						node_addrs(&p->d->nodes[i])));
-	idx = json_pack("{s:s, s:I, s:O, s:o}", "network",
-			ctl_network_name(p->d), "epoch", (json_int_t)p->epoch,
-			"nodes", p->nodes, "hubs", hubs);
+	idx = revoked ? json_pack("{s:s, s:I, s:O, s:o, s:o}", "network",
+				  ctl_network_name(p->d), "epoch",
+				  (json_int_t)p->epoch, "nodes", p->nodes,
+				  "hubs", hubs, "revoked", revoked) :
+			NULL;
 	text = idx ? json_dumps(idx, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	r = text ? txn_add(&p->t, path, text, strlen(text), 0600, false) :
 		   -ENOMEM;
@@ -215,10 +256,12 @@ static int publish_all(struct publish *p)
 			     p->t.failed_path);
 	if (!r)
 		printf("published epoch %llu to %s\nchanged: %s\nunchanged: "
-		       "%s\n",
+		       "%s\n%s%s%s",
 		       (unsigned long long)p->epoch, p->store,
 		       p->changed[0] ? p->changed : "none",
-		       p->unchanged[0] ? p->unchanged : "none");
+		       p->unchanged[0] ? p->unchanged : "none",
+		       p->revoked[0] ? "revoked (state removed): " : "",
+		       p->revoked, p->revoked[0] ? "\n" : "");
 	json_decref(p->nodes);
 	json_decref(p->old_nodes);
 	free(index);
@@ -230,24 +273,32 @@ int cmd_publish(int argc, char *argv[], struct cli *c)
 	static const struct option opts[] = {
 		COMMON_OPTS, { "store", required_argument, NULL, 's' }, { 0 }
 	};
-	struct publish p = { 0 };
-	struct lw_keyring kr;
-	struct lw_desc d;
-	char err[512];
-	bool made, dir_made;
-	int ch, r;
+	const char *store = NULL;
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "f:k:h", opts, NULL)) != -1) {
 		if (ch == 'h')
 			return cli_help("publish");
 		if (ch == 's')
-			p.store = optarg;
+			store = optarg;
 		else if (!cli_common_opt(c, ch))
 			return cli_usage_error("publish", "unknown option");
 	}
-	if (!p.store || optind != argc)
+	if (!store || optind != argc)
 		return cli_usage_error("publish", "give --store DIR and nothing "
 						  "else");
+	return cli_publish(c, store);
+}
+
+int cli_publish(struct cli *c, const char *store)
+{
+	struct publish p = { .store = store };
+	struct lw_keyring kr;
+	struct lw_desc d;
+	char err[512];
+	bool made, dir_made;
+	int r;
+
 	r = cli_load_checked(c, &d, &kr, false);
 	if (!r && lw_mkdir_private(p.store, &dir_made))
 		r = cli_fail("cannot make %s", p.store);

@@ -9,7 +9,9 @@
  *                        is above N: at once if it already is, else the
  *                        request is held until publish writes a newer one
  *                        (inotify on the store) or CTL_POLL_SECONDS pass
- *                        (204). An address that is no node's: 403.
+ *                        (204). An address that is no node's, or a
+ *                        revoked node's (the index's "revoked"), 403; a
+ *                        request held when its node is revoked too.
  *   POST /applied        the agent's report, {"epoch": N, "peers": [...]}
  *                        (ctl_report.h: its peers' handshake ages), read
  *                        strictly and recorded with the node's name and
@@ -46,6 +48,7 @@ struct serve_node {
 	char name[LW_NAME_MAX + 1];
 	struct lw_prefix addrs[LW_FAMILIES];
 	size_t n_addrs;
+	bool revoked; /* lanwire revoke: refused, never served again */
 };
 
 struct server {
@@ -82,35 +85,44 @@ static int read_addrs(json_t *a, struct lw_prefix *out, size_t *n)
 	return 0;
 }
 
-/* Loads DIR/index.json into s->nodes (caller holds s->lock). */
-static int load_index(struct server *s)
+static int read_nodes(json_t *nodes, struct serve_node *v, bool revoked)
 {
-	char path[4096];
-	struct serve_node *v;
-	json_t *root, *nodes, *e;
-	size_t i, n;
+	json_t *e;
+	size_t i;
 
-	snprintf(path, sizeof(path), "%s/index.json", s->store);
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
-	nodes = json_object_get(root, "nodes");
-	n = json_array_size(nodes);
-	v = calloc(n ? n : 1, sizeof(*v));
-	if (!root || !v) {
-		json_decref(root);
-		free(v);
-		return -EINVAL;
-	}
 	json_array_foreach(nodes, i, e) {
 		const char *name = json_string_value(json_object_get(e, "name"));
 
 		if (!name || strlen(name) > LW_NAME_MAX ||
 		    read_addrs(json_object_get(e, "addrs"), v[i].addrs,
-			       &v[i].n_addrs)) {
-			json_decref(root);
-			free(v);
+			       &v[i].n_addrs))
 			return -EINVAL;
-		}
 		snprintf(v[i].name, sizeof(v[i].name), "%s", name);
+		v[i].revoked = revoked;
+	}
+	return 0;
+}
+
+/* Loads DIR/index.json into s->nodes, the revoked ones last (caller holds
+ * s->lock). */
+static int load_index(struct server *s)
+{
+	char path[4096];
+	struct serve_node *v;
+	json_t *root, *nodes, *revoked;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/index.json", s->store);
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	nodes = json_object_get(root, "nodes");
+	revoked = json_object_get(root, "revoked");
+	n = json_array_size(nodes) + json_array_size(revoked);
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!root || !v || read_nodes(nodes, v, false) ||
+	    read_nodes(revoked, v + json_array_size(nodes), true)) {
+		json_decref(root);
+		free(v);
+		return -EINVAL;
 	}
 	free(s->nodes);
 	s->nodes = v;
@@ -125,7 +137,8 @@ static int hub_address(struct server *s, char *out, size_t size)
 	size_t i;
 
 	for (i = 0; i < s->n_nodes; i++) {
-		if (strcmp(s->nodes[i].name, s->hub) || !s->nodes[i].n_addrs)
+		if (strcmp(s->nodes[i].name, s->hub) || !s->nodes[i].n_addrs ||
+		    s->nodes[i].revoked)
 			continue;
 		addr_format(out, size, &s->nodes[i].addrs[0]);
 		return 0;
@@ -224,6 +237,17 @@ static char *newer_state(struct server *s, const char *node, uint64_t after,
 	return NULL;
 }
 
+/* Whether node is revoked or gone from the index (caller holds s->lock). */
+static bool is_revoked(struct server *s, const char *node)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_nodes; i++)
+		if (!strcmp(s->nodes[i].name, node))
+			return s->nodes[i].revoked;
+	return true;
+}
+
 static enum MHD_Result get_state(struct server *s, struct MHD_Connection *conn,
 				 const char *node)
 {
@@ -252,6 +276,11 @@ static enum MHD_Result get_state(struct server *s, struct MHD_Connection *conn,
 				break;
 		if (gen == s->generation || s->stopping)
 			break;
+		if (is_revoked(s, node)) {
+			pthread_mutex_unlock(&s->lock);
+			return answer_text(conn, MHD_HTTP_FORBIDDEN,
+					   "revoked\n");
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 	return answer(conn, MHD_HTTP_NO_CONTENT, NULL, 0);
@@ -315,6 +344,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	const union MHD_ConnectionInfo *ci;
 	const struct serve_node *n;
 	char node[LW_NAME_MAX + 1];
+	bool revoked;
 
 	if (!rq) {
 		*con_cls = rq = calloc(1, sizeof(*rq));
@@ -345,10 +375,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	n = ci ? node_of(s, ci->client_addr) : NULL;
 	if (n)
 		snprintf(node, sizeof(node), "%s", n->name);
+	revoked = n && n->revoked;
 	pthread_mutex_unlock(&s->lock);
 	if (!n)
 		return answer_text(conn, MHD_HTTP_FORBIDDEN,
 				   "not a node of this network\n");
+	if (revoked) {
+		printf("serve: refused revoked node %s\n", node);
+		fflush(stdout);
+		return answer_text(conn, MHD_HTTP_FORBIDDEN, "revoked\n");
+	}
 	if (!strcmp(method, "GET") && !strcmp(url, "/state"))
 		return get_state(s, conn, node);
 	if (!strcmp(method, "POST") && !strcmp(url, "/applied"))

@@ -36,6 +36,7 @@ static const char *const section_names[] = {
 	[SEC_SITE] = "site",
 	[SEC_CLIENT] = "client",
 	[SEC_POLICY] = "policy",
+	[SEC_REVOKED] = "revoked",
 };
 
 /* ---- [policy]: desc_policy.c ---- */
@@ -64,6 +65,9 @@ static const struct key_setter *section_keys(enum section_kind k, size_t *n)
 	case SEC_POLICY:
 		*n = ARRAY_SIZE(policy_keys);
 		return policy_keys;
+	case SEC_REVOKED:
+		*n = n_revoked_keys;
+		return revoked_keys;
 	default:
 		*n = 0;
 		return NULL;
@@ -155,6 +159,8 @@ static enum section_kind open_named(struct parser *p, enum section_kind k,
 		return k;
 	if (k == SEC_SITE && add_site(p, name))
 		return k;
+	if (k == SEC_REVOKED && open_revoked(p, name))
+		return k;
 	return SEC_BAD;
 }
 
@@ -195,13 +201,14 @@ static void open_section(struct parser *p, char *s)
 		*rest++ = '\0';
 	while (*rest == ' ' || *rest == '\t')
 		rest++;
-	for (k = SEC_NETWORK; k <= SEC_POLICY; k++) {
+	for (k = SEC_NETWORK; k <= SEC_REVOKED; k++) {
 		if (!strcasecmp(s, section_names[k]))
 			break;
 	}
-	if (k > SEC_POLICY) {
+	if (k > SEC_REVOKED) {
 		perr(p, "unknown section [%s]; sections are [network], "
-			"[hub NAME], [site NAME], [client NAME] and [policy]",
+			"[hub NAME], [site NAME], [client NAME], [policy] "
+			"and [revoked NAME]",
 		     s);
 		p->kind = SEC_BAD;
 		return;
@@ -335,6 +342,8 @@ static const char *section_name(const struct parser *p)
 		return p->d->sites[p->site].name;
 	if (p->kind == SEC_HUB || p->kind == SEC_CLIENT)
 		return p->d->nodes[p->node].name;
+	if (p->kind == SEC_REVOKED)
+		return p->d->revoked[p->node].name;
 	return NULL;
 }
 
@@ -507,6 +516,9 @@ void desc_free(struct lw_desc *d)
 		free(d->rules[i].svcs);
 	}
 	free(d->rules);
+	for (i = 0; i < d->n_revoked; i++)
+		free(d->revoked[i].name);
+	free(d->revoked);
 	for (i = 0; i < d->n_diags; i++) {
 		free(d->diags[i].file);
 		free(d->diags[i].msg);

@@ -27,6 +27,7 @@ enum section_kind {
 	SEC_SITE,
 	SEC_CLIENT,
 	SEC_POLICY,
+	SEC_REVOKED, /* [revoked NAME]: desc_revoked.c */
 };
 
 struct parser {
@@ -35,7 +36,8 @@ struct parser {
 	size_t len, pos;
 	int line;
 	enum section_kind kind;
-	size_t node; /* the hub, client or gateway being described */
+	size_t node; /* the hub, client or gateway being described; for
+		      * [revoked NAME] the index into lw_desc.revoked */
 	size_t site;
 	bool oom;
 };
@@ -91,6 +93,12 @@ void put_ref(struct parser *p, const char *item, struct lw_ref **v,
 extern const struct key_setter network_keys[], hub_keys[], site_keys[],
 	client_keys[];
 extern const size_t n_network_keys, n_hub_keys, n_site_keys, n_client_keys;
+
+/* desc_revoked.c: [revoked NAME] (opened by open_revoked()) and its keys
+ * address and public-key. */
+extern const struct key_setter revoked_keys[];
+extern const size_t n_revoked_keys;
+bool open_revoked(struct parser *p, const char *name);
 
 /* desc_node.c: the keys every node has, for the tables of each section. */
 void node_address(struct parser *p, const char *v);

@@ -162,7 +162,8 @@ static void test_reader_errors(void)
 	CHECK(has_diag(&d, LW_ERROR, 8, "[client] needs a name: [client NAME]"));
 	CHECK(has_diag(&d, LW_ERROR, 9,
 		       "unknown section [what]; sections are [network], [hub "
-		       "NAME], [site NAME], [client NAME] and [policy]"));
+		       "NAME], [site NAME], [client NAME], [policy] and "
+		       "[revoked NAME]"));
 	CHECK(has_diag(&d, LW_ERROR, 10, "[policy] takes no name"));
 	CHECK(d.syntax_failed);
 	desc_free(&d);

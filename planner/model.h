@@ -214,6 +214,22 @@ struct lw_site {
 	size_t n_hosts, cap_hosts;
 };
 
+/*
+ * [revoked NAME]: a node `lanwire revoke` cut off. It is no node any more
+ * (nothing is planned for it and no peer knows it), but its name, tunnel
+ * addresses and public key stay in the description so that they are never
+ * given to another node (alloc.c, check_revoked.c). Owned by
+ * lw_desc.revoked.
+ */
+struct lw_revoked {
+	char *name;
+	int line;
+	struct lw_lprefix addr[LW_FAMILIES];
+	bool has_public_key;
+	uint8_t public_key[LW_KEY_LEN];
+	int public_key_line;
+};
+
 /* A group of clients, made by their "group =" lines. Owned by lw_desc. */
 struct lw_group {
 	char *name;
@@ -239,6 +255,8 @@ struct lw_desc {
 	struct lw_rule *rules;
 	size_t n_rules, cap_rules;
 	int policy_line;
+	struct lw_revoked *revoked;
+	size_t n_revoked, cap_revoked;
 	/* open[a * n_nodes + b]: party a may open connections to party b. */
 	uint8_t *open;
 	struct lw_diag *diags;

@@ -26,7 +26,9 @@
 #     field changed under a valid signature, and a bumped epoch) gets it
 #     refused with a log line, and nothing on the node changes (wg
 #     showconf, routes, the kept state file);
-#   - serve restarted: the agents come back to it and apply nothing new.
+#   - serve restarted: the agents come back to it and apply nothing new;
+#   - lanwire revoke (tests/ctl/revoke.sh, its passes and failures
+#     counted here).
 # Closing line: "ctl: N passed, N failed".
 set -u
 LANWIRE=$(readlink -f "${1:-build/lanwire}")
@@ -308,6 +310,18 @@ t "c reaches the hub through the tunnel after the rotation" ip netns exec $C pin
 # the rest of the run), not the goal of 0: that needs the switch timed
 # on both sides (docs/control.md, "Key rotation")
 t "pings came back after the rotation ($got of $sent)" test "$got" -gt $((sent / 2))
+# --- lanwire revoke (its own namespaces, lwrv-*): counted here
+out=$(bash "$(dirname "$0")/revoke.sh" "$LANWIRE" 2>&1)
+echo "$out" | grep -vE '^(PASS|FAIL) ' | grep -E 'revoke_ms|^revoke:' 
+echo "$out" | grep -E '^(PASS|FAIL) ' | sed 's/^\(PASS\|FAIL\) /\1 revoke: /'
+line=$(grep -E '^revoke: [0-9]+ passed, [0-9]+ failed$' <<<"$out")
+if [ -n "$line" ]; then
+	pass=$((pass + $(awk '{print $2}' <<<"$line")))
+	fail=$((fail + $(awk '{print $4}' <<<"$line")))
+else
+	echo "$out" | tail -n 40
+	bad "tests/ctl/revoke.sh gave no closing line"
+fi
 
 echo "ctl: $pass passed, $fail failed"
 [ $fail -eq 0 ]
