@@ -204,8 +204,18 @@ static const struct subcommand subcommands[] = {
 	{ "agent", cmd_agent,
 	  "agent NODE --network-key FILE --key FILE [--hub ADDR]... "
 	  "[--state-dir DIR] [--user USER] [--daemon PATH] [--run-dir DIR] "
-	  "[--once]",
+	  "[--once] [--bootstrap-key FILE]",
 	  "apply the node's published state as it changes" },
+	{ "invite", cmd_invite,
+	  "invite NODE --store DIR [--expires SECONDS] [--hub HUB] "
+	  "[--token-file FILE] [--qr]",
+	  "a one-time, expiring token for a new machine to join as NODE" },
+	{ "join", cmd_join,
+	  "join TOKEN|--token-file FILE [--state-dir DIR] [--key FILE] "
+	  "[--run-dir DIR] [--no-agent|--foreground] [--daemon PATH] "
+	  "[--user USER]",
+	  "on a new machine: its own key, registered with the hub, up, "
+	  "agent started" },
 	{ "help", cmd_help, "help", "show this help" },
 };
 

@@ -225,33 +225,18 @@ static int publish_all(struct publish *p)
 	return r;
 }
 
-int cmd_publish(int argc, char *argv[], struct cli *c)
+int cli_publish_run(struct cli *c, struct lw_desc *d, struct lw_keyring *kr,
+		    const char *store)
 {
-	static const struct option opts[] = {
-		COMMON_OPTS, { "store", required_argument, NULL, 's' }, { 0 }
-	};
 	struct publish p = { 0 };
-	struct lw_keyring kr;
-	struct lw_desc d;
 	char err[512];
 	bool made, dir_made;
-	int ch, r;
+	int r = 0;
 
-	while ((ch = getopt_long(argc, argv, "f:k:h", opts, NULL)) != -1) {
-		if (ch == 'h')
-			return cli_help("publish");
-		if (ch == 's')
-			p.store = optarg;
-		else if (!cli_common_opt(c, ch))
-			return cli_usage_error("publish", "unknown option");
-	}
-	if (!p.store || optind != argc)
-		return cli_usage_error("publish", "give --store DIR and nothing "
-						  "else");
-	r = cli_load_checked(c, &d, &kr, false);
-	if (!r && lw_mkdir_private(p.store, &dir_made))
+	p.store = store;
+	if (lw_mkdir_private(p.store, &dir_made))
 		r = cli_fail("cannot make %s", p.store);
-	if (!r && ctl_key_load(cli_keys_dir(c), ctl_network_name(&d), true,
+	if (!r && ctl_key_load(cli_keys_dir(c), ctl_network_name(d), true,
 			       &p.key, &made, err, sizeof(err)))
 		r = cli_fail("%s", err);
 	if (!r && made)
@@ -260,14 +245,44 @@ int cmd_publish(int argc, char *argv[], struct cli *c)
 		       cli_keys_dir(c), CTL_KEY_FILE, cli_keys_dir(c),
 		       CTL_PUB_FILE);
 	if (!r) {
-		p.d = &d;
-		p.kr = &kr;
+		p.d = d;
+		p.kr = kr;
 		p.source = cli_base_name(c->file);
 		txn_init(&p.t);
 		r = publish_all(&p);
 		txn_free(&p.t);
 	}
 	EVP_PKEY_free(p.key);
+	return r;
+}
+
+int cmd_publish(int argc, char *argv[], struct cli *c)
+{
+	static const struct option opts[] = {
+		COMMON_OPTS, { "store", required_argument, NULL, 's' }, { 0 }
+	};
+	const char *store = NULL;
+	struct lw_keyring kr = { 0 };
+	struct lw_desc d = { 0 };
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "f:k:h", opts, NULL)) != -1) {
+		if (ch == 'h')
+			return cli_help("publish");
+		if (ch == 's')
+			store = optarg;
+		else if (!cli_common_opt(c, ch))
+			return cli_usage_error("publish", "unknown option");
+	}
+	if (!store || optind != argc)
+		return cli_usage_error("publish", "give --store DIR and nothing "
+						  "else");
+	/* keys registered by lanwire join go into the description first */
+	r = cli_take_registrations(c, store);
+	if (!r)
+		r = cli_load_checked(c, &d, &kr, false);
+	if (!r)
+		r = cli_publish_run(c, &d, &kr, store);
 	keyring_free(&kr);
 	desc_free(&d);
 	return r;
