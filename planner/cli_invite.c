@@ -173,6 +173,27 @@ static int give_token(struct invite *iv)
 	return r;
 }
 
+/* The node's preshared keys with its peers, when missing (as lanwire
+ * keys makes them; never the node's own key: that is made on it). */
+static int stage_psks(struct cli *c, struct lw_keyring *kr,
+		      const struct lw_desc *d)
+{
+	unsigned int made;
+	struct lw_txn t;
+	bool dir_made;
+	int r;
+
+	txn_init(&t);
+	r = cli_stage_keys(c, kr, d, &t, &made, &dir_made);
+	if (!r && made)
+		r = cli_commit(&t, cli_keys_dir(c), dir_made);
+	if (!r && made)
+		fprintf(stderr, "made %u missing keys in %s\n", made,
+			cli_keys_dir(c));
+	txn_free(&t);
+	return r;
+}
+
 static int invite_node(struct cli *c, struct invite *iv, struct lw_desc *d,
 		       struct lw_keyring *kr, const char *name)
 {
@@ -196,13 +217,16 @@ static int invite_node(struct cli *c, struct invite *iv, struct lw_desc *d,
 	if (key_generate_private(iv->tok.boot_priv) ||
 	    crypto_random(iv->tok.secret, sizeof(iv->tok.secret)))
 		return cli_fail("no random bytes");
-	/* the bootstrap key stands in for the node's until it registers */
+	/* the bootstrap key stands in for the node's until it registers;
+	 * as for a key made on the device, none is made here */
 	x25519_public_from_private(nk->public_key, iv->tok.boot_priv);
-	nk->has_public = true;
+	nk->has_public = nk->on_device = true;
 	if (nk->has_private) {
 		crypto_wipe(nk->private_key, sizeof(nk->private_key));
 		nk->has_private = false;
 	}
+	if (stage_psks(c, kr, d))
+		return 1;
 	if (fill_token(iv, d, kr, i, h))
 		return 1;
 	if (ctl_key_load(cli_keys_dir(c), iv->tok.network, true, &key, &made,

@@ -45,9 +45,12 @@
 #include "ctl.h"
 #include "ctl_join.h"
 #include "keys.h"
+#include "proc.h"
 #include "txn.h"
 
 #define JOIN_TIMEOUT_SECONDS 20
+/* serve swaps the keys about 150 ms after answering (cli_serve_join.c) */
+#define JOIN_SWITCH_MS 250
 
 struct join {
 	const char *state_dir, *key_path, *run_dir, *daemon, *user,
@@ -114,7 +117,7 @@ static long request(const struct join *j, const char *path, const char *post,
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, post ? 10L : 2L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
 	if (post)
@@ -366,6 +369,40 @@ static int run_agent(struct join *j, struct cli *c)
 	return 0;
 }
 
+/*
+ * The interface takes the node's own key and the hub is asked through it
+ * until it answers. A handshake that reached the hub before its swap is
+ * not retried by WireGuard for 5 s (REKEY_TIMEOUT): so after a second
+ * without an answer the hub's peer is removed and added again, which
+ * starts a new handshake at once.
+ */
+static int switch_key(struct join *j, const json_t *boot, uint64_t deadline)
+{
+	char hub[LW_KEY_B64_LEN + 1], err[512];
+	const char *del[] = { "wg", "set", j->tok.iface, "peer", hub, "remove",
+			      NULL };
+	struct lw_cmd c = { .out_fd = LW_CMD_QUIET };
+	struct body b = { 0 };
+	long code;
+
+	key_to_base64(hub, j->tok.hub_pub);
+	for (;;) {
+		if (apply_state(j, boot, j->tok.boot_priv, j->priv, err,
+				sizeof(err)))
+			return 1;
+		code = request(j, "/state?epoch=0", NULL, &b);
+		free(b.text);
+		b.text = NULL;
+		b.len = 0;
+		if (code == 200)
+			return 0;
+		if (now_ms() >= deadline)
+			return cli_fail("hub %s took the key but does not "
+					"answer through it", j->tok.hub);
+		proc_run(&c, del);
+	}
+}
+
 static int join_run(struct join *j, struct cli *c)
 {
 	uint64_t t0 = now_ms(), deadline = t0 + (uint64_t)j->timeout * 1000;
@@ -399,14 +436,14 @@ static int join_run(struct join *j, struct cli *c)
 	}
 	printf("%s: registered its own public key with hub %s\n", j->tok.node,
 	       j->tok.hub);
-	/* 4: switch to it, then the signed state */
-	r = apply_state(j, boot, j->tok.boot_priv, j->priv, err, sizeof(err));
+	/* 4: switch to it once the hub has (it swaps just after answering),
+	 * then the signed state */
+	usleep(JOIN_SWITCH_MS * 1000);
+	r = switch_key(j, boot, now_ms() + (uint64_t)j->timeout * 1000);
 	json_decref(boot);
 	if (!r)
 		r = fetch_state(j, now_ms() + (uint64_t)j->timeout * 1000,
 				&state);
-	else
-		r = 1;
 	/* 5: kept, and the agent */
 	if (!r)
 		r = keep(j, state);
@@ -427,12 +464,18 @@ static int read_token(struct join *j, const char *arg)
 	size_t len;
 	int r;
 
-	if (j->token_file || !strcmp(arg, "-")) {
-		r = lw_read_file(j->token_file ? j->token_file : "/dev/stdin",
-				 &text, &len, CTL_TOKEN_MAX + 64);
+	if (j->token_file) {
+		r = lw_read_file(j->token_file, &text, &len, CTL_TOKEN_MAX + 64);
 		if (r)
-			return cli_fail("cannot read the token: %s",
+			return cli_fail("cannot read %s: %s", j->token_file,
 					strerror(-r));
+		arg = text;
+	} else if (!strcmp(arg, "-")) {
+		len = CTL_TOKEN_MAX + 64;
+		text = calloc(1, len + 1);
+		if (!text)
+			return cli_fail("out of memory");
+		len = fread(text, 1, len, stdin);
 		arg = text;
 	}
 	r = ctl_token_parse(&j->tok, arg, err, sizeof(err));
@@ -441,6 +484,26 @@ static int read_token(struct join *j, const char *arg)
 		free(text);
 	}
 	return r ? cli_fail("%s; nothing changed", err) : 0;
+}
+
+/* A machine already in a network joins no other (its control.pub). */
+static int same_network(struct join *j)
+{
+	char path[4096], network[LW_NAME_MAX + 1], err[256];
+	EVP_PKEY *pub = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", j->state_dir, CTL_PUB_FILE);
+	if (access(path, F_OK))
+		return 0;
+	if (ctl_pub_load(path, &pub, network, sizeof(network), err,
+			 sizeof(err)))
+		return cli_fail("%s", err);
+	EVP_PKEY_free(pub);
+	if (strcmp(network, j->tok.network))
+		return cli_fail("this machine is in network %s, not %s (%s); "
+				"nothing changed",
+				network, j->tok.network, path);
+	return 0;
 }
 
 static int parse_join_opts(int argc, char *argv[], struct cli *c,
@@ -516,6 +579,8 @@ int cmd_join(int argc, char *argv[], struct cli *c)
 			     (unsigned long long)((uint64_t)time(NULL) -
 						  j.tok.expires),
 			     j.tok.node);
+	if (!r)
+		r = same_network(&j);
 	if (!r && geteuid())
 		r = cli_fail("join must run as root: it brings the interface "
 			     "up as lanwire up does");
