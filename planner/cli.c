@@ -213,7 +213,7 @@ static const struct subcommand subcommands[] = {
 	{ "join", cmd_join,
 	  "join TOKEN|--token-file FILE [--state-dir DIR] [--key FILE] "
 	  "[--run-dir DIR] [--no-agent|--foreground] [--daemon PATH] "
-	  "[--user USER]",
+	  "[--user USER] [--interface IF] [--timeout S]",
 	  "on a new machine: its own key, registered with the hub, up, "
 	  "agent started" },
 	{ "help", cmd_help, "help", "show this help" },

@@ -54,7 +54,7 @@
 
 struct join {
 	const char *state_dir, *key_path, *run_dir, *daemon, *user,
-		*token_file;
+		*token_file, *iface;
 	char *token_text;
 	bool no_agent, foreground;
 	long timeout;
@@ -195,6 +195,8 @@ static int apply_state(struct join *j, const json_t *st, const uint8_t *opener,
 
 	if (r)
 		return r;
+	if (j->iface) /* --interface: another name here than planned */
+		snprintf(cp.pl.iface, sizeof(cp.pl.iface), "%s", j->iface);
 	cp.pl.has_private_key = true;
 	memcpy(cp.pl.private_key, use, LW_KEY_LEN);
 	x25519_public_from_private(cp.desc.nodes[0].public_key, use);
@@ -213,6 +215,8 @@ static void take_down(struct join *j, const json_t *boot)
 	if (ctl_state_plan(&cp, boot, j->tok.network, j->tok.node,
 			   j->tok.boot_priv, j->key_path, err, sizeof(err)))
 		return;
+	if (j->iface)
+		snprintf(cp.pl.iface, sizeof(cp.pl.iface), "%s", j->iface);
 	apply_down(&cp.pl, &j->o);
 	ctl_plan_free(&cp);
 }
@@ -379,7 +383,8 @@ static int run_agent(struct join *j, struct cli *c)
 static int switch_key(struct join *j, const json_t *boot, uint64_t deadline)
 {
 	char hub[LW_KEY_B64_LEN + 1], err[512];
-	const char *del[] = { "wg", "set", j->tok.iface, "peer", hub, "remove",
+	const char *del[] = { "wg", "set", j->iface ? j->iface : j->tok.iface,
+			      "peer", hub, "remove",
 			      NULL };
 	struct lw_cmd c = { .out_fd = LW_CMD_QUIET };
 	struct body b = { 0 };
@@ -520,6 +525,7 @@ static int parse_join_opts(int argc, char *argv[], struct cli *c,
 		{ "no-agent", no_argument, NULL, 'n' },
 		{ "foreground", no_argument, NULL, 'F' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "interface", required_argument, NULL, 'I' },
 		{ 0 }
 	};
 	char *end;
@@ -542,6 +548,13 @@ static int parse_join_opts(int argc, char *argv[], struct cli *c,
 			j->user = optarg;
 		else if (ch == 'n')
 			j->no_agent = true;
+		else if (ch == 'I') {
+			if (!*optarg || strlen(optarg) > LW_IFNAME_MAX)
+				return cli_usage_error("join", "--interface "
+							       "takes a name of "
+							       "1 to 15 bytes");
+			j->iface = optarg;
+		}
 		else if (ch == 'F')
 			j->foreground = true;
 		else if (ch == 't') {
