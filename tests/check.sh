@@ -76,6 +76,9 @@ step lab-san bash tests/lab/run.sh "$PWD/build-san/lanwire"
 step ctl bash tests/ctl/run.sh "$PWD/build/lanwire"
 # (the sanitizer build is slower: its bound is looser)
 step ctl-san bash tests/ctl/run.sh "$PWD/build-san/lanwire"
+# Joining a node: invite, join on a new laptop, TCP into the LAN (join_ms).
+step ctl-join bash tests/ctl/join.sh "$PWD/build/lanwire"
+step ctl-join-san bash tests/ctl/join.sh "$PWD/build-san/lanwire"
 # The package: built, linted, installed, used, purged (issue 13).
 step pkg bash tests/pkg/run.sh
 step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
