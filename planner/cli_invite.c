@@ -211,6 +211,11 @@ static int invite_node(struct cli *c, struct invite *iv, struct lw_desc *d,
 				"(hubs and gateways are set up with lanwire "
 				"up; phones by QR with lanwire show --qr)",
 				name);
+	if (d->nodes[i].has_public_key)
+		return cli_fail("%s has a key already (public-key = at line "
+				"%d): it joined; remove that line to invite "
+				"it again with a new key",
+				name, d->nodes[i].public_key_line);
 	if (pick_hub(d, iv, i, &h))
 		return 1;
 	nk = &kr->nodes[i];

@@ -233,11 +233,14 @@ t "the laptop still reaches the LAN host after epoch 3" \
 	ip netns exec $N timeout 2 bash -c 'echo hi >/dev/tcp/192.168.97.10/7000'
 out=$("$LANWIRE" -f "$tmp/net.conf" publish --store "$tmp/store" 2>&1)
 t "a publish after that changes nothing (the key taken once)" has "$out" '^changed: none$'
+out=$("$LANWIRE" -f "$tmp/net.conf" invite laptop --store "$tmp/store" 2>&1)
+t "the joined laptop is not invited again: $out" has "$out" 'laptop has a key already'
+
 
 # --- another network's invitation on the laptop: refused
 write_conf othernet >"$tmp/other.conf"
 "$LANWIRE" -f "$tmp/other.conf" keys >/dev/null 2>&1
-write_conf othernet laptop >"$tmp/other.conf"
+key_n= write_conf othernet laptop >"$tmp/other.conf"
 "$LANWIRE" -f "$tmp/other.conf" invite laptop --store "$tmp/store-other" --token-file "$tmp/tok-other" >/dev/null 2>&1
 out=$(join $N "$(cat "$tmp/tok-other")" --state-dir "$tmp/state-n" --run-dir "$tmp/run-n" --no-agent 2>&1)
 t "another network's token refused: $out" has "$out" 'network jointest, not othernet.*nothing changed'
