@@ -205,12 +205,22 @@ static const struct subcommand subcommands[] = {
 	{ "agent", cmd_agent,
 	  "agent NODE --network-key FILE --key FILE [--hub ADDR]... "
 	  "[--state-dir DIR] [--user USER] [--daemon PATH] [--run-dir DIR] "
-	  "[--once]",
+	  "[--once] [--bootstrap-key FILE]",
 	  "apply the node's published state as it changes" },
 	{ "rotate", cmd_rotate, "rotate NODE --key FILE",
 	  "on the node: make its next key pair for a rotation" },
 	{ "revoke", cmd_revoke, "revoke NODE [--store DIR]",
 	  "cut a client off for good (its address and key never reused)" },
+	{ "invite", cmd_invite,
+	  "invite NODE --store DIR [--expires SECONDS] [--hub HUB] "
+	  "[--token-file FILE] [--qr]",
+	  "a one-time, expiring token for a new machine to join as NODE" },
+	{ "join", cmd_join,
+	  "join TOKEN|--token-file FILE [--state-dir DIR] [--key FILE] "
+	  "[--run-dir DIR] [--no-agent|--foreground] [--daemon PATH] "
+	  "[--user USER] [--interface IF] [--timeout S]",
+	  "on a new machine: its own key, registered with the hub, up, "
+	  "agent started" },
 	{ "help", cmd_help, "help", "show this help" },
 };
 

@@ -109,6 +109,17 @@ int cmd_status(int argc, char *argv[], struct cli *c);
 int cmd_lab(int argc, char *argv[], struct cli *c);
 /* The control plane (ctl.h): cli_ctl.c, cli_serve.c, cli_agent.c. */
 int cmd_publish(int argc, char *argv[], struct cli *c);
+/* publish's work on a loaded description and keyring (cli_ctl.c):
+ * invite publishes with the invited node's bootstrap key in kr. */
+int cli_publish_run(struct cli *c, struct lw_desc *d, struct lw_keyring *kr,
+		    const char *store);
+/* Joining (ctl_join.h): cli_invite.c, cli_join.c, cli_serve_join.c. */
+int cmd_invite(int argc, char *argv[], struct cli *c);
+int cmd_join(int argc, char *argv[], struct cli *c);
+/* Writes "public-key =" into the description for every node a hub
+ * registered through lanwire join (STORE/registrations/), once. 0 or
+ * an exit code. */
+int cli_take_registrations(struct cli *c, const char *store);
 int cmd_serve(int argc, char *argv[], struct cli *c);
 int cmd_agent(int argc, char *argv[], struct cli *c);
 int cmd_revoke(int argc, char *argv[], struct cli *c); /* cli_revoke.c */

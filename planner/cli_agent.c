@@ -52,6 +52,11 @@ struct agent {
 	char network[LW_NAME_MAX + 1];
 	EVP_PKEY *pub;
 	uint8_t priv[LW_KEY_LEN];
+	/* lanwire join's bootstrap key: opens the state published at invite
+	 * time (named for it) until the admin publishes this node's own key */
+	const char *boot_path;
+	bool has_boot;
+	uint8_t boot[LW_KEY_LEN];
 	uint64_t epoch;	    /* applied */
 	char *good;	    /* the last good envelope's text */
 	char iface[LW_IFNAME_MAX + 1]; /* its interface, for reports */
@@ -160,6 +165,13 @@ static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 	if (r && !plan_with_next(a, e, &cp, next, next_path,
 				 sizeof(next_path), &rotating))
 		r = 0;
+	if (r && a->has_boot &&
+	    !ctl_state_plan(&cp, e->state, a->network, a->node, a->boot,
+			    a->key_path, err, sizeof(err))) {
+		r = 0; /* the interface keeps the node's own key */
+		x25519_public_from_private(cp.desc.nodes[0].public_key,
+					   a->priv);
+	}
 	if (r) {
 		say(a, "epoch %llu refused: %s", (unsigned long long)e->epoch,
 		    err);
@@ -381,20 +393,19 @@ static void run(struct agent *a)
 
 /* ---- start ---- */
 
-static int load_private(struct agent *a)
+static int load_private(const char *path, uint8_t key[static LW_KEY_LEN])
 {
 	char *text = NULL;
 	size_t len;
-	int r = lw_read_file(a->key_path, &text, &len, 256);
+	int r = lw_read_file(path, &text, &len, 256);
 
 	if (r)
-		return cli_fail("cannot read %s: %s", a->key_path,
-				strerror(-r));
+		return cli_fail("cannot read %s: %s", path, strerror(-r));
 	text[strcspn(text, "\n")] = '\0';
-	r = key_from_base64(a->priv, text);
+	r = key_from_base64(key, text);
 	crypto_wipe(text, len);
 	free(text);
-	return r ? cli_fail("%s holds no private key", a->key_path) : 0;
+	return r ? cli_fail("%s holds no private key", path) : 0;
 }
 
 /* The last good state, applied again (it is what this node should be). */
@@ -433,6 +444,7 @@ static int parse_agent_opts(int argc, char *argv[], struct cli *c,
 		{ "user", required_argument, NULL, 'u' },
 		{ "daemon", required_argument, NULL, 'D' },
 		{ "once", no_argument, NULL, '1' },
+		{ "bootstrap-key", required_argument, NULL, 'B' },
 		{ 0 }
 	};
 	int ch;
@@ -456,6 +468,8 @@ static int parse_agent_opts(int argc, char *argv[], struct cli *c,
 			a->daemon = optarg;
 		else if (ch == '1')
 			a->once = true;
+		else if (ch == 'B')
+			a->boot_path = optarg;
 		else if (!cli_common_opt(c, ch))
 			return cli_usage_error("agent", "unknown option");
 	}
@@ -485,7 +499,11 @@ int cmd_agent(int argc, char *argv[], struct cli *c)
 	if (ctl_pub_load(pub_path, &a.pub, a.network, sizeof(a.network), err,
 			 sizeof(err)))
 		return cli_fail("%s", err);
-	r = load_private(&a);
+	r = load_private(a.key_path, a.priv);
+	if (!r && a.boot_path) {
+		r = load_private(a.boot_path, a.boot);
+		a.has_boot = !r;
+	}
 	if (!r && lw_mkdir_private(a.state_dir, &made))
 		r = cli_fail("cannot make %s", a.state_dir);
 	if (!r) {
@@ -500,6 +518,7 @@ int cmd_agent(int argc, char *argv[], struct cli *c)
 		curl_global_cleanup();
 	}
 	crypto_wipe(a.priv, sizeof(a.priv));
+	crypto_wipe(a.boot, sizeof(a.boot));
 	EVP_PKEY_free(a.pub);
 	free(a.good);
 	return r;

@@ -268,6 +268,54 @@ static int publish_all(struct publish *p)
 	return r;
 }
 
+int cli_publish_run(struct cli *c, struct lw_desc *d, struct lw_keyring *kr,
+		    const char *store)
+{
+	struct publish p = { 0 };
+	char err[512];
+	bool made, dir_made;
+	int r = 0;
+
+	p.store = store;
+	if (lw_mkdir_private(p.store, &dir_made))
+		r = cli_fail("cannot make %s", p.store);
+	if (!r && ctl_key_load(cli_keys_dir(c), ctl_network_name(d), true,
+			       &p.key, &made, err, sizeof(err)))
+		r = cli_fail("%s", err);
+	if (!r && made)
+		printf("made the network key %s/%s; give %s/%s to every "
+		       "node's agent\n",
+		       cli_keys_dir(c), CTL_KEY_FILE, cli_keys_dir(c),
+		       CTL_PUB_FILE);
+	if (!r) {
+		p.d = d;
+		p.kr = kr;
+		p.source = cli_base_name(c->file);
+		txn_init(&p.t);
+		r = publish_all(&p);
+		txn_free(&p.t);
+	}
+	EVP_PKEY_free(p.key);
+	return r;
+}
+
+int cli_publish(struct cli *c, const char *store)
+{
+	struct lw_keyring kr = { 0 };
+	struct lw_desc d = { 0 };
+	int r;
+
+	/* keys registered by lanwire join go into the description first */
+	r = cli_take_registrations(c, store);
+	if (!r)
+		r = cli_load_checked(c, &d, &kr, false);
+	if (!r)
+		r = cli_publish_run(c, &d, &kr, store);
+	keyring_free(&kr);
+	desc_free(&d);
+	return r;
+}
+
 int cmd_publish(int argc, char *argv[], struct cli *c)
 {
 	static const struct option opts[] = {
@@ -288,38 +336,4 @@ int cmd_publish(int argc, char *argv[], struct cli *c)
 		return cli_usage_error("publish", "give --store DIR and nothing "
 						  "else");
 	return cli_publish(c, store);
-}
-
-int cli_publish(struct cli *c, const char *store)
-{
-	struct publish p = { .store = store };
-	struct lw_keyring kr;
-	struct lw_desc d;
-	char err[512];
-	bool made, dir_made;
-	int r;
-
-	r = cli_load_checked(c, &d, &kr, false);
-	if (!r && lw_mkdir_private(p.store, &dir_made))
-		r = cli_fail("cannot make %s", p.store);
-	if (!r && ctl_key_load(cli_keys_dir(c), ctl_network_name(&d), true,
-			       &p.key, &made, err, sizeof(err)))
-		r = cli_fail("%s", err);
-	if (!r && made)
-		printf("made the network key %s/%s; give %s/%s to every "
-		       "node's agent\n",
-		       cli_keys_dir(c), CTL_KEY_FILE, cli_keys_dir(c),
-		       CTL_PUB_FILE);
-	if (!r) {
-		p.d = &d;
-		p.kr = &kr;
-		p.source = cli_base_name(c->file);
-		txn_init(&p.t);
-		r = publish_all(&p);
-		txn_free(&p.t);
-	}
-	EVP_PKEY_free(p.key);
-	keyring_free(&kr);
-	desc_free(&d);
-	return r;
 }

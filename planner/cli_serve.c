@@ -38,8 +38,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "ctl.h"
 #include "ctl_report.h"
+#include "serve_join.h"
 #include "txn.h"
 
 #define SERVE_MAX_BODY CTL_MAX_REPORT
@@ -389,6 +391,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return get_state(s, conn, node);
 	if (!strcmp(method, "POST") && !strcmp(url, "/applied"))
 		return post_applied(s, conn, node, rq);
+	if (!strcmp(method, "POST") && !strcmp(url, "/join")) {
+		char msg[600];
+		unsigned int code = rq->too_big ? 413 :
+			serve_join(s->store, node, rq->body, rq->len, msg,
+				   sizeof(msg));
+
+		crypto_wipe(rq->body, sizeof(rq->body));
+		return answer_text(conn, code, code == 413 ? "too big\n" : msg);
+	}
 	return answer_text(conn, MHD_HTTP_NOT_FOUND, "no such resource\n");
 }
 
@@ -484,6 +495,7 @@ int cmd_serve(int argc, char *argv[], struct cli *c)
 				listen, CTL_PORT, s.hub);
 	if (pthread_create(&watcher, NULL, watch_store, &s) == 0)
 		pthread_detach(watcher);
+	serve_join_start(s.store); /* invitations' bootstrap keys */
 	printf("serve: %s listening on %s port %d, store %s\n", s.hub, listen,
 	       CTL_PORT, s.store);
 	fflush(stdout);

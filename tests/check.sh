@@ -80,6 +80,9 @@ step ctl-san bash tests/ctl/run.sh "$PWD/build-san/lanwire"
 # reaching all (the 1,000-agent figure is make bench's).
 CTLSCALE_AGENTS=50 CTLSCALE_HOLD_S=1 step ctl-scale \
 	bash bench/ctlscale.sh "$PWD/build/lanwire" "$PWD/build/bench/ctlscale"
+# Joining a node: invite, join on a new laptop, TCP into the LAN (join_ms).
+step ctl-join bash tests/ctl/join.sh "$PWD/build/lanwire"
+step ctl-join-san bash tests/ctl/join.sh "$PWD/build-san/lanwire"
 # The package: built, linted, installed, used, purged (issue 13).
 step pkg bash tests/pkg/run.sh
 step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
