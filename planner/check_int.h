@@ -44,5 +44,7 @@ void check_addresses(struct lw_desc *d);
 void check_sites(struct lw_desc *d);
 /* check_routes.c: clients' visits and routes. */
 void check_clients(struct lw_desc *d);
+/* check_overlay.c: links, hubs =, reachability, one-way transit. */
+void check_overlay(struct lw_desc *d);
 
 #endif

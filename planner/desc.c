@@ -36,6 +36,7 @@ static const char *const section_names[] = {
 	[SEC_SITE] = "site",
 	[SEC_CLIENT] = "client",
 	[SEC_POLICY] = "policy",
+	[SEC_LINK] = "link",
 };
 
 /* ---- [policy]: desc_policy.c ---- */
@@ -64,6 +65,9 @@ static const struct key_setter *section_keys(enum section_kind k, size_t *n)
 	case SEC_POLICY:
 		*n = ARRAY_SIZE(policy_keys);
 		return policy_keys;
+	case SEC_LINK:
+		*n = n_link_keys;
+		return link_keys;
 	default:
 		*n = 0;
 		return NULL;
@@ -195,18 +199,21 @@ static void open_section(struct parser *p, char *s)
 		*rest++ = '\0';
 	while (*rest == ' ' || *rest == '\t')
 		rest++;
-	for (k = SEC_NETWORK; k <= SEC_POLICY; k++) {
+	for (k = SEC_NETWORK; k <= SEC_LINK; k++) {
 		if (!strcasecmp(s, section_names[k]))
 			break;
 	}
-	if (k > SEC_POLICY) {
+	if (k > SEC_LINK) {
 		perr(p, "unknown section [%s]; sections are [network], "
-			"[hub NAME], [site NAME], [client NAME] and [policy]",
+			"[hub NAME], [site NAME], [client NAME], [link SITE "
+			"SITE] and [policy]",
 		     s);
 		p->kind = SEC_BAD;
 		return;
 	}
-	if (k == SEC_NETWORK || k == SEC_POLICY)
+	if (k == SEC_LINK)
+		p->kind = open_link(p, rest);
+	else if (k == SEC_NETWORK || k == SEC_POLICY)
 		p->kind = open_unnamed(p, k, rest);
 	else
 		p->kind = open_named(p, k, rest);
@@ -335,6 +342,8 @@ static const char *section_name(const struct parser *p)
 		return p->d->sites[p->site].name;
 	if (p->kind == SEC_HUB || p->kind == SEC_CLIENT)
 		return p->d->nodes[p->node].name;
+	if (p->kind == SEC_LINK)
+		return p->d->links[p->link].a;
 	return NULL;
 }
 
@@ -379,6 +388,9 @@ static void set_defaults(struct lw_net *net)
 	net->mtu = LW_DEFAULT_MTU;
 	net->link_mtu = LW_DEFAULT_LINK_MTU;
 	net->keepalive = LW_DEFAULT_KEEPALIVE;
+	net->link_port = LW_DEFAULT_LINK_PORT;
+	snprintf(net->link_iface, sizeof(net->link_iface), "%s",
+		 LW_DEFAULT_LINK_IFACE);
 	snprintf(net->iface, sizeof(net->iface), "%s", LW_DEFAULT_IFACE);
 }
 
@@ -478,6 +490,7 @@ static void free_nodes(struct lw_desc *d)
 		free_refs(n->visits, n->n_visits);
 		free(n->routes);
 		free(n->dns);
+		free_refs(n->hubs, n->n_hubs);
 	}
 	free(d->nodes);
 }
@@ -507,6 +520,11 @@ void desc_free(struct lw_desc *d)
 		free(d->rules[i].svcs);
 	}
 	free(d->rules);
+	for (i = 0; i < d->n_links; i++) {
+		free(d->links[i].a);
+		free(d->links[i].c);
+	}
+	free(d->links);
 	for (i = 0; i < d->n_diags; i++) {
 		free(d->diags[i].file);
 		free(d->diags[i].msg);

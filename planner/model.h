@@ -42,6 +42,13 @@
 #define LW_MIN_MTU_V4 576
 /* The nft table every rendered ruleset lives in, whole. */
 #define LW_NFT_TABLE "lanwire"
+/* The overlay (overlay.h): per-pair link interfaces and BIRD. */
+#define LW_DEFAULT_LINK_PORT 51900
+#define LW_DEFAULT_LINK_IFACE "lwl"
+#define LW_LINK_IFACE_MAX 10 /* the prefix; up to 5 digits follow */
+#define LW_DEFAULT_LINK_COST 10
+#define LW_HUB_COST_STEP 10 /* hub k (0-based) defaults to (k + 1) * 10 */
+#define LW_MAX_COST 65535   /* OSPF's interface cost is 16 bits */
 
 enum lw_role { LW_ROLE_HUB, LW_ROLE_GATEWAY, LW_ROLE_CLIENT };
 
@@ -84,6 +91,14 @@ struct lw_net {
 	int iface_line;
 	bool host_addresses; /* address-prefix = host: render /32, /128 */
 	int address_prefix_line;
+	/* The overlay's links (overlay.h): /31s from the top of link-pool
+	 * (IPv4; default the IPv4 infra-pool), UDP port link-port + the
+	 * link's index at both ends, interface link-interface + index. */
+	struct lw_lprefix link_pool;
+	unsigned int link_port;
+	int link_port_line;
+	char link_iface[LW_LINK_IFACE_MAX + 1];
+	int link_iface_line;
 };
 
 /* A policy reference by name, resolved by desc.c's link step. */
@@ -185,6 +200,20 @@ struct lw_node {
 	 * hub's rules guard it. Default linux: an input table in wg-quick. */
 	bool os_other;
 	int os_line;
+	/* Hubs: cost = the OSPF cost of the links to this hub (a smaller one
+	 * is preferred); 0 until given: LW_HUB_COST_STEP times its place. */
+	unsigned int cost;
+	int cost_line;
+	/* Gateways: hubs = the hubs the site has links to (n_hubs 0 and not
+	 * hubs_none: every hub); public-address = the host other sites'
+	 * [link]s dial (has_public_address). */
+	struct lw_ref *hubs;
+	size_t n_hubs, cap_hubs;
+	int hubs_line;
+	bool hubs_none;
+	struct lw_endpoint public_address; /* port unused */
+	bool has_public_address;
+	int public_address_line;
 };
 
 /* "host = NAME ADDRESS|PREFIX" in a [site]: a name for hosts of its LAN,
@@ -212,6 +241,16 @@ struct lw_site {
 	size_t n_hosts, cap_hosts;
 };
 
+/* [link A C]: a direct link between the gateways of sites A and C, with
+ * the OSPF cost of each direction ("cost = AC[, CA]"). Owned by lw_desc;
+ * the names are freed by desc_free(). */
+struct lw_link_decl {
+	int line;
+	char *a, *c;
+	unsigned int cost_ac, cost_ca;
+	int cost_line;
+};
+
 /* A group of clients, made by their "group =" lines. Owned by lw_desc. */
 struct lw_group {
 	char *name;
@@ -236,6 +275,8 @@ struct lw_desc {
 	size_t n_groups, cap_groups;
 	struct lw_rule *rules;
 	size_t n_rules, cap_rules;
+	struct lw_link_decl *links;
+	size_t n_links, cap_links;
 	int policy_line;
 	/* open[a * n_nodes + b]: party a may open connections to party b. */
 	uint8_t *open;
