@@ -49,6 +49,20 @@
 #define LW_DEFAULT_LINK_COST 10
 #define LW_HUB_COST_STEP 10 /* hub k (0-based) defaults to (k + 1) * 10 */
 #define LW_MAX_COST 65535   /* OSPF's interface cost is 16 bits */
+/* PersistentKeepalive on overlay links: BFD's 10 packets a second keep
+ * NAT mappings busy while BIRD runs; this covers a link whose BIRD is
+ * down, so that the peer still answers within seconds. */
+#define LW_LINK_KEEPALIVE 5
+/* BFD and OSPF timers, as in issue 11's feasibility run. */
+#define LW_BFD_INTERVAL_MS 100
+#define LW_BFD_MULTIPLIER 3
+#define LW_OSPF_HELLO 1
+#define LW_OSPF_DEAD_COUNT 3
+/* Metrics in the kernel's main table: BIRD's routes, and below them
+ * (a larger metric loses) the unreachable routes for every prefix of the
+ * network, so that nothing leaks out of a default route. */
+#define LW_BIRD_METRIC 32
+#define LW_UNREACHABLE_METRIC 4000
 
 enum lw_role { LW_ROLE_HUB, LW_ROLE_GATEWAY, LW_ROLE_CLIENT };
 
@@ -331,6 +345,22 @@ struct lw_peer_plan {
 	unsigned int keepalive; /* 0: off */
 };
 
+/* One overlay link (overlay.h) as seen from this end: its own wg-quick
+ * interface with the one peer at the other end. Owned by its
+ * lw_node_plan; plan_free() wipes the preshared key. */
+struct lw_link_plan {
+	char iface[LW_IFNAME_MAX + 1];
+	size_t peer; /* node index */
+	struct lw_prefix addr, peer_addr; /* IPv4 hosts in the link's /31 */
+	uint16_t port;			  /* ListenPort here, and the peer's */
+	unsigned int cost;		  /* OSPF cost out of this end */
+	uint8_t public_key[LW_KEY_LEN];	  /* the peer's */
+	bool has_psk;
+	uint8_t psk[LW_KEY_LEN];
+	bool has_endpoint; /* the peer is reachable: a hub, a public site */
+	struct lw_endpoint endpoint;
+};
+
 /* "ip route add dst via via" on a site's LAN router. */
 struct lw_lan_route {
 	struct lw_prefix dst;
@@ -418,6 +448,10 @@ struct lw_node_plan {
 	/* The nft ruleset as text, when it came already rendered (lanwire
 	 * agent: the signed state's, ctl.h; not owned); NULL: render fw. */
 	const char *nft_ruleset;
+	/* The overlay (overlay.h): this router's links, in link order; none
+	 * when the network has one hub and no [link], and on clients. */
+	struct lw_link_plan *links;
+	size_t n_links;
 };
 
 #endif
