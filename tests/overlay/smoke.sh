@@ -214,5 +214,17 @@ else
 fi
 tail -n 2 "$WORK/ping" | head -1 | grep -q ' 0 received' &&
 	bad "no answers at all" || ok "pings answered after the failure"
-echo "overlay smoke: $passed passed, $failed failed"
+# Stop the rest, then read the daemons' logs for sanitizer reports.
+for r in "${!PIDS[@]}"; do
+	for p in ${PIDS[$r]}; do kill "$p" 2>/dev/null; done
+done
+PIDS=()
+sleep 1
+if grep -l -E 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' \
+	"$WORK"/*.log 2>/dev/null; then
+	bad "sanitizer reports in the logs above"
+else
+	ok "no sanitizer reports in $(ls "$WORK"/*.log | wc -l) daemon logs"
+fi
+echo "overlay-smoke: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
