@@ -343,7 +343,7 @@ static const char *section_name(const struct parser *p)
 	if (p->kind == SEC_HUB || p->kind == SEC_CLIENT)
 		return p->d->nodes[p->node].name;
 	if (p->kind == SEC_LINK)
-		return p->d->links[p->link].a;
+		return p->link_label;
 	return NULL;
 }
 

@@ -50,6 +50,7 @@ static bool add_link(struct parser *p, const char *a, const char *c)
 	l->cost_ac = LW_DEFAULT_LINK_COST;
 	l->cost_ca = LW_DEFAULT_LINK_COST;
 	p->link = d->n_links++;
+	snprintf(p->link_label, sizeof(p->link_label), "%s %s", a, c);
 	if (!l->a || !l->c) {
 		p->oom = true;
 		return false;

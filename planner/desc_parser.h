@@ -39,6 +39,7 @@ struct parser {
 	size_t node; /* the hub, client or gateway being described */
 	size_t site;
 	size_t link; /* the [link] being described */
+	char link_label[2 * (LW_NAME_MAX + 2) + 2]; /* its "A C", for diagnostics */
 	bool oom;
 };
 

@@ -374,7 +374,7 @@ static void test_overlay_keys(void)
 	CHECK(has_diag(&d, LW_ERROR, 8,
 		       "cost is given twice (first on line 7); keep one"));
 	CHECK(has_diag(&d, LW_ERROR, 10,
-		       "unknown key 'colour' in [link B]; known keys: cost"));
+		       "unknown key 'colour' in [link B A]; known keys: cost"));
 	desc_free(&d);
 }
 
