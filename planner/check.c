@@ -144,6 +144,7 @@ unsigned int check_desc(struct lw_desc *d)
 	check_policy(d);
 	check_clients(d);
 	check_revoked(d);
+	check_overlay(d);
 	check_hints(d);
 	return d->n_errors;
 }

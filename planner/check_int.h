@@ -48,5 +48,7 @@ void check_clients(struct lw_desc *d);
  * another node's (the key part needs the keyring: from check_keys()). */
 void check_revoked(struct lw_desc *d);
 void check_revoked_keys(struct lw_desc *d, const struct lw_keyring *kr);
+/* check_overlay.c: links, hubs =, reachability, one-way transit. */
+void check_overlay(struct lw_desc *d);
 
 #endif

@@ -37,6 +37,7 @@ static const char *const section_names[] = {
 	[SEC_CLIENT] = "client",
 	[SEC_POLICY] = "policy",
 	[SEC_REVOKED] = "revoked",
+	[SEC_LINK] = "link",
 };
 
 /* ---- [policy]: desc_policy.c ---- */
@@ -68,6 +69,9 @@ static const struct key_setter *section_keys(enum section_kind k, size_t *n)
 	case SEC_REVOKED:
 		*n = n_revoked_keys;
 		return revoked_keys;
+	case SEC_LINK:
+		*n = n_link_keys;
+		return link_keys;
 	default:
 		*n = 0;
 		return NULL;
@@ -201,19 +205,21 @@ static void open_section(struct parser *p, char *s)
 		*rest++ = '\0';
 	while (*rest == ' ' || *rest == '\t')
 		rest++;
-	for (k = SEC_NETWORK; k <= SEC_REVOKED; k++) {
+	for (k = SEC_NETWORK; k <= SEC_LINK; k++) {
 		if (!strcasecmp(s, section_names[k]))
 			break;
 	}
-	if (k > SEC_REVOKED) {
+	if (k > SEC_LINK) {
 		perr(p, "unknown section [%s]; sections are [network], "
-			"[hub NAME], [site NAME], [client NAME], [policy] "
-			"and [revoked NAME]",
+			"[hub NAME], [site NAME], [client NAME], [link SITE "
+			"SITE], [policy] and [revoked NAME]",
 		     s);
 		p->kind = SEC_BAD;
 		return;
 	}
-	if (k == SEC_NETWORK || k == SEC_POLICY)
+	if (k == SEC_LINK)
+		p->kind = open_link(p, rest);
+	else if (k == SEC_NETWORK || k == SEC_POLICY)
 		p->kind = open_unnamed(p, k, rest);
 	else
 		p->kind = open_named(p, k, rest);
@@ -344,6 +350,8 @@ static const char *section_name(const struct parser *p)
 		return p->d->nodes[p->node].name;
 	if (p->kind == SEC_REVOKED)
 		return p->d->revoked[p->node].name;
+	if (p->kind == SEC_LINK)
+		return p->link_label;
 	return NULL;
 }
 
@@ -388,6 +396,9 @@ static void set_defaults(struct lw_net *net)
 	net->mtu = LW_DEFAULT_MTU;
 	net->link_mtu = LW_DEFAULT_LINK_MTU;
 	net->keepalive = LW_DEFAULT_KEEPALIVE;
+	net->link_port = LW_DEFAULT_LINK_PORT;
+	snprintf(net->link_iface, sizeof(net->link_iface), "%s",
+		 LW_DEFAULT_LINK_IFACE);
 	snprintf(net->iface, sizeof(net->iface), "%s", LW_DEFAULT_IFACE);
 }
 
@@ -487,6 +498,7 @@ static void free_nodes(struct lw_desc *d)
 		free_refs(n->visits, n->n_visits);
 		free(n->routes);
 		free(n->dns);
+		free_refs(n->hubs, n->n_hubs);
 	}
 	free(d->nodes);
 }
@@ -519,6 +531,11 @@ void desc_free(struct lw_desc *d)
 	for (i = 0; i < d->n_revoked; i++)
 		free(d->revoked[i].name);
 	free(d->revoked);
+	for (i = 0; i < d->n_links; i++) {
+		free(d->links[i].a);
+		free(d->links[i].c);
+	}
+	free(d->links);
 	for (i = 0; i < d->n_diags; i++) {
 		free(d->diags[i].file);
 		free(d->diags[i].msg);

@@ -91,6 +91,9 @@ const struct key_setter network_keys[] = {
 	{ "keepalive", net_keepalive },
 	{ "interface", net_interface },
 	{ "address-prefix", net_address_prefix },
+	{ "link-pool", net_link_pool },
+	{ "link-port", net_link_port },
+	{ "link-interface", net_link_interface },
 };
 
 const size_t n_network_keys = ARRAY_SIZE(network_keys);

@@ -115,6 +115,7 @@ const struct key_setter hub_keys[] = {
 	{ "address", node_address },	  { "public-key", node_public_key },
 	{ "interface", node_interface },   { "keepalive", node_keepalive },
 	{ "service", node_service },	  { "ssh", node_ssh },
+	{ "cost", hub_cost },
 };
 
 /* ---- [site NAME] ---- */
@@ -217,6 +218,8 @@ const struct key_setter site_keys[] = {
 	{ "service", node_service },
 	{ "ssh", node_ssh },
 	{ "host", site_host },
+	{ "hubs", site_hubs },
+	{ "public-address", site_public_address },
 };
 
 const size_t n_hub_keys = ARRAY_SIZE(hub_keys);

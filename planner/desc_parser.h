@@ -28,6 +28,7 @@ enum section_kind {
 	SEC_CLIENT,
 	SEC_POLICY,
 	SEC_REVOKED, /* [revoked NAME]: desc_revoked.c */
+	SEC_LINK, /* [link A C] */
 };
 
 struct parser {
@@ -39,6 +40,8 @@ struct parser {
 	size_t node; /* the hub, client or gateway being described; for
 		      * [revoked NAME] the index into lw_desc.revoked */
 	size_t site;
+	size_t link; /* the [link] being described */
+	char link_label[2 * (LW_NAME_MAX + 2) + 2]; /* its "A C", for diagnostics */
 	bool oom;
 };
 
@@ -107,6 +110,18 @@ void node_listen_port(struct parser *p, const char *v);
 void node_keepalive(struct parser *p, const char *v);
 void node_interface(struct parser *p, const char *v);
 void node_hub(struct parser *p, const char *v);
+
+/* desc_overlay.c: [link A C] and the overlay's keys of the other
+ * sections. open_link() returns SEC_LINK or SEC_BAD. */
+enum section_kind open_link(struct parser *p, const char *rest);
+extern const struct key_setter link_keys[];
+extern const size_t n_link_keys;
+void net_link_pool(struct parser *p, const char *v);
+void net_link_port(struct parser *p, const char *v);
+void net_link_interface(struct parser *p, const char *v);
+void hub_cost(struct parser *p, const char *v);
+void site_hubs(struct parser *p, const char *v);
+void site_public_address(struct parser *p, const char *v);
 
 /* desc_policy.c: the setters of allow, service, ssh and host. */
 void policy_allow(struct parser *p, const char *v);

@@ -162,8 +162,8 @@ static void test_reader_errors(void)
 	CHECK(has_diag(&d, LW_ERROR, 8, "[client] needs a name: [client NAME]"));
 	CHECK(has_diag(&d, LW_ERROR, 9,
 		       "unknown section [what]; sections are [network], [hub "
-		       "NAME], [site NAME], [client NAME], [policy] and "
-		       "[revoked NAME]"));
+		       "NAME], [site NAME], [client NAME], [link SITE SITE], "
+		       "[policy] and [revoked NAME]"));
 	CHECK(has_diag(&d, LW_ERROR, 10, "[policy] takes no name"));
 	CHECK(d.syntax_failed);
 	desc_free(&d);
@@ -230,7 +230,8 @@ static void test_value_errors(void)
 	CHECK(has_diag(&d, LW_ERROR, 9,
 		       "unknown key 'colour' in [network]; known keys: name, "
 		       "tunnel, infra-pool, client-pool, mtu, link-mtu, "
-		       "keepalive, interface, address-prefix"));
+		       "keepalive, interface, address-prefix, link-pool, link-port, "
+		       "link-interface"));
 	CHECK(has_diag(&d, LW_ERROR, 11,
 		       "endpoint '[::1:51820' is not HOST:PORT or "
 		       "[IPv6]:PORT"));
@@ -371,6 +372,83 @@ static void test_names(void)
 	CHECK(!desc_value_ok("[hub z]"));
 }
 
+/* The overlay's keys: several hubs with costs, hubs =, public-address,
+ * [link A C] with a cost per direction, link-pool/port/interface. */
+static void test_overlay_keys(void)
+{
+	struct lw_desc d;
+	const struct lw_node *a, *c, *z2;
+
+	CHECK_EQ(parse(&d, "[network]\ntunnel = 10.70.0.0/16\n"
+			   "link-pool = 10.70.255.0/24\nlink-port = 52000\n"
+			   "link-interface = lwbd\n"
+			   "[hub z1]\nendpoint = 203.0.113.1:51820\n"
+			   "[hub z2]\nendpoint = 203.0.113.2:51820\n"
+			   "cost = 25\n"
+			   "[site A]\nlan = 192.168.1.0/24\nhubs = z2\n"
+			   "public-address = 198.51.100.7\n"
+			   "[site C]\nlan = 192.168.2.0/24\n"
+			   "[link A C]\ncost = 30, 10\n"
+			   "[link C A]\n"),
+		 0);
+	CHECK_EQ(d.n_errors, 0u);
+	CHECK_EQ(d.net.link_port, 52000u);
+	CHECK(!strcmp(d.net.link_iface, "lwbd"));
+	CHECK_EQ(d.net.link_pool.line, 3);
+	z2 = &d.nodes[desc_find_node(&d, "z2")];
+	CHECK_EQ(z2->cost, 25u);
+	CHECK_EQ(z2->cost_line, 10);
+	a = &d.nodes[desc_find_node(&d, "A")];
+	c = &d.nodes[desc_find_node(&d, "C")];
+	CHECK_EQ(a->n_hubs, (size_t)1);
+	CHECK(!strcmp(a->hubs[0].name, "z2"));
+	CHECK_EQ(a->hubs_line, 13);
+	CHECK(a->has_public_address);
+	CHECK(!strcmp(a->public_address.host, "198.51.100.7"));
+	CHECK(!c->has_public_address && !c->n_hubs && !c->hubs_none);
+	CHECK_EQ(d.n_links, (size_t)2);
+	CHECK(!strcmp(d.links[0].a, "A") && !strcmp(d.links[0].c, "C"));
+	CHECK_EQ(d.links[0].line, 17);
+	CHECK_EQ(d.links[0].cost_ac, 30u);
+	CHECK_EQ(d.links[0].cost_ca, 10u);
+	CHECK_EQ(d.links[1].cost_ac, (unsigned int)LW_DEFAULT_LINK_COST);
+	CHECK_EQ(d.links[1].cost_ca, (unsigned int)LW_DEFAULT_LINK_COST);
+	desc_free(&d);
+	/* Defaults, and an IPv6 public address. */
+	CHECK_EQ(parse(&d, "[network]\ntunnel = 10.70.0.0/16\n"
+			   "[site A]\nlan = 192.168.1.0/24\nhubs = none\n"
+			   "public-address = 2001:db8::7\n"),
+		 0);
+	CHECK_EQ(d.n_errors, 0u);
+	CHECK_EQ(d.net.link_port, (unsigned int)LW_DEFAULT_LINK_PORT);
+	CHECK(!strcmp(d.net.link_iface, LW_DEFAULT_LINK_IFACE));
+	CHECK(d.nodes[0].hubs_none);
+	CHECK(d.nodes[0].public_address.is_literal);
+	desc_free(&d);
+	/* Errors, each on its line. */
+	CHECK_EQ(parse(&d, "[network]\ntunnel = 10.70.0.0/16\n"
+			   "[link A]\n[link A B C]\n[link A bad.name]\n"
+			   "[link A B]\ncost = 7, x\ncost = 3\n"
+			   "[link B A]\ncolour = red\n"),
+		 0);
+	CHECK(has_diag(&d, LW_ERROR, 3,
+		       "[link] names two sites: [link SITE SITE]"));
+	CHECK(has_diag(&d, LW_ERROR, 4,
+		       "[link] names two sites: [link SITE SITE]"));
+	CHECK(has_diag(&d, LW_ERROR, 5,
+		       "link's site 'bad.name' is not a valid name: use 1 to "
+		       "32 letters, digits, '-' or '_', starting with a "
+		       "letter or digit"));
+	CHECK(has_diag(&d, LW_ERROR, 7,
+		       "cost must be N (both directions) or N, M (A -> B, "
+		       "B -> A), numbers from 1 to 65535, not '7, x'"));
+	CHECK(has_diag(&d, LW_ERROR, 8,
+		       "cost is given twice (first on line 7); keep one"));
+	CHECK(has_diag(&d, LW_ERROR, 10,
+		       "unknown key 'colour' in [link B A]; known keys: cost"));
+	desc_free(&d);
+}
+
 int main(void)
 {
 	test_model();
@@ -380,5 +458,6 @@ int main(void)
 	test_lan_address();
 	test_alloc();
 	test_names();
+	test_overlay_keys();
 	return test_finish("planner_desc");
 }

@@ -42,6 +42,27 @@
 #define LW_MIN_MTU_V4 576
 /* The nft table every rendered ruleset lives in, whole. */
 #define LW_NFT_TABLE "lanwire"
+/* The overlay (overlay.h): per-pair link interfaces and BIRD. */
+#define LW_DEFAULT_LINK_PORT 51900
+#define LW_DEFAULT_LINK_IFACE "lwl"
+#define LW_LINK_IFACE_MAX 10 /* the prefix; up to 5 digits follow */
+#define LW_DEFAULT_LINK_COST 10
+#define LW_HUB_COST_STEP 10 /* hub k (0-based) defaults to (k + 1) * 10 */
+#define LW_MAX_COST 65535   /* OSPF's interface cost is 16 bits */
+/* PersistentKeepalive on overlay links: BFD's 10 packets a second keep
+ * NAT mappings busy while BIRD runs; this covers a link whose BIRD is
+ * down, so that the peer still answers within seconds. */
+#define LW_LINK_KEEPALIVE 5
+/* BFD and OSPF timers, as in issue 11's feasibility run. */
+#define LW_BFD_INTERVAL_MS 100
+#define LW_BFD_MULTIPLIER 3
+#define LW_OSPF_HELLO 1
+#define LW_OSPF_DEAD_COUNT 3
+/* Metrics in the kernel's main table: BIRD's routes, and below them
+ * (a larger metric loses) the unreachable routes for every prefix of the
+ * network, so that nothing leaks out of a default route. */
+#define LW_BIRD_METRIC 32
+#define LW_UNREACHABLE_METRIC 4000
 
 enum lw_role { LW_ROLE_HUB, LW_ROLE_GATEWAY, LW_ROLE_CLIENT };
 
@@ -84,6 +105,14 @@ struct lw_net {
 	int iface_line;
 	bool host_addresses; /* address-prefix = host: render /32, /128 */
 	int address_prefix_line;
+	/* The overlay's links (overlay.h): /31s from the top of link-pool
+	 * (IPv4; default the IPv4 infra-pool), UDP port link-port + the
+	 * link's index at both ends, interface link-interface + index. */
+	struct lw_lprefix link_pool;
+	unsigned int link_port;
+	int link_port_line;
+	char link_iface[LW_LINK_IFACE_MAX + 1];
+	int link_iface_line;
 };
 
 /* A policy reference by name, resolved by desc.c's link step. */
@@ -185,6 +214,20 @@ struct lw_node {
 	 * hub's rules guard it. Default linux: an input table in wg-quick. */
 	bool os_other;
 	int os_line;
+	/* Hubs: cost = the OSPF cost of the links to this hub (a smaller one
+	 * is preferred); 0 until given: LW_HUB_COST_STEP times its place. */
+	unsigned int cost;
+	int cost_line;
+	/* Gateways: hubs = the hubs the site has links to (n_hubs 0 and not
+	 * hubs_none: every hub); public-address = the host other sites'
+	 * [link]s dial (has_public_address). */
+	struct lw_ref *hubs;
+	size_t n_hubs, cap_hubs;
+	int hubs_line;
+	bool hubs_none;
+	struct lw_endpoint public_address; /* port unused */
+	bool has_public_address;
+	int public_address_line;
 };
 
 /* "host = NAME ADDRESS|PREFIX" in a [site]: a name for hosts of its LAN,
@@ -230,6 +273,16 @@ struct lw_revoked {
 	int public_key_line;
 };
 
+/* [link A C]: a direct link between the gateways of sites A and C, with
+ * the OSPF cost of each direction ("cost = AC[, CA]"). Owned by lw_desc;
+ * the names are freed by desc_free(). */
+struct lw_link_decl {
+	int line;
+	char *a, *c;
+	unsigned int cost_ac, cost_ca;
+	int cost_line;
+};
+
 /* A group of clients, made by their "group =" lines. Owned by lw_desc. */
 struct lw_group {
 	char *name;
@@ -254,6 +307,8 @@ struct lw_desc {
 	size_t n_groups, cap_groups;
 	struct lw_rule *rules;
 	size_t n_rules, cap_rules;
+	struct lw_link_decl *links;
+	size_t n_links, cap_links;
 	int policy_line;
 	struct lw_revoked *revoked;
 	size_t n_revoked, cap_revoked;
@@ -308,6 +363,22 @@ struct lw_peer_plan {
 	struct lw_prefix *allowed_ips;
 	size_t n_allowed_ips;
 	unsigned int keepalive; /* 0: off */
+};
+
+/* One overlay link (overlay.h) as seen from this end: its own wg-quick
+ * interface with the one peer at the other end. Owned by its
+ * lw_node_plan; plan_free() wipes the preshared key. */
+struct lw_link_plan {
+	char iface[LW_IFNAME_MAX + 1];
+	size_t peer; /* node index */
+	struct lw_prefix addr, peer_addr; /* IPv4 hosts in the link's /31 */
+	uint16_t port;			  /* ListenPort here, and the peer's */
+	unsigned int cost;		  /* OSPF cost out of this end */
+	uint8_t public_key[LW_KEY_LEN];	  /* the peer's */
+	bool has_psk;
+	uint8_t psk[LW_KEY_LEN];
+	bool has_endpoint; /* the peer is reachable: a hub, a public site */
+	struct lw_endpoint endpoint;
 };
 
 /* "ip route add dst via via" on a site's LAN router. */
@@ -397,6 +468,10 @@ struct lw_node_plan {
 	/* The nft ruleset as text, when it came already rendered (lanwire
 	 * agent: the signed state's, ctl.h; not owned); NULL: render fw. */
 	const char *nft_ruleset;
+	/* The overlay (overlay.h): this router's links, in link order; none
+	 * when the network has one hub and no [link], and on clients. */
+	struct lw_link_plan *links;
+	size_t n_links;
 };
 
 #endif

@@ -19,6 +19,7 @@
 #include "key.h"
 #include "desc.h"
 #include "keys.h"
+#include "overlay.h"
 #include "policy.h"
 #include "routes.h"
 
@@ -243,6 +244,68 @@ static int plan_lan_routes(struct lw_node_plan *pl)
 	return 0;
 }
 
+static int fill_link(struct lw_node_plan *pl, const struct lw_keyring *kr,
+		     const struct lw_olink *l, int e, char *err,
+		     size_t errlen)
+{
+	const struct lw_desc *d = pl->desc;
+	struct lw_link_plan *lp = &pl->links[pl->n_links];
+	size_t peer = l->end[1 - e];
+	const struct lw_node *pn = &d->nodes[peer];
+	const struct lw_psk *psk = keyring_psk(kr, pl->node, peer);
+
+	if (!kr->nodes[peer].has_public) {
+		snprintf(err, errlen, "no key for %s in %s; run lanwire keys",
+			 pn->name, kr->dir);
+		return -ENOKEY;
+	}
+	snprintf(lp->iface, sizeof(lp->iface), "%s", l->iface);
+	lp->peer = peer;
+	lp->addr = l->addr[e];
+	lp->peer_addr = l->addr[1 - e];
+	lp->port = l->port;
+	lp->cost = l->cost[e];
+	memcpy(lp->public_key, kr->nodes[peer].public_key, LW_KEY_LEN);
+	if (psk && psk->present) {
+		lp->has_psk = true;
+		memcpy(lp->psk, psk->key, LW_KEY_LEN);
+	}
+	if (pn->role == LW_ROLE_HUB && pn->endpoint.port) {
+		lp->has_endpoint = true;
+		lp->endpoint = pn->endpoint;
+	} else if (pn->has_public_address) {
+		lp->has_endpoint = true;
+		lp->endpoint = pn->public_address;
+	}
+	if (lp->has_endpoint)
+		lp->endpoint.port = l->port;
+	pl->n_links++;
+	return 0;
+}
+
+static int plan_links(struct lw_node_plan *pl, const struct lw_keyring *kr,
+		      char *err, size_t errlen)
+{
+	struct lw_overlay o;
+	size_t i;
+	int e, r = 0;
+
+	if (pl->self->role == LW_ROLE_CLIENT || !overlay_active(pl->desc))
+		return 0;
+	if (overlay_build(pl->desc, &o))
+		return -ENOMEM;
+	pl->links = calloc(o.n_links ? o.n_links : 1, sizeof(*pl->links));
+	if (!pl->links)
+		r = -ENOMEM;
+	for (i = 0; !r && i < o.n_links; i++) {
+		e = overlay_end(&o.links[i], pl->node);
+		if (e >= 0)
+			r = fill_link(pl, kr, &o.links[i], e, err, errlen);
+	}
+	overlay_free(&o);
+	return r;
+}
+
 int plan_node(struct lw_node_plan *pl, const struct lw_desc *d,
 	      const struct lw_keyring *kr, size_t node, char *err,
 	      size_t errlen)
@@ -273,6 +336,8 @@ int plan_node(struct lw_node_plan *pl, const struct lw_desc *d,
 		r = plan_lan_routes(pl);
 	if (!r)
 		r = policy_firewall(d, node, &pl->fw);
+	if (!r)
+		r = plan_links(pl, kr, err, errlen);
 	if (r) {
 		if (r == -ENOMEM)
 			snprintf(err, errlen, "out of memory");
@@ -291,6 +356,9 @@ void plan_free(struct lw_node_plan *pl)
 		free(pl->peers[i].allowed_ips);
 	}
 	free(pl->peers);
+	for (i = 0; pl->links && i < pl->n_links; i++)
+		crypto_wipe(pl->links[i].psk, LW_KEY_LEN);
+	free(pl->links);
 	free(pl->routes);
 	free(pl->lan_routes);
 	policy_free(&pl->fw);

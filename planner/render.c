@@ -152,5 +152,7 @@ int render_node(const struct lw_node_plan *pl, enum lw_format fmt,
 		r = render_nft(pl, o, out);
 	if (!r)
 		r = render_host(pl, o, out);
+	if (!r)
+		r = render_overlay(pl, o, out);
 	return r;
 }

@@ -11,6 +11,8 @@
  *   both       IFACE.nft       the policy as one nft table (hubs, gateways)
  *              IFACE.sysctl    forwarding, for /etc/sysctl.d (hubs, gateways)
  *              lan-router.txt  routes the site's LAN router must hold
+ *   overlay    LINKIF.conf, bird.conf, overlay-routes.txt (several hubs
+ *              or a [link]: render_overlay.c)
  *
  * Ownership: struct lw_files is the caller's; files_free() wipes and frees
  * every file (a configuration may hold a private key).
@@ -86,6 +88,10 @@ void render_fw_lines_free(struct lw_fw_lines *seen);
 /* IFACE.sysctl and lan-router.txt, when the node needs them. */
 int render_host(const struct lw_node_plan *pl, const struct lw_render_opts *o,
 		struct lw_files *out);
+/* The overlay's files (render_overlay.c): LINKIF.conf per link,
+ * bird.conf, overlay-routes.txt; nothing without links. */
+int render_overlay(const struct lw_node_plan *pl,
+		   const struct lw_render_opts *o, struct lw_files *out);
 /* Every file of the node in the given format. */
 int render_node(const struct lw_node_plan *pl, enum lw_format fmt,
 		const struct lw_render_opts *o, struct lw_files *out);

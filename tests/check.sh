@@ -10,6 +10,9 @@
 #      examples/dualstack.conf in namespaces, probed against the policy, and
 #      lanwire up/down), plain and under ASan + UBSan; then the control
 #      plane (tests/ctl/run.sh: publish, serve, agents), plain and under
+#      ASan + UBSan; then the overlay smoke test (tests/overlay/smoke.sh:
+#      two hubs, two sites, lanwired per link and BIRD per router, the
+#      preferred hub killed), plain and with lanwire and lanwired under
 #      ASan + UBSan
 #   3b. the Debian package (tests/pkg/run.sh): make deb, lintian,
 #      hardening, dpkg -i, the lab from /usr/sbin, man pages, completion,
@@ -83,6 +86,9 @@ CTLSCALE_AGENTS=50 CTLSCALE_HOLD_S=1 step ctl-scale \
 # Joining a node: invite, join on a new laptop, TCP into the LAN (join_ms).
 step ctl-join bash tests/ctl/join.sh "$PWD/build/lanwire"
 step ctl-join-san bash tests/ctl/join.sh "$PWD/build-san/lanwire"
+# The overlay (issue 11): lanwired per link, BIRD per router, a hub killed.
+step overlay bash tests/overlay/smoke.sh "$PWD/build/lanwire" "$LW"
+step overlay-san bash tests/overlay/smoke.sh "$PWD/build-san/lanwire" "$LWSAN"
 # The package: built, linted, installed, used, purged (issue 13).
 step pkg bash tests/pkg/run.sh
 step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"

@@ -20,6 +20,8 @@ PKGS=(
 	lintian                                # the package test's lintian
 	man-db bash-completion systemd         # package test: man -l, bash -i
 	                                       # completion, systemd-analyze
+	bird2                                  # the overlay's routing engine:
+	                                       # bird -p on rendered configs
 )
 
 missing=()
@@ -38,3 +40,8 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# bird2 enables its own bird.service; lanwire runs BIRD per router with its
+# own config and socket, and a system-wide BIRD must not run beside it.
+if [[ " ${missing[*]} " == *" bird2 "* ]] && command -v systemctl >/dev/null; then
+	systemctl disable --now bird.service >/dev/null 2>&1 || true
+fi

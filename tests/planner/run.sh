@@ -25,6 +25,9 @@
 #   tools     rendered files load: nft -c (in a scratch netns) and
 #             wg-quick strip, when those tools are present
 #   change    renumber, pin, diff, node keys: see change.sh
+#   overlay   several hubs and [link]s (overlay/*.conf): golden per-link
+#             interfaces, bird.conf and unreachable routes; costs in the
+#             BIRD configs; bird -p parses every rendered bird.conf
 #
 # UPDATE=1 rewrites the golden files instead of comparing them. Prints
 # "planner: N passed, N failed" last; exits non-zero on any failure.
@@ -600,6 +603,100 @@ test_tools() {
 	fi
 }
 
+# ---- overlay: several hubs, [link]s, BIRD ----
+
+OVERLAYS=(ha direct)
+
+test_overlay() {
+	local ex out gold n=0 bad_files=0 f
+	for ex in "${OVERLAYS[@]}"; do
+		out=$WORK/out/overlay-$ex/wg-quick
+		gold=$HERE/golden/overlay-$ex/wg-quick
+		if ! lw -f "$HERE/overlay/$ex.conf" -k "$(keys_of "overlay-$ex")" \
+			render --all -o "$out" >/dev/null 2>&1; then
+			bad "overlay $ex: render failed"
+			continue
+		fi
+		if [ "${UPDATE:-0}" = 1 ]; then
+			rm -rf "$gold" && mkdir -p "$gold" && cp -r "$out/." "$gold/"
+			ok "golden overlay $ex (updated)"
+		elif diff -r "$gold" "$out" >"$WORK/diff" 2>&1; then
+			ok "golden overlay $ex"
+		else
+			head -40 "$WORK/diff"
+			bad "golden overlay $ex"
+		fi
+	done
+	out=$WORK/out/overlay-ha/wg-quick
+	# Costs: z1 10 and z2 20 on a's links; the hubs' link at the larger.
+	expect_eq "overlay ha: a's costs" \
+		"$(sed -n 's/^\t*cost \([0-9]*\);/\1/p' "$out/a/bird.conf" | tr '\n' ' ')" \
+		"10 20 "
+	expect_eq "overlay ha: z1's costs" \
+		"$(sed -n 's/^\t*cost \([0-9]*\);/\1/p' "$out/z1/bird.conf" | tr '\n' ' ')" \
+		"20 10 10 "
+	expect_line "overlay ha: a announces LAN1" "$out/a/bird.conf" \
+		"$(printf '\t\tstubnet 192.168.201.0/24;')"
+	expect_line "overlay ha: z1 announces the laptop" "$out/z1/bird.conf" \
+		"$(printf '\t\tstubnet 10.70.9.1/32;')"
+	expect_line "overlay ha: BFD 100 ms" "$out/c/bird.conf" \
+		"$(printf '\t\tinterval 100 ms;')"
+	expect_line "overlay ha: links Table = off" "$out/c/lwl4.conf" "Table = off"
+	expect_line "overlay ha: links carry everything" "$out/c/lwl4.conf" \
+		"AllowedIPs = 0.0.0.0/0, ::/0"
+	expect_line "overlay ha: c dials z2's link port" "$out/c/lwl4.conf" \
+		"Endpoint = 203.0.113.2:51904"
+	expect_line "overlay ha: unreachable LAN2 on a" "$out/a/overlay-routes.txt" \
+		"ip route replace unreachable 192.168.200.0/24 metric 4000"
+	expect_line "overlay ha: unreachable link pool" "$out/a/overlay-routes.txt" \
+		"ip route replace unreachable 10.70.0.0/16 metric 4000"
+	out=$WORK/out/overlay-direct/wg-quick
+	expect_line "overlay direct: c dials a's public address" \
+		"$out/c/lwl2.conf" "Endpoint = 198.51.100.7:51902"
+	if grep -q '^Endpoint' "$out/a/lwl2.conf"; then
+		bad "overlay direct: a has no endpoint for c (behind NAT)"
+	else
+		ok "overlay direct: a waits for c"
+	fi
+	expect_eq "overlay direct: the direct link's cost" \
+		"$(sed -n '/"lwl2" {/,/}/s/^\t*cost \([0-9]*\);/\1/p' "$out/a/bird.conf")" 5
+	# two-hubs.conf: an overlay too (two hubs), dual stack.
+	out=$WORK/out/overlay-two-hubs
+	if lw -f "$HERE/two-hubs.conf" -k "$WORK/two-hubs-overlay.keys" keys \
+		>/dev/null 2>&1 &&
+		lw -f "$HERE/two-hubs.conf" -k "$WORK/two-hubs-overlay.keys" \
+			render --all -o "$out" >/dev/null 2>&1; then
+		ok "overlay two-hubs: renders"
+	else
+		bad "overlay two-hubs: render failed"
+	fi
+	if command -v bird >/dev/null; then
+		for f in $(find "$WORK/out" -name bird.conf); do
+			n=$((n + 1))
+			bird -p -c "$f" >/dev/null 2>&1 || {
+				echo "  bird -p refuses $f"
+				bad_files=$((bad_files + 1))
+			}
+		done
+		expect_eq "bird -p accepts all $n configs" "$bad_files" 0
+		[ "$n" -ge 10 ] && ok "bird -p saw $n configs" ||
+			bad "bird -p saw only $n configs"
+	else
+		bad "no bird (make deps installs bird2)"
+	fi
+	if command -v wg-quick >/dev/null; then
+		n=0 bad_files=0
+		for f in $(find "$WORK/out" -path '*overlay*' -name 'lwl*.conf'); do
+			n=$((n + 1))
+			wg-quick strip "$f" >/dev/null 2>&1 || {
+				echo "  wg-quick refuses $f"
+				bad_files=$((bad_files + 1))
+			}
+		done
+		expect_eq "wg-quick strip accepts all $n link configs" "$bad_files" 0
+	fi
+}
+
 # shellcheck source=tests/planner/change.sh
 . "$HERE/change.sh"
 
@@ -620,6 +717,7 @@ test_secrets
 test_commands
 test_atomic
 test_tools
+test_overlay
 test_renumber
 test_pin
 test_diff
