@@ -84,7 +84,9 @@ run_manypeers()
 		say "bench: MANYPEERS=0: bench/manypeers.sh skipped"
 		return 0
 	fi
-	for i in "${!LABELS[@]}"; do args+=("${LABELS[i]}=${IMPLS[i]}"); done
+	# manypeers.sh takes the daemons' paths and names them itself
+	# (impl_label); LABEL=PATH words were taken for paths and skipped.
+	args=("${IMPLS[@]}")
 	say ""
 	say "== bench/manypeers.sh ${args[*]} (at most ${MANYPEERS_TIMEOUT}s)"
 	timeout -k 10 "$MANYPEERS_TIMEOUT" bash "$here/manypeers.sh" "${args[@]}" ||
