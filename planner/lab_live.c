@@ -356,7 +356,9 @@ static int step_rotate(struct live_ctx *x)
 			"got=$(sed -n 's/.* \\([0-9]*\\) received.*/\\1/p' "
 			"\"$DIR/ping-rotate.log\")\n"
 			"[ -n \"$sent\" ] && [ -n \"$got\" ] || exit 1\n"
-			"echo $((sent - got)) >\"$DIR/rotate.lost\""))
+			"echo $((sent - got)) >\"$DIR/rotate.lost\"\n"
+			"tail -n 3 \"$DIR/ping-rotate.log\"; grep -h 'epoch 3\\|rotat' "
+			"\"$DIR\"/agent-*.log \"$DIR/join.log\"; true"))
 		return fail(x, "the pings during the rotation did not end");
 	x->l->live.rotate_lost_pings = read_num(x, "rotate.lost", -1);
 	return x->l->live.rotate_lost_pings < 0 ?
