@@ -116,9 +116,12 @@ static long long read_num(struct live_ctx *x, const char *name, long long def)
 	return v;
 }
 
+/* A SYN dropped by policy is retried by TCP only after 1 s: each try is
+ * cut at 200 ms and a new connection made, so that join_ms and change_ms
+ * are not rounded up to a second. */
 static bool tcp_ok(struct live_ctx *x, const char *ns, const char *addr)
 {
-	return !sh(x, ns, "timeout 1 bash -c 'echo hi >/dev/tcp/%s/%d' "
+	return !sh(x, ns, "timeout 0.2 bash -c 'echo hi >/dev/tcp/%s/%d' "
 			  "2>/dev/null", addr, LAB_PROBE_PORT);
 }
 

@@ -18,11 +18,12 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "PASS $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 t() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi; }
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
 
-"$LANWIRE" lab live --json --daemon "$LANWIRED" >"$out"
+"$LANWIRE" lab live --json --daemon "$LANWIRED" >"$out" 2>"$err"
 rc=$?
+[ $rc = 0 ] || tail -n 40 "$err"
 cat "$out"
 t "lab live exits 0 ($rc)" test "$rc" = 0
 field() { # NAME: its value, or "" (jq-free: python3's json)
@@ -46,7 +47,10 @@ v=$(field revoke_ms)
 t "revoke_ms under a generous 5,000 ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]] && [ $v -lt 5000 ]"
 v=$(field rotate_lost_pings)
 t "rotate_lost_pings under 300, the pings sent ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]] && [ $v -lt 300 ]"
-t "no namespace of the run is left" bash -c "! ip netns list | grep -q '^lwlab-.*-laptop1'"
+# (other labs may run at the same time: only this run's tag)
+tag=$(sed -n 's/^lab: building namespaces lwlab-\([0-9a-z]*\)-\*$/\1/p' "$err")
+t "the run named its namespaces ($tag)" test -n "$tag"
+t "no namespace of the run is left" bash -c "! ip netns list | grep -q '^lwlab-$tag-'"
 
 echo "lab-live: $pass passed, $fail failed"
 [ $fail -eq 0 ]
