@@ -229,6 +229,9 @@ static int lab_steps(struct lab *l)
 		     l->user ? l->user : "root");
 	lab_progress(l, "%zu namespaces; bringing nodes up with %s", l->n_ns,
 		     l->daemon);
+	if (l->sc->join_client)
+		return lab_up(l) || lab_wait_handshakes(l) || lab_live(l) ?
+			       -1 : 0;
 	if (lab_up(l) || lab_wait_handshakes(l) ||
 	    lab_pairs(l, LAB_TAMPER_NONE) || lab_listeners(l))
 		return -1;
@@ -268,6 +271,8 @@ int lab_run(const struct lab_scenario *sc, const char *daemon,
 	l->sc = sc;
 	l->user = user;
 	l->widened = l->spoofer = l->spoofed = SIZE_MAX;
+	l->live.join_ms = l->live.change_ms = l->live.revoke_ms = -1;
+	l->live.rotate_lost_pings = -1;
 	l->json = json;
 	l->d = &d;
 	l->kr = &kr;
@@ -286,14 +291,18 @@ int lab_run(const struct lab_scenario *sc, const char *daemon,
 	l->seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (r)
 		show_log_tail(l);
-	else
+	else if (!sc->join_client)
 		lab_count(l);
+	else if (!l->live.sessions_kept)
+		l->failed++;
 	if (!r && l->failed)
 		show_log_tail(l);
 	lab_progress(l, "cleaning up");
 	lab_cleanup(l);
 	active = NULL;
-	if (!r && json)
+	if (sc->join_client)
+		lab_live_report(l, json, stdout);
+	else if (!r && json)
 		lab_report_json(l, stdout);
 	else if (!r)
 		lab_report_text(l, stdout);

@@ -70,6 +70,16 @@ struct lab_scenario {
 	 * laptop), or NULL. */
 	const char *onsite_client, *onsite_site, *onsite_addr;
 	const char *iperf_from, *iperf_to; /* NULL: no throughput */
+	/* lab live (lab_live.c): the client lab_up leaves down, to join
+	 * later; NULL for every other scenario (the matrix runs). */
+	const char *join_client;
+};
+
+/* The figures of lab live (issue 12), -1: not measured. */
+struct lab_live {
+	long long join_ms, revoke_ms, change_ms, rotate_lost_pings;
+	bool sessions_kept, done;
+	char error[96];
 };
 
 enum lab_kind { LAB_HUB, LAB_GATEWAY, LAB_CLIENT, LAB_DEVICE };
@@ -149,6 +159,7 @@ struct lab {
 	char iperf_error[64];
 	unsigned int passed, failed;
 	double seconds;
+	struct lab_live live;
 };
 
 /* lab_seed.c */
@@ -196,6 +207,10 @@ int lab_listen(struct lab *l, struct lab_host *h);
 void lab_probe_all(struct lab *l, size_t from);
 void lab_check_routes(struct lab *l);
 void lab_iperf(struct lab *l);
+
+/* lab_live.c: the live steps after lab_up; 0 or -1. */
+int lab_live(struct lab *l);
+void lab_live_report(const struct lab *l, bool json, FILE *f);
 
 /* lab_report.c */
 void lab_report_text(const struct lab *l, FILE *f);

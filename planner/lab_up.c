@@ -148,6 +148,9 @@ static int node_up(struct lab *l, size_t i, const char *run_dir)
 
 	if (!h)
 		return 0; /* a client the lab leaves out */
+	if (l->sc->join_client &&
+	    !strcmp(l->sc->join_client, l->d->nodes[i].name))
+		return 0; /* lab live: it joins later */
 	if (plan_node(&pl, l->d, l->kr, i, err, sizeof(err))) {
 		lab_progress(l, "cannot plan %s: %s", l->d->nodes[i].name, err);
 		return -1;

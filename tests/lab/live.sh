@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# lanwire lab live (issue 12; planner/lab_live.c): runs
+# `lanwire lab live --json` with the given lanwire binary and checks its
+# one JSON line: the five figures are there, by their exact names
+# (join_ms, revoke_ms, change_ms, sessions_kept, rotate_lost_pings), with
+# sane values; the run exits 0. Timings are bounded only generously (a
+# shared, noisy machine): the goals (join_ms < 3,000, change_ms and
+# revoke_ms < 1,000, rotate_lost_pings 0) are printed by the lab itself,
+# not asserted here. The lab makes and removes its own namespaces
+# (lwlab-TAG-*).
+# Usage: tests/lab/live.sh [LANWIRE [LANWIRED]]
+# Closing line: "lab-live: N passed, M failed".
+set -u
+LANWIRE=$(readlink -f "${1:-build/lanwire}")
+LANWIRED=$(readlink -f "${2:-$(dirname "$LANWIRE")/lanwired}")
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "PASS $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+t() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi; }
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+"$LANWIRE" lab live --json --daemon "$LANWIRED" >"$out" 2>"$err"
+rc=$?
+[ $rc = 0 ] || tail -n 40 "$err"
+cat "$out"
+t "lab live exits 0 ($rc)" test "$rc" = 0
+field() { # NAME: its value, or "" (jq-free: python3's json)
+	python3 -c 'import json,sys
+d = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+v = d.get(sys.argv[2])
+print("" if v is None else (str(v).lower() if isinstance(v, bool) else v))' "$out" "$1" 2>/dev/null
+}
+t "the output is one JSON object" python3 -c 'import json,sys; json.loads(open(sys.argv[1]).read())' "$out"
+for f in join_ms revoke_ms change_ms rotate_lost_pings; do
+	v=$(field $f)
+	t "$f is a whole number ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]]"
+done
+v=$(field sessions_kept)
+t "sessions_kept is true ($v)" test "$v" = true
+v=$(field join_ms)
+t "join_ms under a generous 30,000 ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]] && [ $v -lt 30000 ]"
+v=$(field change_ms)
+t "change_ms under a generous 15,000 ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]] && [ $v -lt 15000 ]"
+v=$(field revoke_ms)
+t "revoke_ms under a generous 5,000 ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]] && [ $v -lt 5000 ]"
+v=$(field rotate_lost_pings)
+t "rotate_lost_pings under 300, the pings sent ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]] && [ $v -lt 300 ]"
+# (other labs may run at the same time: only this run's tag)
+tag=$(sed -n 's/^lab: building namespaces lwlab-\([0-9a-z]*\)-\*$/\1/p' "$err")
+t "the run named its namespaces ($tag)" test -n "$tag"
+t "no namespace of the run is left" bash -c "! ip netns list | grep -q '^lwlab-$tag-'"
+
+echo "lab-live: $pass passed, $fail failed"
+[ $fail -eq 0 ]
