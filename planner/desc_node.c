@@ -16,28 +16,34 @@
 
 /* ---- keys every node has ---- */
 
-static void put_address(struct parser *p, const char *item, void *arg)
+void put_host_per_family(struct parser *p, const char *key,
+			 const char *example, struct lw_lprefix *slots,
+			 const char *item)
 {
-	struct lw_node *n = cur_node(p);
 	struct lw_lprefix *slot;
 	struct lw_prefix a;
 
-	(void)arg;
 	if (prefix_parse(&a, item, false) || !prefix_is_host(&a)) {
-		perr(p, "address '%s' is not a single address such as "
-			"10.9.0.2 or fd00:9::2",
-		     item);
+		perr(p, "%s '%s' is not a single address such as %s", key, item,
+		     example);
 		return;
 	}
-	slot = &n->addr[family_index(a.family)];
+	slot = &slots[family_index(a.family)];
 	if (slot->line) {
-		perr(p, "address has a second %s address %s (first on line "
-			"%d); give one per family",
-		     family_name(a.family), item, slot->line);
+		perr(p, "%s has a second %s address %s (first on line %d); "
+			"give one per family",
+		     key, family_name(a.family), item, slot->line);
 		return;
 	}
 	slot->p = a;
 	slot->line = p->line;
+}
+
+static void put_address(struct parser *p, const char *item, void *arg)
+{
+	(void)arg;
+	put_host_per_family(p, "address", "10.9.0.2 or fd00:9::2",
+			    cur_node(p)->addr, item);
 }
 
 void node_address(struct parser *p, const char *v)
@@ -160,26 +166,9 @@ static void site_lan_interface(struct parser *p, const char *v)
 /* One address of lan-address: at most one per family, as address. */
 static void put_lan_address(struct parser *p, const char *item, void *arg)
 {
-	struct lw_site *s = cur_site(p);
-	struct lw_lprefix *slot;
-	struct lw_prefix a;
-
 	(void)arg;
-	if (prefix_parse(&a, item, false) || !prefix_is_host(&a)) {
-		perr(p, "lan-address '%s' is not a single address such as "
-			"192.168.1.2 or fd00:1::1",
-		     item);
-		return;
-	}
-	slot = &s->lan_address[family_index(a.family)];
-	if (slot->line) {
-		perr(p, "lan-address has a second %s address %s (first on "
-			"line %d); give one per family",
-		     family_name(a.family), item, slot->line);
-		return;
-	}
-	slot->p = a;
-	slot->line = p->line;
+	put_host_per_family(p, "lan-address", "192.168.1.2 or fd00:1::1",
+			    cur_site(p)->lan_address, item);
 }
 
 static void site_lan_address(struct parser *p, const char *v)

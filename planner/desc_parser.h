@@ -104,6 +104,12 @@ extern const size_t n_revoked_keys;
 bool open_revoked(struct parser *p, const char *name);
 
 /* desc_node.c: the keys every node has, for the tables of each section. */
+/* One host address item of key (address, lan-address; example names two
+ * for the message) into slots, at most one per family (file:line of the
+ * first in the error). */
+void put_host_per_family(struct parser *p, const char *key,
+			 const char *example, struct lw_lprefix *slots,
+			 const char *item);
 void node_address(struct parser *p, const char *v);
 void node_public_key(struct parser *p, const char *v);
 void node_listen_port(struct parser *p, const char *v);

@@ -48,26 +48,9 @@ bool open_revoked(struct parser *p, const char *name)
 
 static void put_address(struct parser *p, const char *item, void *arg)
 {
-	struct lw_revoked *v = cur_revoked(p);
-	struct lw_lprefix *slot;
-	struct lw_prefix a;
-
 	(void)arg;
-	if (prefix_parse(&a, item, false) || !prefix_is_host(&a)) {
-		perr(p, "address '%s' is not a single address such as "
-			"10.9.0.2 or fd00:9::2",
-		     item);
-		return;
-	}
-	slot = &v->addr[family_index(a.family)];
-	if (slot->line) {
-		perr(p, "address has a second %s address %s (first on line "
-			"%d); give one per family",
-		     family_name(a.family), item, slot->line);
-		return;
-	}
-	slot->p = a;
-	slot->line = p->line;
+	put_host_per_family(p, "address", "10.9.0.2 or fd00:9::2",
+			    cur_revoked(p)->addr, item);
 }
 
 static void revoked_address(struct parser *p, const char *v)
