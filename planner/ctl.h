@@ -79,6 +79,16 @@ struct ctl_envelope {
 	json_t *state; /* a reference held */
 };
 
+/* Signs body (borrowed; "sig" is added to it) with key over domain +
+ * body as jansson writes it compact with sorted keys, and returns the
+ * signed object as text (caller frees); NULL on failure. The envelope
+ * and the join grant (ctl_invite.c) are signed this way, each under its
+ * own domain string. */
+char *ctl_json_sign(EVP_PKEY *key, const char *domain, json_t *body);
+/* Whether root's "sig" (base64) verifies with pub over domain + root
+ * without "sig", as ctl_json_sign() signs. */
+bool ctl_json_sig_ok(json_t *root, EVP_PKEY *pub, const char *domain);
+
 /* The envelope of state (borrowed), signed, as text (caller frees);
  * NULL on failure. */
 char *ctl_envelope_sign(EVP_PKEY *key, const char *network, const char *node,

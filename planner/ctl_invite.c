@@ -243,20 +243,6 @@ void ctl_secret_hash(uint8_t out[static 32],
 	blake2s(out, 32, ctx, sizeof(ctx) - 1, secret, LW_KEY_LEN);
 }
 
-static char *grant_message(json_t *body, size_t *len)
-{
-	char *json = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS), *msg;
-
-	if (!json)
-		return NULL;
-	*len = strlen(grant_domain) + strlen(json);
-	msg = malloc(*len + 1);
-	if (msg)
-		snprintf(msg, *len + 1, "%s%s", grant_domain, json);
-	free(json);
-	return msg;
-}
-
 static json_t *grant_body(const struct ctl_grant *g)
 {
 	char *hash = ctl_b64_encode(g->secret_hash, 32);
@@ -276,44 +262,10 @@ static json_t *grant_body(const struct ctl_grant *g)
 char *ctl_grant_sign(EVP_PKEY *key, const struct ctl_grant *g)
 {
 	json_t *body = grant_body(g);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	uint8_t sig[CTL_SIG_LEN];
-	size_t len, siglen = sizeof(sig);
-	char *msg = body ? grant_message(body, &len) : NULL, *out = NULL;
-	char *sig_b64 = NULL;
+	char *out = body ? ctl_json_sign(key, grant_domain, body) : NULL;
 
-	if (msg && ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
-	    EVP_DigestSign(ctx, sig, &siglen, (uint8_t *)msg, len) == 1 &&
-	    (sig_b64 = ctl_b64_encode(sig, siglen)) &&
-	    !json_object_set_new(body, "sig", json_string(sig_b64)))
-		out = json_dumps(body, JSON_INDENT(1) | JSON_SORT_KEYS);
-	free(sig_b64);
-	free(msg);
-	EVP_MD_CTX_free(ctx);
 	json_decref(body);
 	return out;
-}
-
-static bool grant_sig_ok(json_t *root, EVP_PKEY *pub)
-{
-	uint8_t sig[CTL_SIG_LEN];
-	json_t *body = json_deep_copy(root);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	char *msg = NULL;
-	size_t len;
-	bool ok = false;
-
-	if (body && ctx &&
-	    !ctl_b64_decode(sig, sizeof(sig),
-			    json_string_value(json_object_get(root, "sig"))) &&
-	    !json_object_del(body, "sig") && (msg = grant_message(body, &len)))
-		ok = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pub) == 1 &&
-		     EVP_DigestVerify(ctx, sig, sizeof(sig), (uint8_t *)msg,
-				      len) == 1;
-	free(msg);
-	EVP_MD_CTX_free(ctx);
-	json_decref(body);
-	return ok;
 }
 
 static bool copy_name(char *out, size_t size, json_t *v)
@@ -353,7 +305,7 @@ int ctl_grant_parse(struct ctl_grant *g, const char *text, size_t len,
 	    !json_is_string(json_object_get(root, "sig")))
 		r = ctl_fail(err, errlen, -EBADMSG,
 			     "not a join grant (fields or types wrong)");
-	else if (!grant_sig_ok(root, pub))
+	else if (!ctl_json_sig_ok(root, pub, grant_domain))
 		r = ctl_fail(err, errlen, -EPERM, "grant: bad signature");
 	if (!r) {
 		v.expires = (uint64_t)json_integer_value(exp);

@@ -206,19 +206,61 @@ int ctl_pub_load(const char *path, EVP_PKEY **pub, char *network,
 
 /* ---- the envelope ---- */
 
-/* "lanwire-state-v1\n" + the object without sig, compact, sorted. */
-static char *signed_text(json_t *body, size_t *len)
+/* domain + the object without sig, compact, sorted. */
+static char *signed_text(const char *domain, json_t *body, size_t *len)
 {
 	char *json = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS), *msg;
 
 	if (!json)
 		return NULL;
-	*len = strlen(sig_domain) + strlen(json);
+	*len = strlen(domain) + strlen(json);
 	msg = malloc(*len + 1);
 	if (msg)
-		snprintf(msg, *len + 1, "%s%s", sig_domain, json);
+		snprintf(msg, *len + 1, "%s%s", domain, json);
 	free(json);
 	return msg;
+}
+
+char *ctl_json_sign(EVP_PKEY *key, const char *domain, json_t *body)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint8_t sig[CTL_SIG_LEN];
+	size_t len, siglen = sizeof(sig);
+	char *msg = signed_text(domain, body, &len), *out = NULL;
+	char *sig_b64 = NULL;
+
+	if (msg && ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
+	    EVP_DigestSign(ctx, sig, &siglen, (uint8_t *)msg, len) == 1 &&
+	    (sig_b64 = ctl_b64_encode(sig, siglen)) &&
+	    !json_object_set_new(body, "sig", json_string(sig_b64)))
+		out = json_dumps(body, JSON_INDENT(1) | JSON_SORT_KEYS);
+	free(sig_b64);
+	free(msg);
+	EVP_MD_CTX_free(ctx);
+	return out;
+}
+
+bool ctl_json_sig_ok(json_t *root, EVP_PKEY *pub, const char *domain)
+{
+	uint8_t sig[CTL_SIG_LEN];
+	json_t *body = json_deep_copy(root);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	char *msg = NULL;
+	size_t len;
+	bool ok = false;
+
+	if (body && ctx &&
+	    !ctl_b64_decode(sig, sizeof(sig),
+			    json_string_value(json_object_get(root, "sig"))) &&
+	    !json_object_del(body, "sig") &&
+	    (msg = signed_text(domain, body, &len)))
+		ok = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pub) == 1 &&
+		     EVP_DigestVerify(ctx, sig, sizeof(sig), (uint8_t *)msg,
+				      len) == 1;
+	free(msg);
+	EVP_MD_CTX_free(ctx);
+	json_decref(body);
+	return ok;
 }
 
 static json_t *body_new(const char *network, const char *node,
@@ -232,22 +274,8 @@ char *ctl_envelope_sign(EVP_PKEY *key, const char *network, const char *node,
 			uint64_t epoch, json_t *state)
 {
 	json_t *body = body_new(network, node, epoch, state);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	uint8_t sig[CTL_SIG_LEN];
-	size_t len, siglen = sizeof(sig);
-	char *msg = body ? signed_text(body, &len) : NULL, *out = NULL;
-	char *sig_b64 = NULL;
+	char *out = body ? ctl_json_sign(key, sig_domain, body) : NULL;
 
-	if (!msg || !ctx || EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) != 1 ||
-	    EVP_DigestSign(ctx, sig, &siglen, (uint8_t *)msg, len) != 1 ||
-	    !(sig_b64 = ctl_b64_encode(sig, siglen)) ||
-	    json_object_set_new(body, "sig", json_string(sig_b64)))
-		goto out;
-	out = json_dumps(body, JSON_INDENT(1) | JSON_SORT_KEYS);
-out:
-	free(sig_b64);
-	free(msg);
-	EVP_MD_CTX_free(ctx);
 	json_decref(body);
 	return out;
 }
@@ -285,30 +313,6 @@ static bool shape_ok(json_t *root, char *err, size_t errlen)
 	return true;
 }
 
-static bool sig_ok(json_t *root, EVP_PKEY *pub)
-{
-	uint8_t sig[CTL_SIG_LEN];
-	json_t *body = json_deep_copy(root);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	char *msg = NULL;
-	size_t len;
-	bool ok = false;
-
-	if (!body || !ctx ||
-	    ctl_b64_decode(sig, sizeof(sig),
-			   json_string_value(json_object_get(root, "sig"))))
-		goto out;
-	json_object_del(body, "sig");
-	msg = signed_text(body, &len);
-	ok = msg && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pub) == 1 &&
-	     EVP_DigestVerify(ctx, sig, sizeof(sig), (uint8_t *)msg, len) == 1;
-out:
-	free(msg);
-	EVP_MD_CTX_free(ctx);
-	json_decref(body);
-	return ok;
-}
-
 int ctl_envelope_parse(struct ctl_envelope *e, const char *text, size_t len,
 		       EVP_PKEY *pub, const char *network, const char *node,
 		       uint64_t after, char *err, size_t errlen)
@@ -332,7 +336,7 @@ int ctl_envelope_parse(struct ctl_envelope *e, const char *text, size_t len,
 		goto out;
 	r = ctl_fail(err, errlen, -EPERM, "bad signature: not signed by the "
 				      "network's key");
-	if (!sig_ok(root, pub))
+	if (!ctl_json_sig_ok(root, pub, sig_domain))
 		goto out;
 	net_s = json_string_value(json_object_get(root, "network"));
 	node_s = json_string_value(json_object_get(root, "node"));
