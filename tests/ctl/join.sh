@@ -31,13 +31,7 @@ TAG=$(printf '%05x' $(($$ % 1048576)))
 Z=lwjn-$TAG-z A=lwjn-$TAG-a H=lwjn-$TAG-h N=lwjn-$TAG-n M=lwjn-$TAG-m
 IZ=jn${TAG}z IA=jn${TAG}a IN=jn${TAG}n IM=jn${TAG}m
 tmp=$(mktemp -d)
-pass=0 fail=0
-pids=()
-ok() { pass=$((pass + 1)); echo "PASS $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-t() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi; }
-has() { grep -qE -- "$2" <<<"$1"; }
-lw() { local ns=$1; shift; ip netns exec "$ns" "$LANWIRE" -f "$tmp/net.conf" "$@"; }
+. "$(dirname "$0")/lib.sh"
 cleanup() {
 	local ns ifc p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -55,12 +49,6 @@ cleanup() {
 	[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
-now() { date +%s%3N; }
-wait_for() { # FILE REGEX [TENTHS]
-	local i
-	for i in $(seq "${3:-100}"); do grep -qE -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
 
 write_conf() { # NAME CLIENTS...: the network with these laptops
 	local name=$1 c svc="L1"; shift

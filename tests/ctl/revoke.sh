@@ -23,12 +23,7 @@ TAG=$(printf '%05x' $((($$ * 7) % 1048576)))
 Z=lwrv-$TAG-z A=lwrv-$TAG-a C=lwrv-$TAG-c D=lwrv-$TAG-d H=lwrv-$TAG-h
 IZ=lwrv${TAG}z IA=lwrv${TAG}a IC=lwrv${TAG}c ID=lwrv${TAG}d
 tmp=$(mktemp -d)
-pass=0 fail=0
-pids=()
-ok() { pass=$((pass + 1)); echo "PASS $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-t() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi; }
-lw() { local ns=$1; shift; ip netns exec "$ns" "$LANWIRE" -f "$tmp/net.conf" "$@"; }
+. "$(dirname "$0")/lib.sh"
 cleanup() {
 	local ns ifc p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -45,12 +40,6 @@ cleanup() {
 	[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
-now() { date +%s%3N; }
-wait_for() { # FILE REGEX [TENTHS]
-	local i
-	for i in $(seq "${3:-100}"); do grep -qE -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
 
 cat >"$tmp/net.conf" <<CONF
 [network]

@@ -36,13 +36,7 @@ TAG=$(printf '%05x' $(($$ % 1048576)))
 Z=lwct-$TAG-z A=lwct-$TAG-a C=lwct-$TAG-c
 IZ=ct${TAG}z IA=ct${TAG}a IC=ct${TAG}c
 tmp=$(mktemp -d)
-pass=0 fail=0
-pids=()
-ok() { pass=$((pass + 1)); echo "PASS $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-t() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi; }
-has() { grep -qE -- "$2" <<<"$1"; }
-lw() { local ns=$1; shift; ip netns exec "$ns" "$LANWIRE" -f "$tmp/net.conf" "$@"; }
+. "$(dirname "$0")/lib.sh"
 cleanup() {
 	local ns ifc p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -59,13 +53,6 @@ cleanup() {
 	[ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
-now() { date +%s%3N; }
-# wait_for FILE REGEX [TENTHS]: until FILE has a line matching REGEX
-wait_for() {
-	local i
-	for i in $(seq "${3:-100}"); do grep -qE -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
 
 write_conf() { # LANS EXTRA-RULE
 	cat >"$tmp/net.conf" <<CONF
