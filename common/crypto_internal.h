@@ -44,6 +44,12 @@ struct nonce_stream {
  */
 struct crypto_thread {
 	EVP_CIPHER_CTX *aead;
+	/* The key aead was last set up with (crypto_aead.c), so that a run of
+	 * packets under one session key changes only the nonce; it lives
+	 * exactly as long as aead's own expanded copy of that key: until this
+	 * thread uses another key or exits (crypto_thread_free() wipes it). */
+	uint8_t aead_key[CHACHA20POLY1305_KEY_LEN];
+	bool aead_keyed; /* aead_key is what aead holds */
 	EVP_MD_CTX *hash;
 	EVP_MAC_CTX *keyed_hash; /* BLAKE2SMAC, re-keyed by every call */
 	struct nonce_stream nonces;
