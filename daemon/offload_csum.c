@@ -2,8 +2,9 @@
 /*
  * The Internet checksum and IP header reading shared by TUN segmentation
  * (offload.c) and coalescing (offload_gro.c), issue 4. Checksums are summed
- * in host order 8 bytes at a time and byte-swapped once at the end
- * (RFC 1071 section 2(B)); a copy and its sum are one pass over the data.
+ * in host order 8 bytes at a time with the carries kept, folded and
+ * byte-swapped once at the end (RFC 1071 section 2(B)); a copy and its sum
+ * are one pass over the data.
  */
 #include "offload_internal.h"
 
@@ -12,19 +13,37 @@
 
 /* ---- checksums ---- */
 
-/* Host-order sum of p[0..len): 32-bit halves of 64-bit loads into a 64-bit
- * accumulator, which cannot overflow below 16 GiB. An odd last byte goes
- * into the lower-addressed byte of its word, as a 16-bit load would. */
-uint64_t sum_native(const uint8_t *p, size_t len)
+static inline uint64_t load64(const uint8_t *p)
 {
-	uint64_t acc = 0, w8;
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/*
+ * A 128-bit sum of 64-bit words, folded to at most 33 bits with its ones'
+ * complement value kept: the carries out of the low half are added back in
+ * (end-around carry), then the two 32-bit halves. Modulo 2^64 - 1 is also
+ * modulo 2^16 - 1, so the 16-bit sum (RFC 1071) survives both folds; the
+ * result is small enough for callers to add a few of them.
+ */
+static inline uint64_t fold128(unsigned __int128 acc)
+{
+	uint64_t lo = (uint64_t)acc, hi = (uint64_t)(acc >> 64), x = lo + hi;
+
+	x += x < hi;
+	return (x & 0xffffffff) + (x >> 32);
+}
+
+/* Host-order sum of the last len < 8 bytes. An odd last byte goes into the
+ * lower-addressed byte of its word, as a 16-bit load would. */
+static uint64_t sum_tail(const uint8_t *p, size_t len)
+{
+	uint64_t acc = 0;
 	uint32_t w4;
 	uint16_t w2 = 0;
 
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w8, p, 8);
-		acc += (w8 & 0xffffffff) + (w8 >> 32);
-	}
 	if (len >= 4) {
 		memcpy(&w4, p, 4);
 		acc += w4;
@@ -45,18 +64,57 @@ uint64_t sum_native(const uint8_t *p, size_t len)
 	return acc;
 }
 
-/* sum_native() of src while copying it to dst: one pass over the data. */
+/* Host-order sum of p[0..len): whole 64-bit words into two 128-bit
+ * accumulators (add with carry, two chains so that they overlap; about
+ * twice the speed of 32-bit halves into one 64-bit sum), folded once. */
+uint64_t sum_native(const uint8_t *p, size_t len)
+{
+	unsigned __int128 a = 0, b = 0;
+
+	for (; len >= 32; p += 32, len -= 32) {
+		a += load64(p);
+		b += load64(p + 8);
+		a += load64(p + 16);
+		b += load64(p + 24);
+	}
+	for (; len >= 8; p += 8, len -= 8)
+		a += load64(p);
+	return fold128(a + b) + sum_tail(p, len);
+}
+
+static inline void store64(uint8_t *p, uint64_t w)
+{
+	memcpy(p, &w, 8);
+}
+
+/* sum_native() of src while copying it to dst: one pass over the data
+ * (words through registers: a bounce buffer made the compiler spill). */
 uint64_t sum_copy_native(uint8_t *dst, const uint8_t *src, size_t len)
 {
-	uint64_t acc = 0, w8;
+	unsigned __int128 a = 0, b = 0;
+	uint64_t w0, w1, w2, w3;
 
+	for (; len >= 32; src += 32, dst += 32, len -= 32) {
+		w0 = load64(src);
+		w1 = load64(src + 8);
+		w2 = load64(src + 16);
+		w3 = load64(src + 24);
+		store64(dst, w0);
+		store64(dst + 8, w1);
+		store64(dst + 16, w2);
+		store64(dst + 24, w3);
+		a += w0;
+		b += w1;
+		a += w2;
+		b += w3;
+	}
 	for (; len >= 8; src += 8, dst += 8, len -= 8) {
-		memcpy(&w8, src, 8);
-		memcpy(dst, &w8, 8);
-		acc += (w8 & 0xffffffff) + (w8 >> 32);
+		w0 = load64(src);
+		store64(dst, w0);
+		a += w0;
 	}
 	memcpy(dst, src, len);
-	return acc + sum_native(src, len);
+	return fold128(a + b) + sum_tail(src, len);
 }
 
 uint32_t inet_csum_partial(const uint8_t *p, size_t len, uint32_t sum)
