@@ -22,17 +22,18 @@ static inline uint64_t load64(const uint8_t *p)
 }
 
 /*
- * A 128-bit sum of 64-bit words, folded to at most 33 bits with its ones'
- * complement value kept: the carries out of the low half are added back in
- * (end-around carry), then the two 32-bit halves. Modulo 2^64 - 1 is also
+ * A ones' complement sum of 64-bit words kept as their sum modulo 2^64
+ * and the count of carries out of it, folded to at most 33 bits with its
+ * value kept: the carries added back in (end-around carry, 2^64 being 1
+ * modulo 2^64 - 1), then the two 32-bit halves. Modulo 2^64 - 1 is also
  * modulo 2^16 - 1, so the 16-bit sum (RFC 1071) survives both folds; the
  * result is small enough for callers to add a few of them.
  */
-static inline uint64_t fold128(unsigned __int128 acc)
+static inline uint64_t fold_carries(uint64_t sum, uint64_t carries)
 {
-	uint64_t lo = (uint64_t)acc, hi = (uint64_t)(acc >> 64), x = lo + hi;
+	uint64_t x = sum + carries;
 
-	x += x < hi;
+	x += x < carries;
 	return (x & 0xffffffff) + (x >> 32);
 }
 
@@ -64,22 +65,24 @@ static uint64_t sum_tail(const uint8_t *p, size_t len)
 	return acc;
 }
 
-/* Host-order sum of p[0..len): whole 64-bit words into two 128-bit
- * accumulators (add with carry, two chains so that they overlap; about
- * twice the speed of 32-bit halves into one 64-bit sum), folded once. */
+/* Host-order sum of p[0..len): whole 64-bit words added with their
+ * carries counted, in two chains so that the additions overlap (add with
+ * carry on x86-64; about three times the speed of 32-bit halves into one
+ * 64-bit sum), folded once. */
 uint64_t sum_native(const uint8_t *p, size_t len)
 {
-	unsigned __int128 a = 0, b = 0;
+	uint64_t a = 0, b = 0, ca = 0, cb = 0;
 
 	for (; len >= 32; p += 32, len -= 32) {
-		a += load64(p);
-		b += load64(p + 8);
-		a += load64(p + 16);
-		b += load64(p + 24);
+		ca += __builtin_add_overflow(a, load64(p), &a);
+		cb += __builtin_add_overflow(b, load64(p + 8), &b);
+		ca += __builtin_add_overflow(a, load64(p + 16), &a);
+		cb += __builtin_add_overflow(b, load64(p + 24), &b);
 	}
 	for (; len >= 8; p += 8, len -= 8)
-		a += load64(p);
-	return fold128(a + b) + sum_tail(p, len);
+		ca += __builtin_add_overflow(a, load64(p), &a);
+	ca += cb + __builtin_add_overflow(a, b, &a);
+	return fold_carries(a, ca) + sum_tail(p, len);
 }
 
 static inline void store64(uint8_t *p, uint64_t w)
@@ -91,8 +94,7 @@ static inline void store64(uint8_t *p, uint64_t w)
  * (words through registers: a bounce buffer made the compiler spill). */
 uint64_t sum_copy_native(uint8_t *dst, const uint8_t *src, size_t len)
 {
-	unsigned __int128 a = 0, b = 0;
-	uint64_t w0, w1, w2, w3;
+	uint64_t a = 0, b = 0, ca = 0, cb = 0, w0, w1, w2, w3;
 
 	for (; len >= 32; src += 32, dst += 32, len -= 32) {
 		w0 = load64(src);
@@ -103,18 +105,19 @@ uint64_t sum_copy_native(uint8_t *dst, const uint8_t *src, size_t len)
 		store64(dst + 8, w1);
 		store64(dst + 16, w2);
 		store64(dst + 24, w3);
-		a += w0;
-		b += w1;
-		a += w2;
-		b += w3;
+		ca += __builtin_add_overflow(a, w0, &a);
+		cb += __builtin_add_overflow(b, w1, &b);
+		ca += __builtin_add_overflow(a, w2, &a);
+		cb += __builtin_add_overflow(b, w3, &b);
 	}
 	for (; len >= 8; src += 8, dst += 8, len -= 8) {
 		w0 = load64(src);
 		store64(dst, w0);
-		a += w0;
+		ca += __builtin_add_overflow(a, w0, &a);
 	}
 	memcpy(dst, src, len);
-	return fold128(a + b) + sum_tail(src, len);
+	ca += cb + __builtin_add_overflow(a, b, &a);
+	return fold_carries(a, ca) + sum_tail(src, len);
 }
 
 uint32_t inet_csum_partial(const uint8_t *p, size_t len, uint32_t sum)
