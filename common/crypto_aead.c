@@ -11,7 +11,6 @@
 #include <limits.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
@@ -59,7 +58,7 @@ static bool aead_start(struct crypto_thread *t,
 		       bool is_encrypt)
 {
 	bool same = t->aead_keyed &&
-		    !CRYPTO_memcmp(t->aead_key, key, sizeof(t->aead_key));
+		    crypto_equal(t->aead_key, key, sizeof(t->aead_key));
 
 	if (!EVP_CipherInit_ex(t->aead, NULL, NULL, same ? NULL : key, iv,
 			       is_encrypt)) {
