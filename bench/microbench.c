@@ -19,8 +19,8 @@
  *                           nonce stream of crypto_nonce among them).
  *   microbench datapath     the data path's per-packet primitives (issue
  *                           14): ChaCha20-Poly1305 seal and open of a
- *                           1,420-byte packet with one session key and
- *                           with the key changing every call, and the
+ *                           1,420-byte packet with one session key, with
+ *                           two keys in turn and with six, and the
  *                           Internet checksum of a 1,420-byte segment
  *                           alone and while copying it; each the median
  *                           of DATAPATH_REPEATS timed loops, with the
@@ -492,7 +492,7 @@ static int bench_primitives(void)
 #define DATAPATH_REPEATS 7
 
 struct datapath_input {
-	uint8_t key[2][CHACHA20POLY1305_KEY_LEN];
+	uint8_t key[6][CHACHA20POLY1305_KEY_LEN];
 	uint8_t buf[DATAPATH_LEN + CHACHA20POLY1305_TAG_LEN];
 	uint8_t sealed[DATAPATH_LEN + CHACHA20POLY1305_TAG_LEN];
 	uint8_t copy[DATAPATH_LEN];
@@ -508,14 +508,26 @@ static void do_seal(void *ctx)
 				 p->counter++, p->key[0]);
 }
 
-/* Two sessions' packets interleaved: the key differs from the last call's
- * every time, the worst case for any per-key set-up saved between calls. */
+/* Two sessions' packets interleaved, as a hub's worker opens under one
+ * peer's key and seals under another's: the key differs from the last
+ * call's every time. */
 static void do_seal_keychange(void *ctx)
 {
 	struct datapath_input *p = ctx;
 
 	chacha20poly1305_encrypt(p->buf, p->buf, DATAPATH_LEN, NULL, 0,
 				 p->counter, p->key[p->counter & 1]);
+	p->counter++;
+}
+
+/* Six sessions in turn: more keys than a thread keeps set up (4), so
+ * every call sets its key up again, the worst case. */
+static void do_seal_keys6(void *ctx)
+{
+	struct datapath_input *p = ctx;
+
+	chacha20poly1305_encrypt(p->buf, p->buf, DATAPATH_LEN, NULL, 0,
+				 p->counter, p->key[p->counter % 6]);
 	p->counter++;
 }
 
@@ -572,6 +584,7 @@ static int bench_datapath(void)
 	} prims[] = {
 		{ "seal_1420_ns", do_seal },
 		{ "seal_1420_keychange_ns", do_seal_keychange },
+		{ "seal_1420_keys6_ns", do_seal_keys6 },
 		{ "open_1420_ns", do_open },
 		{ "csum_1420_ns", do_csum },
 		{ "csum_copy_1420_ns", do_csum_copy },

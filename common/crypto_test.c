@@ -798,6 +798,8 @@ static void test_aead_key_changes(void)
 	uint8_t same[CHACHA20POLY1305_KEY_LEN], ad[12];
 	uint8_t plain[1420], sealed[1420 + 16], buf[1420 + 16];
 	uint8_t a5[MAX_VECTOR], out[MAX_VECTOR];
+	uint8_t many[6][CHACHA20POLY1305_KEY_LEN];
+	bool is_same = true;
 	size_t a5_len;
 
 	CHECK_EQ(crypto_random(k1, sizeof(k1)), 0);
@@ -828,6 +830,15 @@ static void test_aead_key_changes(void)
 					k1));
 	CHECK(seals_as_evp(plain, 1420, 8, k1));
 	CHECK(seals_as_evp(plain, 1420, 8, k2));
+
+	/* More keys in turn than a thread keeps set up (AEAD_SLOTS, 4):
+	 * every one evicted and set up again, and then two in turn. */
+	CHECK_EQ(crypto_random(many, sizeof(many)), 0);
+	for (int i = 0; i < 3 * 6; i++)
+		is_same &= seals_as_evp(plain, 200, 100 + i, many[i % 6]);
+	for (int i = 0; i < 8; i++)
+		is_same &= seals_as_evp(plain, 200, 200 + i, many[i % 2]);
+	CHECK(is_same);
 
 	/* RFC 8439 A.5 after all that, twice (a new key, then the same). */
 	unhex(k1, sizeof(k1), a5_key);
