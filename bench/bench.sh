@@ -28,8 +28,9 @@
 #
 # docs/bench.md says what each figure means and lists every setting
 # (RUNS 3, DURATION 5, UDP_RATE 1G, ...).  Everything runs under
-# timeout(1) and a watchdog; namespaces lwbn-<tag>-*, interfaces lwbn<tag>*
-# and every process started here (by PID) are removed on exit.
+# timeout(1) and a watchdog; namespaces NSPREFIX-<tag>-*, interfaces
+# NSPREFIX<tag>* (NSPREFIX default lwbn) and every process started here
+# (by PID) are removed on exit.
 
 set -uo pipefail
 export LC_ALL=C
@@ -51,6 +52,7 @@ preflight()
 {
 	local tool v
 	((EUID == 0)) || die "must run as root (network namespaces)"
+	nsprefix_check
 	for tool in ip wg iperf3 ping jq ss timeout awk ps sysctl; do
 		command -v "$tool" >/dev/null || die "missing tool: $tool (make deps)"
 	done

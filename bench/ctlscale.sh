@@ -42,8 +42,8 @@
 # Defaults: build/lanwire, build/bench/ctlscale (make ctlscale);
 # CTLSCALE_AGENTS (1000; a description holds at most 1,024 nodes),
 # CTLSCALE_HOLD_S (10). Exit 1 if any request failed or a report is
-# missing (make check runs 50 agents: step ctl-scale). Needs root. The namespace lwro-<tag> is removed
-# on exit; serve and the client are ended by PID.
+# missing (make check runs 50 agents: step ctl-scale). Needs root. The namespace lwro-<tag>-s (NSPREFIX, if
+# set, instead of lwro) is removed on exit; serve and the client are ended by PID.
 set -u
 umask 077
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,7 +52,9 @@ CLIENT=$(readlink -f "${2:-$ROOT/build/bench/ctlscale}")
 N=${CTLSCALE_AGENTS:-1000}
 HOLD_S=${CTLSCALE_HOLD_S:-10}
 TAG=$(printf '%05x' $(($$ % 1048576)))
-NS=lwro-$TAG-s
+P=${NSPREFIX:-lwro}
+[[ $P =~ ^[a-z][a-z0-9]{0,5}$ ]] || { echo "ctlscale: NSPREFIX must be 1-6 lower-case letters or digits" >&2; exit 1; }
+NS=$P-$TAG-s
 tmp=$(mktemp -d /tmp/lwro-ctlscale.XXXXXX)
 pids=()
 say() { echo "$*" >&2; }

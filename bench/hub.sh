@@ -5,7 +5,8 @@
 # have one peer, the hub, with allowed-ips the whole tunnel /24; the hub
 # has both spokes as peers and forwards between them (the packet leaves
 # the hub daemon on its TUN, the hub's kernel routes it back into the same
-# TUN, ip_forward=1).  Sourced by bench/bench.sh; uses bench/lib.sh.
+# TUN, ip_forward=1).  Sourced by bench/bench.sh
+# and bench/ab.sh; uses bench/lib.sh.  lwbn below is NSPREFIX (default lwbn).
 #
 #   lwbn-<tag>-1                  lwbn-<tag>-h                  lwbn-<tag>-2
 #   lwbn<tag>1 10.98.0.2 <=====> lwbn<tag>h 10.98.0.1 <=====> lwbn<tag>2 10.98.0.3
@@ -24,13 +25,13 @@ NS_H='' NS_1='' NS_2='' IF_H='' IF_1='' IF_2=''
 hub_topology()
 {
 	local s
-	NS_H=lwbn-$TAG-h NS_1=lwbn-$TAG-1 NS_2=lwbn-$TAG-2
-	IF_H=lwbn${TAG}h IF_1=lwbn${TAG}1 IF_2=lwbn${TAG}2
+	NS_H=$NSPREFIX-$TAG-h NS_1=$NSPREFIX-$TAG-1 NS_2=$NSPREFIX-$TAG-2
+	IF_H=$NSPREFIX${TAG}h IF_1=$NSPREFIX${TAG}1 IF_2=$NSPREFIX${TAG}2
 	ns_add "$NS_H"
 	ns_add "$NS_1"
 	ns_add "$NS_2"
-	veth_add "$NS_H" "lwbn${TAG}h1" 198.18.1.1 "$NS_1" "lwbn${TAG}1h" 198.18.1.2
-	veth_add "$NS_H" "lwbn${TAG}h2" 198.18.2.1 "$NS_2" "lwbn${TAG}2h" 198.18.2.2
+	veth_add "$NS_H" "$NSPREFIX${TAG}h1" 198.18.1.1 "$NS_1" "$NSPREFIX${TAG}1h" 198.18.1.2
+	veth_add "$NS_H" "$NSPREFIX${TAG}h2" 198.18.2.1 "$NS_2" "$NSPREFIX${TAG}2h" 198.18.2.2
 	ip netns exec "$NS_H" sysctl -qw net.ipv4.ip_forward=1 ||
 		die "cannot enable forwarding in $NS_H"
 	for s in h 1 2; do make_key "hub$s"; done

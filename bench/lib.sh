@@ -21,6 +21,7 @@
 : "${RSS_TODAY_MIB:=7.8}"	# lanwired's peak RSS when issue 14 was filed
 : "${MANYPEERS:=1}"
 : "${MANYPEERS_TIMEOUT:=1200}"
+: "${NSPREFIX:=lwbn}"		# namespaces NSPREFIX-TAG-*, interfaces NSPREFIXTAG*
 
 MTU=1420
 IPERF_PORT=5201
@@ -109,18 +110,27 @@ watchdog_start()
 }
 
 # pick_tag: TAG, five characters unused by any namespace or UAPI socket;
-# namespaces are lwbn-TAG-*, interfaces lwbnTAG* (at most 12 characters).
+# namespaces are NSPREFIX-TAG-*, interfaces NSPREFIXTAG* (at most 13
+# characters with a prefix of 6).
 pick_tag()
 {
 	local t
 	t=$(base36 $$)
 	while ((${#t} < 5)); do t=0$t; done
 	t=${t: -5}
-	while ip netns list 2>/dev/null | grep -q "^lwbn-$t-" ||
-		compgen -G "/var/run/wireguard/lwbn$t*" >/dev/null; do
+	while ip netns list 2>/dev/null | grep -q "^$NSPREFIX-$t-" ||
+		compgen -G "/var/run/wireguard/$NSPREFIX$t*" >/dev/null; do
 		t=${t:0:4}$(base36 $((RANDOM % 36)))
 	done
 	TAG=$t
+}
+
+# nsprefix_check: NSPREFIX is 1-6 lower-case letters or digits, starting
+# with a letter, so that every interface name fits IFNAMSIZ.
+nsprefix_check()
+{
+	[[ $NSPREFIX =~ ^[a-z][a-z0-9]{0,5}$ ]] ||
+		die "NSPREFIX '$NSPREFIX' must be 1-6 lower-case letters or digits, starting with a letter"
 }
 
 # ---------------------------------------------------------------- implementations

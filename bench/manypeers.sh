@@ -26,8 +26,8 @@
 # DAEMON defaults to build/lanwired, /usr/bin/wireguard-go and
 # /work/shared/ref/wireguard-go-0.0.20250522 (MANYPEERS_REF); a missing one
 # is skipped with a message. Prints bench.manypeers.<N>.<figure>.<impl>=V
-# lines, then a table. Needs root. Namespaces lwld-<tag>-h/-l, removed on
-# exit. MANYPEERS_TIMEOUT (default 1200 s) bounds the whole run.
+# lines, then a table. Needs root. Namespaces lwld-<tag>-h/-l (NSPREFIX, if set, instead of
+# lwld), removed on exit. MANYPEERS_TIMEOUT (default 1200 s) bounds the whole run.
 #
 #  ┌─────────── lwld-<tag>-h ───────────┐        ┌────────── lwld-<tag>-l ──────────┐
 #  │ lwld<tag>  10.100.0.1/16 DAEMON    │        │ loadpeers run: peer n sends from │
@@ -58,7 +58,9 @@ if ((${#impls[@]} == 0)); then
 fi
 
 TAG=$(printf '%x' $(($$ % 65536)))
-NSH=lwld-$TAG-h NSL=lwld-$TAG-l IFH=lwld$TAG VH=lwld${TAG}hl VL=lwld${TAG}lh
+P=${NSPREFIX:-lwld}
+[[ $P =~ ^[a-z][a-z0-9]{0,5}$ ]] || { echo "manypeers: NSPREFIX must be 1-6 lower-case letters or digits" >&2; exit 1; }
+NSH=$P-$TAG-h NSL=$P-$TAG-l IFH=$P$TAG VH=$P${TAG}hl VL=$P${TAG}lh
 TMP=$(mktemp -d /tmp/lwld-manypeers.XXXXXX)
 HUB_PID= TOOL_PID= SINK_PID= WATCHDOG=
 

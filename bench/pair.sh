@@ -3,7 +3,8 @@
 #
 # bench/pair.sh -- the two-node scenario: one tunnel between two
 # namespaces, both ends the implementation under test.  Sourced by
-# bench/bench.sh; uses bench/lib.sh.
+# bench/bench.sh and bench/ab.sh; uses bench/lib.sh.  lwbn below is
+# NSPREFIX (default lwbn).
 #
 #  ┌────────── lwbn-<tag>-a ───────────┐          ┌────────── lwbn-<tag>-b ───────────┐
 #  │ lwbn<tag>a 10.99.0.1/24 (MTU 1420)│  tunnel  │ lwbn<tag>b 10.99.0.2/24 (MTU 1420)│
@@ -24,11 +25,11 @@ NS_A='' NS_B='' IF_A='' IF_B='' IF_S=''
 
 pair_topology()
 {
-	NS_A=lwbn-$TAG-a NS_B=lwbn-$TAG-b
-	IF_A=lwbn${TAG}a IF_B=lwbn${TAG}b IF_S=lwbn${TAG}s
+	NS_A=$NSPREFIX-$TAG-a NS_B=$NSPREFIX-$TAG-b
+	IF_A=$NSPREFIX${TAG}a IF_B=$NSPREFIX${TAG}b IF_S=$NSPREFIX${TAG}s
 	ns_add "$NS_A"
 	ns_add "$NS_B"
-	veth_add "$NS_A" "lwbn${TAG}va" "$OUT_A" "$NS_B" "lwbn${TAG}vb" "$OUT_B"
+	veth_add "$NS_A" "$NSPREFIX${TAG}va" "$OUT_A" "$NS_B" "$NSPREFIX${TAG}vb" "$OUT_B"
 	make_key a
 	make_key b
 	if [[ -x $MICROBENCH ]]; then
@@ -109,7 +110,7 @@ drop_counters()
 	local tx vrx sock rcv rx port
 	port=$(printf '%04X' $PORT_A)
 	tx=$(ip -n "$NS_B" -s -j link show dev "$IF_B" | jq '.[0].stats64.tx.dropped')
-	vrx=$(ip -n "$NS_A" -s -j link show dev "lwbn${TAG}va" | jq '.[0].stats64.rx.dropped')
+	vrx=$(ip -n "$NS_A" -s -j link show dev "$NSPREFIX${TAG}va" | jq '.[0].stats64.rx.dropped')
 	rx=$(ip -n "$NS_A" -s -j link show dev "$IF_A" | jq '.[0].stats64.rx.dropped')
 	sock=$(ip netns exec "$NS_A" cat /proc/net/udp /proc/net/udp6 |
 		awk -v p=":$port" 'substr($2, length($2) - 4) == p { d += $NF } END { print d + 0 }')

@@ -50,7 +50,8 @@ static void crypto_thread_free(void *p)
 
 	if (!t)
 		return;
-	EVP_CIPHER_CTX_free(t->aead);
+	for (unsigned int i = 0; i < AEAD_SLOTS; i++)
+		EVP_CIPHER_CTX_free(t->aead[i].ctx);
 	EVP_MD_CTX_free(t->hash);
 	EVP_MAC_CTX_free(t->keyed_hash);
 	EVP_CIPHER_CTX_free(t->nonces.chacha20);
@@ -119,13 +120,16 @@ struct crypto_thread *crypto_thread_get(void)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
-	t->aead = EVP_CIPHER_CTX_new();
+	for (unsigned int i = 0; i < AEAD_SLOTS; i++) {
+		t->aead[i].ctx = EVP_CIPHER_CTX_new();
+		if (!t->aead[i].ctx ||
+		    !EVP_CipherInit_ex(t->aead[i].ctx, chacha20poly1305_cipher,
+				       NULL, NULL, NULL, 1))
+			goto err;
+	}
 	t->hash = EVP_MD_CTX_new();
 	t->keyed_hash = EVP_MAC_CTX_new(blake2s_mac);
-	if (!t->aead || !t->hash || !t->keyed_hash ||
-	    !EVP_CipherInit_ex(t->aead, chacha20poly1305_cipher, NULL, NULL,
-			       NULL, 1) ||
-	    pthread_setspecific(thread_key, t))
+	if (!t->hash || !t->keyed_hash || pthread_setspecific(thread_key, t))
 		goto err;
 	thread_ctx = t;
 	return t;

@@ -37,13 +37,31 @@ struct nonce_stream {
 	unsigned int fork_gen; /* fork_generation when keyed */
 };
 
+/* Keys a thread keeps set up at once: a hub's worker opens under one
+ * peer's key and seals under another's, packet after packet. */
+#define AEAD_SLOTS 4
+
+/*
+ * One ChaCha20-Poly1305 context of a thread and the key it was last set up
+ * with (crypto_aead.c), so that a run of packets under one session key
+ * changes only the nonce. The key lives exactly as long as the context's
+ * own expanded copy of it: until the slot is re-keyed or the thread exits
+ * (crypto_thread_free() wipes both). Part of struct crypto_thread.
+ */
+struct aead_slot {
+	EVP_CIPHER_CTX *ctx;
+	uint8_t key[CHACHA20POLY1305_KEY_LEN];
+	bool keyed; /* key is what ctx holds */
+};
+
 /*
  * Per-thread contexts: made on first use by crypto_thread_get(), touched only
  * by their thread, freed at thread exit by the destructor of thread_key
  * (all in crypto.c).
  */
 struct crypto_thread {
-	EVP_CIPHER_CTX *aead;
+	struct aead_slot aead[AEAD_SLOTS];
+	unsigned int next_aead; /* slot to re-key on a miss, round robin */
 	EVP_MD_CTX *hash;
 	EVP_MAC_CTX *keyed_hash; /* BLAKE2SMAC, re-keyed by every call */
 	struct nonce_stream nonces;

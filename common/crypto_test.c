@@ -771,6 +771,88 @@ static void test_aead_roundtrip(void)
 	CHECK(chacha20poly1305_decrypt(buf, sealed, 16, NULL, 0, 7, key));
 }
 
+/* One seal with the wrapper against a fresh libcrypto context. */
+static bool seals_as_evp(const uint8_t *plain, size_t len, uint64_t counter,
+			 const uint8_t key[CHACHA20POLY1305_KEY_LEN])
+{
+	uint8_t iv[12] = { 0 }, want[1420 + 16], got[1420 + 16];
+	int k;
+
+	for (k = 0; k < 8; k++)
+		iv[4 + k] = counter >> (8 * k);
+	if (!evp_seal(want, plain, len, NULL, 0, iv, key))
+		return false;
+	chacha20poly1305_encrypt(got, plain, len, NULL, 0, counter, key);
+	return !memcmp(got, want, len + 16);
+}
+
+/*
+ * The thread's context keeps its key between calls (crypto_aead.c): every
+ * change of key must still take effect, whether the key differs in its
+ * last byte only, sits in another buffer or is rewritten in place, and
+ * after a refused open or a switch between sealing and opening.
+ */
+static void test_aead_key_changes(void)
+{
+	uint8_t k1[CHACHA20POLY1305_KEY_LEN], k2[CHACHA20POLY1305_KEY_LEN];
+	uint8_t same[CHACHA20POLY1305_KEY_LEN], ad[12];
+	uint8_t plain[1420], sealed[1420 + 16], buf[1420 + 16];
+	uint8_t a5[MAX_VECTOR], out[MAX_VECTOR];
+	uint8_t many[6][CHACHA20POLY1305_KEY_LEN];
+	bool is_same = true;
+	size_t a5_len;
+
+	CHECK_EQ(crypto_random(k1, sizeof(k1)), 0);
+	CHECK_EQ(crypto_random(plain, sizeof(plain)), 0);
+	memcpy(k2, k1, sizeof(k2));
+	k2[sizeof(k2) - 1] ^= 1;
+	memcpy(same, k1, sizeof(same));
+
+	CHECK(seals_as_evp(plain, 1420, 1, k1));
+	CHECK(seals_as_evp(plain, 1420, 2, k1));
+	CHECK(seals_as_evp(plain, 1420, 3, k2));
+	CHECK(seals_as_evp(plain, 1420, 4, k1));
+	CHECK(seals_as_evp(plain, 100, 5, same));
+	k1[0] ^= 0x40; /* the same buffer, another key */
+	CHECK(seals_as_evp(plain, 1420, 6, k1));
+	k1[0] ^= 0x40;
+	CHECK(seals_as_evp(plain, 1420, 7, k1));
+
+	/* Sealed under k1: refused under k2 (the last call's key is k1),
+	 * then opened under k1, then sealing again. */
+	chacha20poly1305_encrypt(sealed, plain, 1420, NULL, 0, 8, k1);
+	CHECK(!chacha20poly1305_decrypt(buf, sealed, sizeof(sealed), NULL, 0,
+					8, k2));
+	CHECK(chacha20poly1305_decrypt(buf, sealed, sizeof(sealed), NULL, 0, 8,
+				       k1));
+	CHECK(!memcmp(buf, plain, 1420));
+	CHECK(!chacha20poly1305_decrypt(buf, sealed, sizeof(sealed), NULL, 0, 9,
+					k1));
+	CHECK(seals_as_evp(plain, 1420, 8, k1));
+	CHECK(seals_as_evp(plain, 1420, 8, k2));
+
+	/* More keys in turn than a thread keeps set up (AEAD_SLOTS, 4):
+	 * every one evicted and set up again, and then two in turn. */
+	CHECK_EQ(crypto_random(many, sizeof(many)), 0);
+	for (int i = 0; i < 3 * 6; i++)
+		is_same &= seals_as_evp(plain, 200, 100 + i, many[i % 6]);
+	for (int i = 0; i < 8; i++)
+		is_same &= seals_as_evp(plain, 200, 200 + i, many[i % 2]);
+	CHECK(is_same);
+
+	/* RFC 8439 A.5 after all that, twice (a new key, then the same). */
+	unhex(k1, sizeof(k1), a5_key);
+	unhex(ad, sizeof(ad), a5_ad);
+	a5_len = unhex(a5, sizeof(a5), a5_sealed);
+	CHECK(chacha20poly1305_decrypt(out, a5, a5_len, ad, sizeof(ad),
+				       a5_counter, k1));
+	CHECK(matches_hex(out, a5_len - 16, a5_plain));
+	memset(out, 0, sizeof(out));
+	CHECK(chacha20poly1305_decrypt(out, a5, a5_len, ad, sizeof(ad),
+				       a5_counter, k1));
+	CHECK(matches_hex(out, a5_len - 16, a5_plain));
+}
+
 /* Flipping any bit of ciphertext or tag, or of the ad, must be refused. */
 static void test_aead_tamper(void)
 {
@@ -817,26 +899,31 @@ static void test_aead_tamper(void)
 #define AEAD_THREADS 4
 #define AEAD_THREAD_ROUNDS 2000
 
+/* Each thread alternates between its own key and the next thread's, so
+ * that every key is in use on two threads' contexts at once. */
 struct aead_thread {
 	pthread_t thread;
 	uint8_t key[CHACHA20POLY1305_KEY_LEN];
 	uint8_t want[64 + 16];
+	const struct aead_thread *next; /* read only while threads run */
 	unsigned failures;
 };
 
 static void *aead_thread_main(void *arg)
 {
 	struct aead_thread *t = arg;
+	const struct aead_thread *k;
 	uint8_t plain[64], buf[64 + 16];
 	int i;
 
 	fill_sequence(plain, sizeof(plain), 0);
 	for (i = 0; i < AEAD_THREAD_ROUNDS; i++) {
+		k = i % 3 ? t : t->next;
 		chacha20poly1305_encrypt(buf, plain, sizeof(plain), NULL, 0, 5,
-					 t->key);
-		t->failures += !!memcmp(buf, t->want, sizeof(buf));
+					 k->key);
+		t->failures += !!memcmp(buf, k->want, sizeof(buf));
 		t->failures += !chacha20poly1305_decrypt(buf, buf, sizeof(buf),
-							 NULL, 0, 5, t->key);
+							 NULL, 0, 5, k->key);
 		t->failures += !!memcmp(buf, plain, sizeof(plain));
 	}
 	return NULL;
@@ -854,6 +941,7 @@ static void test_aead_threads(void)
 		memset(threads[i].key, i + 1, sizeof(threads[i].key));
 		chacha20poly1305_encrypt(threads[i].want, plain, sizeof(plain),
 					 NULL, 0, 5, threads[i].key);
+		threads[i].next = &threads[(i + 1) % AEAD_THREADS];
 		threads[i].failures = 0;
 	}
 	for (i = 0; i < AEAD_THREADS; i++)
@@ -1075,6 +1163,7 @@ int main(void)
 	test_aead_rfc8439_a5();
 	test_aead_against_evp();
 	test_aead_roundtrip();
+	test_aead_key_changes();
 	test_aead_tamper();
 	test_aead_threads();
 

@@ -2,8 +2,9 @@
 /*
  * The Internet checksum and IP header reading shared by TUN segmentation
  * (offload.c) and coalescing (offload_gro.c), issue 4. Checksums are summed
- * in host order 8 bytes at a time and byte-swapped once at the end
- * (RFC 1071 section 2(B)); a copy and its sum are one pass over the data.
+ * in host order 8 bytes at a time with the carries kept, folded and
+ * byte-swapped once at the end (RFC 1071 section 2(B)); a copy and its sum
+ * are one pass over the data.
  */
 #include "offload_internal.h"
 
@@ -12,19 +13,38 @@
 
 /* ---- checksums ---- */
 
-/* Host-order sum of p[0..len): 32-bit halves of 64-bit loads into a 64-bit
- * accumulator, which cannot overflow below 16 GiB. An odd last byte goes
- * into the lower-addressed byte of its word, as a 16-bit load would. */
-uint64_t sum_native(const uint8_t *p, size_t len)
+static inline uint64_t load64(const uint8_t *p)
 {
-	uint64_t acc = 0, w8;
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/*
+ * A ones' complement sum of 64-bit words kept as their sum modulo 2^64
+ * and the count of carries out of it, folded to at most 33 bits with its
+ * value kept: the carries added back in (end-around carry, 2^64 being 1
+ * modulo 2^64 - 1), then the two 32-bit halves. Modulo 2^64 - 1 is also
+ * modulo 2^16 - 1, so the 16-bit sum (RFC 1071) survives both folds; the
+ * result is small enough for callers to add a few of them.
+ */
+static inline uint64_t fold_carries(uint64_t sum, uint64_t carries)
+{
+	uint64_t x = sum + carries;
+
+	x += x < carries;
+	return (x & 0xffffffff) + (x >> 32);
+}
+
+/* Host-order sum of the last len < 8 bytes. An odd last byte goes into the
+ * lower-addressed byte of its word, as a 16-bit load would. */
+static uint64_t sum_tail(const uint8_t *p, size_t len)
+{
+	uint64_t acc = 0;
 	uint32_t w4;
 	uint16_t w2 = 0;
 
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w8, p, 8);
-		acc += (w8 & 0xffffffff) + (w8 >> 32);
-	}
 	if (len >= 4) {
 		memcpy(&w4, p, 4);
 		acc += w4;
@@ -45,18 +65,59 @@ uint64_t sum_native(const uint8_t *p, size_t len)
 	return acc;
 }
 
-/* sum_native() of src while copying it to dst: one pass over the data. */
+/* Host-order sum of p[0..len): whole 64-bit words added with their
+ * carries counted, in two chains so that the additions overlap (add with
+ * carry on x86-64; about three times the speed of 32-bit halves into one
+ * 64-bit sum), folded once. */
+uint64_t sum_native(const uint8_t *p, size_t len)
+{
+	uint64_t a = 0, b = 0, ca = 0, cb = 0;
+
+	for (; len >= 32; p += 32, len -= 32) {
+		ca += __builtin_add_overflow(a, load64(p), &a);
+		cb += __builtin_add_overflow(b, load64(p + 8), &b);
+		ca += __builtin_add_overflow(a, load64(p + 16), &a);
+		cb += __builtin_add_overflow(b, load64(p + 24), &b);
+	}
+	for (; len >= 8; p += 8, len -= 8)
+		ca += __builtin_add_overflow(a, load64(p), &a);
+	ca += cb + __builtin_add_overflow(a, b, &a);
+	return fold_carries(a, ca) + sum_tail(p, len);
+}
+
+static inline void store64(uint8_t *p, uint64_t w)
+{
+	memcpy(p, &w, 8);
+}
+
+/* sum_native() of src while copying it to dst: one pass over the data
+ * (words through registers: a bounce buffer made the compiler spill). */
 uint64_t sum_copy_native(uint8_t *dst, const uint8_t *src, size_t len)
 {
-	uint64_t acc = 0, w8;
+	uint64_t a = 0, b = 0, ca = 0, cb = 0, w0, w1, w2, w3;
 
+	for (; len >= 32; src += 32, dst += 32, len -= 32) {
+		w0 = load64(src);
+		w1 = load64(src + 8);
+		w2 = load64(src + 16);
+		w3 = load64(src + 24);
+		store64(dst, w0);
+		store64(dst + 8, w1);
+		store64(dst + 16, w2);
+		store64(dst + 24, w3);
+		ca += __builtin_add_overflow(a, w0, &a);
+		cb += __builtin_add_overflow(b, w1, &b);
+		ca += __builtin_add_overflow(a, w2, &a);
+		cb += __builtin_add_overflow(b, w3, &b);
+	}
 	for (; len >= 8; src += 8, dst += 8, len -= 8) {
-		memcpy(&w8, src, 8);
-		memcpy(dst, &w8, 8);
-		acc += (w8 & 0xffffffff) + (w8 >> 32);
+		w0 = load64(src);
+		store64(dst, w0);
+		ca += __builtin_add_overflow(a, w0, &a);
 	}
 	memcpy(dst, src, len);
-	return acc + sum_native(src, len);
+	ca += cb + __builtin_add_overflow(a, b, &a);
+	return fold_carries(a, ca) + sum_tail(src, len);
 }
 
 uint32_t inet_csum_partial(const uint8_t *p, size_t len, uint32_t sum)

@@ -82,7 +82,8 @@ static inline uint16_t csum_unfolded16(uint32_t sum)
 	return (uint16_t)~inet_csum_fold(sum);
 }
 
-/* Host-order sum of p[0..len) into a 64-bit accumulator (RFC 1071 2(B)). */
+/* Host-order sum of p[0..len) (RFC 1071 2(B)), folded to at most 33 bits
+ * so that callers may add a few before fold_native(). */
 uint64_t sum_native(const uint8_t *p, size_t len);
 /* sum_native() of src while copying it to dst: one pass over the data. */
 uint64_t sum_copy_native(uint8_t *dst, const uint8_t *src, size_t len);
