@@ -141,13 +141,20 @@ static int bird_start(const struct lw_node_plan *pl, const struct lw_apply *o,
 	return 0;
 }
 
+/* birdc's answer read, not passed on: it exits 0 whatever BIRD said. */
 static int bird_reload(const struct lw_node_plan *pl, const struct lw_apply *o)
 {
-	char ctl[PATH_MAX];
+	char ctl[PATH_MAX], *out;
 	const char *argv[] = { "birdc", "-s", ctl, "configure", NULL };
+	bool done;
 
 	bird_path(pl, o, "ctl", ctl);
-	if (host_run(o, argv, NULL)) {
+	if (o->echo)
+		fprintf(o->echo, "[#] birdc -s %s configure\n", ctl);
+	out = host_query(o, argv);
+	done = out && strstr(out, "Reconfigur");
+	free(out);
+	if (!done) {
 		fprintf(stderr, "lanwire: up %s: birdc -s %s configure "
 				"failed\n",
 			pl->self->name, ctl);
@@ -160,7 +167,7 @@ static int bird_reload(const struct lw_node_plan *pl, const struct lw_apply *o)
 }
 
 int bird_up(const struct lw_node_plan *pl, const struct lw_apply *o,
-	    const char *conf, pid_t *pid)
+	    const char *conf, pid_t *pid, bool *changed)
 {
 	char new_path[PATH_MAX], path[PATH_MAX], *had = NULL;
 	bool running = bird_alive(pl, o, *pid), same;
@@ -171,7 +178,8 @@ int bird_up(const struct lw_node_plan *pl, const struct lw_apply *o,
 	bird_path(pl, o, "conf", path);
 	same = !lw_read_file(path, &had, &len, 1 << 24) && !strcmp(had, conf);
 	free(had);
-	if (running && same) {
+	*changed = !(running && same);
+	if (!*changed) {
 		unlink(new_path);
 		return 0;
 	}

@@ -92,13 +92,14 @@ int apply_overlay_down(const struct lw_node_plan *pl,
 
 /* apply_bird.c: RUN/NODE.bird.{conf,ctl,pid}. check_conf: bird -p on
  * conf, nothing kept. up: checked, then started (*pid set) or, when
- * *pid runs and the configuration changed, reloaded. down: pid stopped
+ * *pid runs and the configuration changed, reloaded (*changed: either
+ * happened). down: pid stopped
  * (if it still serves our socket), the files removed. 0, or 1 with a
  * message on stderr. */
 int bird_check_conf(const struct lw_node_plan *pl, const struct lw_apply *o,
 		    const char *conf);
 int bird_up(const struct lw_node_plan *pl, const struct lw_apply *o,
-	    const char *conf, pid_t *pid);
+	    const char *conf, pid_t *pid, bool *changed);
 int bird_down(const struct lw_node_plan *pl, const struct lw_apply *o,
 	      pid_t pid);
 bool bird_alive(const struct lw_node_plan *pl, const struct lw_apply *o,

@@ -555,13 +555,13 @@ static int ov_converge(struct ov_ctx *c, const struct lw_files *f)
 		r = link_up(c, &c->pl->links[i]);
 	if (!r) {
 		pid_t was = c->st.bird;
+		bool changed = false;
 
 		r = bird_up(c->pl, c->o, file_text(f, "bird.conf"),
-			    &c->st.bird);
-		if (c->st.bird != was) {
-			c->changes++;
+			    &c->st.bird, &changed);
+		c->changes += changed;
+		if (c->st.bird != was)
 			r |= ov_save(c);
-		}
 	}
 	if (!r)
 		r = clients_up(c);
