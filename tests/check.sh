@@ -14,7 +14,8 @@
 #      two hubs, two sites, lanwired per link and BIRD per router, the
 #      preferred hub killed), plain and with lanwire and lanwired under
 #      ASan + UBSan; then lanwire up/down of overlay routers
-#      (tests/overlay/up.sh)
+#      (tests/overlay/up.sh) and the ha lab (tests/lab/ha.sh), plain and
+#      with lanwire and lanwired under ASan + UBSan
 #   3b. the Debian package (tests/pkg/run.sh): make deb, lintian,
 #      hardening, dpkg -i, the lab from /usr/sbin, man pages, completion,
 #      lanwire@.service verified and its commands run sandboxed, dpkg -P
@@ -92,6 +93,10 @@ step overlay bash tests/overlay/smoke.sh "$PWD/build/lanwire" "$LW"
 step overlay-san bash tests/overlay/smoke.sh "$PWD/build-san/lanwire" "$LWSAN"
 # lanwire up / down of overlay routers (about 15 s).
 step overlay-up bash tests/overlay/up.sh "$PWD/build/lanwire" "$LW"
+# The ha lab: a hub killed, its UDP dropped, its link flapping, under a
+# TCP transfer and 10 ms pings (about 90 s each).
+step lab-ha bash tests/lab/ha.sh "$PWD/build/lanwire" "$LW"
+step lab-ha-san bash tests/lab/ha.sh "$PWD/build-san/lanwire" "$LWSAN"
 # The package: built, linted, installed, used, purged (issue 13).
 step pkg bash tests/pkg/run.sh
 step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"

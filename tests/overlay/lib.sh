@@ -161,3 +161,12 @@ resources() {
 	echo "$r: $n processes ($(echo $names | tr ' ' '\n' | sort | uniq -c |
 		awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }')), RSS $total kB"
 }
+
+# The longest time between two answered pings in ping -D's output $1, in
+# ms (ICMP errors are not answers).
+gap_ms() {
+	awk '/bytes from/ { t = substr($1, 2, length($1) - 2) + 0;
+		if (have && t - last > gap) gap = t - last;
+		last = t; have = 1 }
+		END { printf "%d\n", gap * 1000 }' "$1"
+}
