@@ -26,7 +26,6 @@
 #include "apply_int.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,22 +58,8 @@ struct ov_ctx {
 	char path[PATH_MAX];
 	struct ov_state st;
 	unsigned int changes;
+	struct up_ctx up; /* for apply_fail(): pl only */
 };
-
-static int ov_fail(const struct ov_ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int ov_fail(const struct ov_ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "lanwire: %s: ", c->pl->self->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
 
 static void ov_report(struct ov_ctx *c, const char *what, const char *arg)
 {
@@ -110,7 +95,7 @@ static int ov_save(struct ov_ctx *c)
 	if (c->st.clients)
 		buf_printf(&b, "clients %s\n", c->pl->iface);
 	if (!buf_str(&b))
-		return ov_fail(c, "out of memory");
+		return apply_fail(&c->up, "out of memory");
 	txn_init(&x);
 	r = txn_add(&x, c->path, buf_str(&b), strlen(buf_str(&b)), 0600,
 		    false);
@@ -118,7 +103,7 @@ static int ov_save(struct ov_ctx *c)
 		r = txn_commit(&x);
 	txn_free(&x);
 	buf_free(&b);
-	return r ? ov_fail(c, "cannot write %s: %s", c->path, strerror(-r)) :
+	return r ? apply_fail(&c->up, "cannot write %s: %s", c->path, strerror(-r)) :
 		   0;
 }
 
@@ -154,7 +139,7 @@ static int ov_load(struct ov_ctx *c)
 	if (r == -ENOENT)
 		return r;
 	if (r)
-		return ov_fail(c, "cannot read %s: %s", c->path, strerror(-r));
+		return apply_fail(&c->up, "cannot read %s: %s", c->path, strerror(-r));
 	for (line = strtok_r(text, "\n", &save); line && !r;
 	     line = strtok_r(NULL, "\n", &save)) {
 		n++;
@@ -163,7 +148,7 @@ static int ov_load(struct ov_ctx *c)
 		*extra = '\0';
 		if (sscanf(line, "%15s %63s %15s", key, val, extra) < 2 ||
 		    !ov_line(&c->st, key, val, extra))
-			r = ov_fail(c, "%s line %d is not a lanwire overlay "
+			r = apply_fail(&c->up, "%s line %d is not a lanwire overlay "
 				       "state; not trusting it (remove it by "
 				       "hand)",
 				    c->path, n);
@@ -236,7 +221,7 @@ static int routes_up(struct ov_ctx *c, const char *text)
 			continue;
 		if (sscanf(l + sizeof(lead) - 1, "%49s", word) != 1 ||
 		    prefix_parse(&p, word, false))
-			return ov_fail(c, "an unreadable overlay route: %.60s",
+			return apply_fail(&c->up, "an unreadable overlay route: %.60s",
 				       l);
 		for (i = 0, mine = false; i < c->st.n_routes; i++)
 			mine |= prefix_equal(&c->st.routes[i], &p);
@@ -244,9 +229,9 @@ static int routes_up(struct ov_ctx *c, const char *text)
 			continue;
 		prefix_format(t, sizeof(t), &p);
 		if (route_cmd(c, "add", &p))
-			return ov_fail(c, "cannot add route unreachable %s", t);
+			return apply_fail(&c->up, "cannot add route unreachable %s", t);
 		if (!mine && c->st.n_routes == OV_MAX_ROUTES)
-			return ov_fail(c, "more than %d overlay routes",
+			return apply_fail(&c->up, "more than %d overlay routes",
 				       OV_MAX_ROUTES);
 		if (!mine)
 			c->st.routes[c->st.n_routes++] = p;
@@ -268,7 +253,7 @@ static int routes_down(struct ov_ctx *c)
 		prefix_format(t, sizeof(t), p);
 		if (route_present(c, p) && route_cmd(c, "del", p)) {
 			c->st.routes[kept++] = *p;
-			ov_fail(c, "cannot remove route unreachable %s", t);
+			apply_fail(&c->up, "cannot remove route unreachable %s", t);
 		} else {
 			ov_report(c, "route unreachable removed:", t);
 		}
@@ -286,7 +271,7 @@ static int set_forward(struct ov_ctx *c, const char *value)
 
 	snprintf(setting, sizeof(setting), "%s=%s", OV_FORWARD_KEY, value);
 	if (host_run(c->o, argv, NULL))
-		return ov_fail(c, "sysctl -w %s failed", setting);
+		return apply_fail(&c->up, "sysctl -w %s failed", setting);
 	ov_report(c, "sysctl", setting);
 	return 0;
 }
@@ -297,7 +282,7 @@ static int forward_up(struct ov_ctx *c)
 	int r = 0;
 
 	if (!cur)
-		return ov_fail(c, "cannot read sysctl %s", OV_FORWARD_KEY);
+		return apply_fail(&c->up, "cannot read sysctl %s", OV_FORWARD_KEY);
 	if (strcmp(cur, "1")) {
 		if (!*c->st.fwd_old)
 			snprintf(c->st.fwd_old, sizeof(c->st.fwd_old), "%s",
@@ -379,7 +364,7 @@ static int sub_apply(struct ov_ctx *c, const struct lw_node_plan *sp,
 
 	o.report = open_memstream(&text, &len);
 	if (!o.report)
-		return ov_fail(c, "out of memory");
+		return apply_fail(&c->up, "out of memory");
 	r = up ? apply_up(sp, &o) : apply_down(sp, &o);
 	fclose(o.report);
 	for (l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -410,7 +395,7 @@ static int link_up(struct ov_ctx *c, const struct lw_link_plan *lp)
 		if (!strcmp(c->st.links[i], lp->iface))
 			return 0;
 	if (c->st.n_links == OV_MAX_LINKS)
-		return ov_fail(c, "more than %d links", OV_MAX_LINKS);
+		return apply_fail(&c->up, "more than %d links", OV_MAX_LINKS);
 	snprintf(c->st.links[c->st.n_links++], LW_IFNAME_MAX + 1, "%s",
 		 lp->iface);
 	return ov_save(c);
@@ -475,7 +460,7 @@ static int clients_up(struct ov_ctx *c)
 	cp.peers = calloc(c->pl->n_peers ? c->pl->n_peers : 1,
 			  sizeof(*cp.peers));
 	if (!cp.peers)
-		return ov_fail(c, "out of memory");
+		return apply_fail(&c->up, "out of memory");
 	cp.n_peers = 0;
 	for (i = 0; i < c->pl->n_peers; i++)
 		if (is_client(c->pl, &c->pl->peers[i]))
@@ -521,7 +506,7 @@ static int ov_remove_all(struct ov_ctx *c)
 	r |= routes_down(c);
 	if (r) {
 		ov_save(c);
-		return ov_fail(c, "down left something behind (above); %s "
+		return apply_fail(&c->up, "down left something behind (above); %s "
 				  "keeps it, run lanwire down again",
 			       c->path);
 	}
@@ -574,6 +559,7 @@ static void ov_init(struct ov_ctx *c, const struct lw_node_plan *pl,
 	memset(c, 0, sizeof(*c));
 	c->pl = pl;
 	c->o = o;
+	c->up.pl = pl;
 	snprintf(c->path, sizeof(c->path), "%s/%s.overlay", o->run_dir,
 		 pl->self->name);
 }
@@ -591,10 +577,10 @@ int apply_overlay_up(const struct lw_node_plan *pl, const struct lw_apply *o)
 	ov_init(c, pl, o);
 	r = lw_mkdir_private(o->run_dir, &(bool){ false });
 	if (r)
-		r = ov_fail(c, "cannot make %s: %s", o->run_dir, strerror(-r));
+		r = apply_fail(&c->up, "cannot make %s: %s", o->run_dir, strerror(-r));
 	else if (render_overlay(pl, &ro, &f) || !file_text(&f, "bird.conf") ||
 		 !file_text(&f, "overlay-routes.txt"))
-		r = ov_fail(c, "out of memory");
+		r = apply_fail(&c->up, "out of memory");
 	else
 		r = ov_load(c);
 	fresh = r == -ENOENT;

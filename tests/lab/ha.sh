@@ -27,17 +27,10 @@
 # Usage: ha.sh [LANWIRE [LANWIRED]]  (default build/lanwire, build/lanwired)
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-LANWIRE=$(realpath "${1:-$ROOT/build/lanwire}")
-LANWIRED=$(realpath "${2:-$ROOT/build/lanwired}")
-TAG=$(printf '%x' $$ | tail -c 4)
-P=lwha-$TAG
-I=lwha$TAG
-WORK=$(mktemp -d)
-BG=()
 # shellcheck source=tests/overlay/lib.sh
-. "$ROOT/tests/overlay/lib.sh"
+. "$(dirname "$0")/../overlay/lib.sh"
+ov_init "$@"
+BG=()
 
 ha_cleanup() {
 	local p

@@ -6,12 +6,24 @@
 # namespace (both ends of a link have the same interface name, and
 # /var/run/wireguard is shared machine-wide otherwise), brought up and
 # down with `lanwire up/down NODE`. The sourcing script sets ROOT,
-# LANWIRE, LANWIRED, P (namespace prefix), I (interface prefix), WORK;
-# it counts with ok/bad and calls ov_cleanup from its EXIT trap.
+# it calls ov_init "$@" first (LANWIRE, LANWIRED, P the namespace prefix,
+# I the interface prefix, WORK), counts with ok/bad and calls ov_cleanup
+# from its EXIT trap.
 
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ROUTERS=(z1 z2 a c)
 declare -A HOLDER=() WAN=([z1]=1 [z2]=2 [a]=3 [c]=4)
 passed=0 failed=0
+
+# Arguments [LANWIRE [LANWIRED]] (default build/lanwire, build/lanwired).
+ov_init() {
+	LANWIRE=$(realpath "${1:-$ROOT/build/lanwire}")
+	LANWIRED=$(realpath "${2:-$ROOT/build/lanwired}")
+	TAG=$(printf '%x' $$ | tail -c 4)
+	P=lwha-$TAG
+	I=lwha$TAG
+	WORK=$(mktemp -d)
+}
 
 ok() { passed=$((passed + 1)); echo "PASS $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
@@ -147,19 +159,6 @@ ov_wait_ping() {
 daemons() {
 	for p in $(ip netns pids "$P-$1"); do cat "/proc/$p/comm"; done 2>/dev/null |
 		grep -cx lanwired
-}
-
-# Processes and RSS (kB) in router $1's namespace, holder excluded.
-resources() {
-	local r=$1 p rss total=0 n=0 names=""
-	for p in $(ip netns pids "$P-$r" | grep -vx "${HOLDER[$r]}"); do
-		rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-		total=$((total + ${rss:-0}))
-		n=$((n + 1))
-		names="$names $(cat "/proc/$p/comm" 2>/dev/null)"
-	done
-	echo "$r: $n processes ($(echo $names | tr ' ' '\n' | sort | uniq -c |
-		awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }')), RSS $total kB"
 }
 
 # The longest time between two answered pings in ping -D's output $1, in

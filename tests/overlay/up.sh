@@ -14,16 +14,9 @@
 # Usage: up.sh [LANWIRE [LANWIRED]]  (default build/lanwire, build/lanwired)
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-LANWIRE=$(realpath "${1:-$ROOT/build/lanwire}")
-LANWIRED=$(realpath "${2:-$ROOT/build/lanwired}")
-TAG=$(printf '%x' $$ | tail -c 4)
-P=lwha-$TAG
-I=lwha$TAG
-WORK=$(mktemp -d)
 # shellcheck source=tests/overlay/lib.sh
-. "$HERE/lib.sh"
+. "$(dirname "$0")/../overlay/lib.sh"
+ov_init "$@"
 trap ov_cleanup EXIT
 trap 'exit 1' INT TERM
 ov_need bird birdc ip wg ping nsenter unshare
