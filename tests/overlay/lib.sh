@@ -39,16 +39,22 @@ lw() {
 		--run-dir "$WORK/run-$r" "$r"
 }
 
-ov_cleanup() {
+# The holders stopped, every namespace deleted.
+ov_del_ns() {
 	local r
-	for r in "${ROUTERS[@]}"; do
-		[ -n "${HOLDER[$r]:-}" ] && lw down "$r" >/dev/null 2>&1
-	done
 	for r in "${!HOLDER[@]}"; do kill "${HOLDER[$r]}" 2>/dev/null; done
 	wait 2>/dev/null
 	for r in wan "${ROUTERS[@]}" h1 h2; do
 		ip netns del "$P-$r" 2>/dev/null
 	done
+}
+
+ov_cleanup() {
+	local r
+	for r in "${ROUTERS[@]}"; do
+		[ -n "${HOLDER[$r]:-}" ] && lw down "$r" >/dev/null 2>&1
+	done
+	ov_del_ns
 	[ -n "${KEEP:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
 }
 

@@ -35,11 +35,7 @@ cleanup() {
 	for r in "${!PIDS[@]}"; do
 		for p in ${PIDS[$r]}; do kill "$p" 2>/dev/null; done
 	done
-	for r in "${!HOLDER[@]}"; do kill "${HOLDER[$r]}" 2>/dev/null; done
-	wait 2>/dev/null
-	for r in wan "${ROUTERS[@]}" h1 h2; do
-		ip netns del "$P-$r" 2>/dev/null
-	done
+	ov_del_ns
 	[ -n "${KEEP:-}" ] && cp "$WORK/ping" /tmp/lwbd-ping.txt; rm -rf "$WORK"
 }
 trap cleanup EXIT
