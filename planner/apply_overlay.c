@@ -470,7 +470,14 @@ static int clients_up(struct ov_ctx *c)
 	cp.nft_ruleset = "";
 	cp.links = NULL;
 	cp.n_links = 0;
-	/* Recorded once up: a failed apply_up() undoes itself. */
+	/* Recorded once up: a failed apply_up() undoes itself. The last
+	 * client gone from the description: the interface goes. */
+	if (!cp.n_peers && c->st.clients && !iface_down(c, c->pl->iface)) {
+		c->st.clients = false;
+		r = ov_save(c);
+		free(cp.peers);
+		return r;
+	}
 	r = cp.n_peers ? sub_apply(c, &cp, true) : 0;
 	if (cp.n_peers && !r && !c->st.clients) {
 		c->st.clients = true;
