@@ -126,17 +126,16 @@ all_up() {
 	done
 }
 
-# Processes and RSS (kB) in router $1's namespace, holder excluded.
+# Processes and RSS (kB) in router $1's namespace, holder excluded, in
+# all and per program.
 resources() {
-	local r=$1 p rss total=0 n=0 names=""
+	local r=$1 p
 	for p in $(ip netns pids "$P-$r" | grep -vx "${HOLDER[$r]}"); do
-		rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-		total=$((total + ${rss:-0}))
-		n=$((n + 1))
-		names="$names $(cat "/proc/$p/comm" 2>/dev/null)"
-	done
-	echo "$r: $n processes ($(echo $names | tr ' ' '\n' | sort | uniq -c |
-		awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }')), RSS $total kB"
+		echo "$(cat "/proc/$p/comm" 2>/dev/null) $(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null)"
+	done | awk -v r="$r" '{ n[$1]++; kb[$1] += $2; all += $2; cnt++ }
+		END { printf "%s: %d processes, RSS %d kB:", r, cnt, all
+		      for (c in n) printf " %s x%d %d kB;", c, n[c], kb[c]
+		      printf "\n" }'
 }
 
 # The whole network: namespaces, a host on each LAN (h1 on LAN1, h2 on
