@@ -94,7 +94,7 @@ step overlay-san bash tests/overlay/smoke.sh "$PWD/build-san/lanwire" "$LWSAN"
 # lanwire up / down of overlay routers (about 15 s).
 step overlay-up bash tests/overlay/up.sh "$PWD/build/lanwire" "$LW"
 # The ha lab: a hub killed, its UDP dropped, its link flapping, under a
-# TCP transfer and 10 ms pings (about 90 s each).
+# TCP transfer and 10 ms pings (about 100 s each).
 step lab-ha bash tests/lab/ha.sh "$PWD/build/lanwire" "$LW"
 step lab-ha-san bash tests/lab/ha.sh "$PWD/build-san/lanwire" "$LWSAN"
 # The package: built, linted, installed, used, purged (issue 13).
