@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "accept_ra.h"
@@ -56,6 +57,33 @@ static bool drops_privileges(const struct lw_apply *o)
 
 /* ---- the interface ---- */
 
+bool host_pid_here(const struct lw_apply *o, pid_t pid)
+{
+	char path[PATH_MAX];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (stat(path, &a))
+		return false;
+	if (o->netns)
+		snprintf(path, sizeof(path), "%s/%s", LW_NETNS_DIR, o->netns);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/net");
+	return !stat(path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* The recorded daemons cut to those in our network namespace: the
+ * daemons of every namespace's interface of that name match by name. */
+static void only_here(const struct lw_apply *o, struct lw_up_state *st)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < st->n_pids; i++)
+		if (host_pid_here(o, st->pids[i]))
+			st->pids[kept++] = st->pids[i];
+	st->n_pids = kept;
+}
+
 /* lanwired IFACE (daemonising once the TUN and UAPI socket exist), then
  * the state recorded: name, ifindex, daemon processes. */
 static int link_create(struct up_ctx *u)
@@ -79,6 +107,7 @@ static int link_create(struct up_ctx *u)
 	snprintf(u->cur, sizeof(u->cur), "%s", u->pl->iface);
 	st->n_pids = proc_find_daemon(u->o->daemon, u->pl->iface, st->pids,
 				      LW_UP_MAX_PIDS);
+	only_here(u->o, st);
 	apply_report(u, "interface %s created (%s as user %s, pid %d)",
 		     u->pl->iface, u->o->daemon, st->user,
 		     st->n_pids ? (int)st->pids[st->n_pids - 1] : 0);
@@ -417,6 +446,8 @@ int apply_up(const struct lw_node_plan *pl, const struct lw_apply *o)
 	bool has_state;
 	int r;
 
+	if (pl->n_links)
+		return apply_overlay_up(pl, o);
 	snprintf(u.state_path, sizeof(u.state_path), "%s/%s.state",
 		 o->run_dir, pl->iface);
 	r = lw_mkdir_private(o->run_dir, &(bool){ false });

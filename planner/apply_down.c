@@ -218,6 +218,8 @@ int apply_down(const struct lw_node_plan *pl, const struct lw_apply *o)
 	struct up_ctx u = { .pl = pl, .o = o };
 	int r;
 
+	if (pl->n_links)
+		return apply_overlay_down(pl, o);
 	snprintf(u.state_path, sizeof(u.state_path), "%s/%s.state",
 		 o->run_dir, pl->iface);
 	r = state_load(&u);

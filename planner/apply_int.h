@@ -5,6 +5,10 @@
  *   apply_wg.c    the WireGuard side: keys, port, peers by difference
  *                 (which peers and fields differ: wgdiff.c, pure)
  *   apply_down.c  down: remove what the state says up added, then verify
+ *   apply_overlay.c  up/down of an overlay router: unreachable routes,
+ *                 forwarding, one interface per link (each through
+ *                 apply_up()), BIRD, the hub's client interface
+ *   apply_bird.c  BIRD with its own configuration, socket and pid file
  *   apply_host.c  the host's view: links, addresses, routes, sysctls and
  *                 nft read back through ip/sysctl/nft; the state file;
  *                 who owns a foreign interface; the change report
@@ -61,6 +65,10 @@ char *host_sysctl(const struct lw_apply *o, const char *key);
  * WireGuard interface" or "owner unknown". */
 void host_owner(const struct lw_apply *o, const char *name, char *buf,
 		size_t size);
+/* Whether pid runs in the network namespace up works in (o->netns, or
+ * this process's): a daemon of the same interface name in another
+ * namespace (the other end of an overlay link, a lab) is not ours. */
+bool host_pid_here(const struct lw_apply *o, pid_t pid);
 /* Whether pid is alive and still runs with name among its arguments. */
 bool host_pid_serves(pid_t pid, const char *name);
 
@@ -76,5 +84,25 @@ int apply_wg(struct up_ctx *u, bool fresh);
 /* apply_down.c: removes everything u's state records (a failed first up
  * undone). */
 void apply_undo(struct up_ctx *u);
+
+/* apply_overlay.c: up / down of a node whose plan has links. */
+int apply_overlay_up(const struct lw_node_plan *pl, const struct lw_apply *o);
+int apply_overlay_down(const struct lw_node_plan *pl,
+		       const struct lw_apply *o);
+
+/* apply_bird.c: RUN/NODE.bird.{conf,ctl,pid}. check_conf: bird -p on
+ * conf, nothing kept. up: checked, then started (*pid set) or, when
+ * *pid runs and the configuration changed, reloaded (*changed: either
+ * happened). down: pid stopped
+ * (if it still serves our socket), the files removed. 0, or 1 with a
+ * message on stderr. */
+int bird_check_conf(const struct lw_node_plan *pl, const struct lw_apply *o,
+		    const char *conf);
+int bird_up(const struct lw_node_plan *pl, const struct lw_apply *o,
+	    const char *conf, pid_t *pid, bool *changed);
+int bird_down(const struct lw_node_plan *pl, const struct lw_apply *o,
+	      pid_t pid);
+bool bird_alive(const struct lw_node_plan *pl, const struct lw_apply *o,
+		pid_t pid);
 
 #endif

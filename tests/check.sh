@@ -13,7 +13,9 @@
 #      ASan + UBSan; then the overlay smoke test (tests/overlay/smoke.sh:
 #      two hubs, two sites, lanwired per link and BIRD per router, the
 #      preferred hub killed), plain and with lanwire and lanwired under
-#      ASan + UBSan
+#      ASan + UBSan; then lanwire up/down of overlay routers
+#      (tests/overlay/up.sh) and the ha lab (tests/lab/ha.sh), plain and
+#      with lanwire and lanwired under ASan + UBSan
 #   3b. the Debian package (tests/pkg/run.sh): make deb, lintian,
 #      hardening, dpkg -i, the lab from /usr/sbin, man pages, completion,
 #      lanwire@.service verified and its commands run sandboxed, dpkg -P
@@ -89,6 +91,12 @@ step ctl-join-san bash tests/ctl/join.sh "$PWD/build-san/lanwire"
 # The overlay (issue 11): lanwired per link, BIRD per router, a hub killed.
 step overlay bash tests/overlay/smoke.sh "$PWD/build/lanwire" "$LW"
 step overlay-san bash tests/overlay/smoke.sh "$PWD/build-san/lanwire" "$LWSAN"
+# lanwire up / down of overlay routers (about 15 s).
+step overlay-up bash tests/overlay/up.sh "$PWD/build/lanwire" "$LW"
+# The ha lab: a hub killed, its UDP dropped, its link flapping, under a
+# TCP transfer and 10 ms pings (about 100 s each).
+step lab-ha bash tests/lab/ha.sh "$PWD/build/lanwire" "$LW"
+step lab-ha-san bash tests/lab/ha.sh "$PWD/build-san/lanwire" "$LWSAN"
 # The package: built, linted, installed, used, purged (issue 13).
 step pkg bash tests/pkg/run.sh
 step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"

@@ -23,24 +23,19 @@ LANWIRED=$(realpath "${2:-$ROOT/build/lanwired}")
 TAG=$(printf '%x' $$ | tail -c 4)
 P=lwbd-$TAG
 WORK=$(mktemp -d)
-ROUTERS=(z1 z2 a c)
-declare -A HOLDER=() WAN=([z1]=1 [z2]=2 [a]=3 [c]=4)
+I=lwbd$TAG
 declare -A PIDS=()
-passed=0 failed=0
-
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+# ROUTERS, HOLDER, ok/bad, in_r/in_ns, make_wan/make_host/make_holder,
+# gap_ms.
+# shellcheck source=tests/overlay/lib.sh
+. "$HERE/lib.sh"
 
 cleanup() {
 	local r p
 	for r in "${!PIDS[@]}"; do
 		for p in ${PIDS[$r]}; do kill "$p" 2>/dev/null; done
 	done
-	for r in "${!HOLDER[@]}"; do kill "${HOLDER[$r]}" 2>/dev/null; done
-	wait 2>/dev/null
-	for r in wan "${ROUTERS[@]}" h1 h2; do
-		ip netns del "$P-$r" 2>/dev/null
-	done
+	ov_del_ns
 	[ -n "${KEEP:-}" ] && cp "$WORK/ping" /tmp/lwbd-ping.txt; rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -50,10 +45,6 @@ for t in bird ip wg ping; do
 	command -v "$t" >/dev/null || { echo "smoke: no $t"; exit 1; }
 done
 
-# Runs a command in router $1's network and mount namespaces.
-in_r() { local r=$1; shift; nsenter -t "${HOLDER[$r]}" -n -m "$@"; }
-in_ns() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
-
 render() {
 	cp -r "$ROOT/tests/planner/keys/overlay-ha" "$WORK/keys"
 	chmod 700 "$WORK/keys" && chmod 600 "$WORK/keys"/*
@@ -61,52 +52,6 @@ render() {
 		"$ROOT/tests/planner/overlay/ha.conf" >"$WORK/ha.conf"
 	"$LANWIRE" -f "$WORK/ha.conf" -k "$WORK/keys" render --all \
 		-o "$WORK/out" >/dev/null 2>&1
-}
-
-# The internet: a bridge in $P-wan, every router at 203.0.113.N/24.
-make_wan() {
-	local r
-	ip netns add "$P-wan"
-	in_ns wan ip link add lwbd"$TAG"br type bridge
-	in_ns wan ip link set lwbd"$TAG"br up
-	for r in "${ROUTERS[@]}"; do
-		ip netns add "$P-$r"
-		ip link add "lwbd$TAG$r" type veth peer name "lwbd$TAG${r}w"
-		ip link set "lwbd$TAG$r" netns "$P-$r"
-		ip link set "lwbd$TAG${r}w" netns "$P-wan"
-		in_ns wan ip link set "lwbd$TAG${r}w" master lwbd"$TAG"br up
-		in_ns "$r" ip addr add "203.0.113.${WAN[$r]}/24" dev "lwbd$TAG$r"
-		in_ns "$r" ip link set "lwbd$TAG$r" up
-		in_ns "$r" ip link set lo up
-		in_ns "$r" sysctl -q -w net.ipv4.ip_forward=1
-	done
-}
-
-# A host on site gateway $2's LAN: namespace $P-$1, address $3, the
-# gateway's LAN address $4, the LAN $5.
-make_host() {
-	local h=$1 gw=$2 addr=$3 gwaddr=$4
-	ip netns add "$P-$h"
-	ip link add "lwbd$TAG$h" type veth peer name "lwbd$TAG${h}g"
-	ip link set "lwbd$TAG$h" netns "$P-$h"
-	ip link set "lwbd$TAG${h}g" netns "$P-$gw"
-	in_ns "$h" ip addr add "$addr/24" dev "lwbd$TAG$h"
-	in_ns "$h" ip link set "lwbd$TAG$h" up
-	in_ns "$h" ip link set lo up
-	in_ns "$h" ip route add default via "$gwaddr"
-	in_ns "$gw" ip addr add "$gwaddr/24" dev "lwbd$TAG${h}g"
-	in_ns "$gw" ip link set "lwbd$TAG${h}g" up
-}
-
-# A process holding router $1's mount namespace, with a private
-# /var/run/wireguard.
-make_holder() {
-	local r=$1
-	ip netns exec "$P-$r" unshare -m --propagation private \
-		sh -c 'mount -t tmpfs lwbd /var/run/wireguard &&
-			mkdir -p /run/bird && exec sleep 100000' &
-	HOLDER[$r]=$!
-	sleep 0.3
 }
 
 # Router $1: unreachable routes, one lanwired per link, BIRD.
@@ -147,18 +92,12 @@ start_router() {
 	PIDS[$r]="${PIDS[$r]:-} $(cat "$WORK/$r.pid" 2>/dev/null)"
 }
 
-# The longest time between two answered pings in ping -D's output $1, in
-# ms (ICMP errors are not answers).
-gap_ms() {
-	awk '/bytes from/ { t = substr($1, 2, length($1) - 2) + 0;
-		if (have && t - last > gap) gap = t - last;
-		last = t; have = 1 }
-		END { printf "%d\n", gap * 1000 }' "$1"
-}
-
 render || { echo "smoke: render failed"; exit 1; }
 make_wan
-for r in "${ROUTERS[@]}"; do make_holder "$r"; done
+for r in "${ROUTERS[@]}"; do
+	in_ns "$r" sysctl -q -w net.ipv4.ip_forward=1
+	make_holder "$r"
+done
 make_host h1 a 192.168.201.10 192.168.201.247
 make_host h2 c 192.168.200.10 192.168.200.248
 for r in "${ROUTERS[@]}"; do start_router "$r"; done

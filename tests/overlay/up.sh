@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# lanwire up / down of overlay routers (issue 11; planner/apply_overlay.c):
+# examples/ha.conf (hubs z1 and z2, sites LAN1 and LAN2, a
+# laptop on z1) brought up with `lanwire up NODE` in namespaces
+# lwha-<tag>-*, each router in a private mount namespace (both ends of a
+# link have the same interface name, and /var/run/wireguard is shared
+# machine-wide otherwise). Asserts: LAN1 -> LAN2 pings pass; a second up
+# changes nothing; down leaves no process, route, interface or file; a
+# failed up (BIRD refusing its configuration, or BIRD not starting after
+# the links are up) leaves nothing either. Prints processes and RSS per
+# router.
+#
+# Usage: up.sh [LANWIRE [LANWIRED]]  (default build/lanwire, build/lanwired)
+set -u
+
+# shellcheck source=tests/overlay/lib.sh
+. "$(dirname "$0")/../overlay/lib.sh"
+ov_init "$@"
+trap ov_cleanup EXIT
+trap 'exit 1' INT TERM
+ov_need bird birdc ip wg ping nsenter unshare
+
+# What a router has that it had not before up: processes other than its
+# holder, interfaces other than lo and the test's veths, routes other than
+# the connected ones, files in its run directory, forwarding on.
+leftovers() {
+	local r=$1 left=""
+	local pids
+	pids=$(ip netns pids "$P-$r" | grep -vx "${HOLDER[$r]}")
+	[ -n "$pids" ] && left="$left processes($(echo $pids));"
+	in_ns "$r" ip -o link | grep -v -e ': lo:' -e ": $I" |
+		grep -q . && left="$left interfaces;"
+	in_ns "$r" ip route | grep -v 'proto kernel' | grep -q . &&
+		left="$left routes($(in_ns "$r" ip route | grep -v 'proto kernel' | head -2 | tr '\n' ' '));"
+	[ -e "$WORK/run-$r" ] && left="$left files($(ls "$WORK/run-$r"));"
+	[ "$(in_ns "$r" sysctl -n net.ipv4.ip_forward)" = 0 ] ||
+		left="$left forwarding;"
+	echo "$left"
+}
+
+ov_build
+
+# 1. up, LAN to LAN.
+all_up
+t0=$(date +%s%N)
+if ov_wait_ping 30; then
+	ok "LAN1 -> LAN2 through the overlay $(( ($(date +%s%N) - t0) / 1000000 )) ms after up"
+else
+	bad "LAN1 -> LAN2 never worked"
+	in_r a birdc -s "$WORK/run-a/a.bird.ctl" show protocols
+	in_r a ip route
+fi
+for r in "${ROUTERS[@]}"; do echo "  $(resources "$r")"; done
+n=$(daemons a)
+[ "$n" -eq 2 ] && ok "a runs one lanwired per link (2)" ||
+	bad "a runs $n lanwired, not 2"
+in_r z1 wg show "${I}k1" peers | wc -l | grep -qx 1 &&
+	ok "z1's client interface has its one client only" ||
+	bad "z1's client interface: $(in_r z1 wg show "${I}k1" peers | wc -l) peers"
+in_ns a ip route show 192.168.200.0/24 | grep -q "unreachable.*metric 4000" &&
+	ok "a has the unreachable route below BIRD's" ||
+	bad "a lacks the unreachable route for LAN2"
+
+# 2. A second up changes nothing.
+for r in "${ROUTERS[@]}"; do
+	out=$(lw up "$r" 2>/dev/null)
+	if [ "$out" = "$r: nothing to change" ]; then
+		ok "second up $r: nothing to change"
+	else
+		bad "second up $r said: $(echo "$out" | head -3)"
+	fi
+done
+# A changed cost: BIRD reloads (same pid), nothing else changes.
+pid=$(cat "$WORK/run-a/a.bird.pid")
+sed -i 's/^cost = 20$/cost = 30/' "$WORK/ha.conf"
+out=$(lw up a 2>/dev/null)
+[ "$out" = "a: BIRD configuration reloaded" ] &&
+	[ "$(cat "$WORK/run-a/a.bird.pid")" = "$pid" ] &&
+	ok "up a after a cost change: $out (pid $pid kept)" ||
+	bad "up a after a cost change said: $(echo "$out" | head -3)"
+sed -i 's/^cost = 30$/cost = 20/' "$WORK/ha.conf"
+lw up a >/dev/null 2>&1 || bad "up a with the cost back"
+in_ns h1 ping -c1 -W1 192.168.200.10 >/dev/null 2>&1 &&
+	ok "LAN1 -> LAN2 still passes after the second up" ||
+	bad "LAN1 -> LAN2 broken by the second up"
+
+# 3. down leaves nothing, and touches no other namespace's daemons: both
+# ends of a link run "lanwired IFACE" with the same IFACE.
+before=$(daemons z1)
+lw down a >"$WORK/down-a.out" 2>&1 || bad "down a: $(tail -2 "$WORK/down-a.out")"
+after=$(daemons z1)
+[ "$before" -eq "$after" ] && ok "down a left z1's $after lanwired alone" ||
+	bad "down a: z1 had $before lanwired, now $after"
+for r in z1 z2 c; do
+	lw down "$r" >"$WORK/down-$r.out" 2>&1 || bad "down $r: $(tail -2 "$WORK/down-$r.out")"
+done
+sleep 0.5
+for r in "${ROUTERS[@]}"; do
+	left=$(leftovers "$r")
+	[ -z "$left" ] && ok "down $r left nothing" || bad "down $r left:$left"
+done
+out=$(lw down a 2>&1) && ok "a second down: ${out#lanwire: }" ||
+	bad "a second down failed: $out"
+
+# 4. Failed ups leave nothing: a BIRD that refuses every configuration
+# (before anything changes), then one that does not start (after the
+# routes and links are up).
+mkdir "$WORK/fake"
+printf '#!/bin/sh\nexit 1\n' >"$WORK/fake/bird"
+chmod 755 "$WORK/fake/bird"
+if XPATH="$WORK/fake:" lw up a >"$WORK/f1.out" 2>&1; then
+	bad "up a with a BIRD refusing its configuration succeeded"
+else
+	grep -q 'BIRD refuses' "$WORK/f1.out" &&
+		ok "up a refused: $(grep 'BIRD refuses' "$WORK/f1.out" | cut -c1-90)..." ||
+		bad "up a failed without saying why: $(tail -2 "$WORK/f1.out")"
+fi
+left=$(leftovers a)
+[ -z "$left" ] && ok "the refused up left nothing" || bad "the refused up left:$left"
+printf '#!/bin/sh\ncase " $* " in *" -p "*) exec %s "$@" ;; esac\nexit 1\n' \
+	"$(command -v bird)" >"$WORK/fake/bird"
+if XPATH="$WORK/fake:" lw up a >"$WORK/f2.out" 2>&1; then
+	bad "up a with a BIRD that does not start succeeded"
+else
+	grep -q 'undoing' "$WORK/f2.out" && grep -q 'interface .* created' "$WORK/f2.out" &&
+		ok "up a failed after its links were up, and undid them" ||
+		bad "up a failed differently: $(tail -3 "$WORK/f2.out")"
+fi
+sleep 0.5
+left=$(leftovers a)
+[ -z "$left" ] && ok "the failed up left nothing" || bad "the failed up left:$left"
+
+if grep -l -E 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' \
+	"$WORK"/*.out "$WORK"/*.err 2>/dev/null; then
+	bad "sanitizer reports in the outputs above"
+fi
+echo "overlay-up: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
