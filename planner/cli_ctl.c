@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -42,6 +43,9 @@ struct publish {
 	uint64_t epoch;
 	json_t *old_nodes; /* the previous index's, or NULL */
 	json_t *nodes;	   /* the new index's */
+	/* key rotations under way (ctl_switch.h); names borrowed from d */
+	struct ctl_switch *rot;
+	size_t n_rot;
 	struct lw_txn t;
 	char changed[4096], unchanged[4096], revoked[4096];
 };
@@ -101,6 +105,59 @@ static void note(char *list, size_t size, const char *name)
 	snprintf(list + n, size - n, "%s%s", n ? ", " : "", name);
 }
 
+/* The node's index entry: its addresses, state digest and epoch, public
+ * key (a later publish tells a rotation by it) and rotation if any. */
+static int index_entry(struct publish *p, size_t i, const char *digest,
+		       uint64_t epoch)
+{
+	const struct lw_node *n = &p->d->nodes[i];
+	char key[LW_KEY_B64_LEN + 1];
+	json_t *e;
+	size_t j;
+
+	key_to_base64(key, p->kr->nodes[i].public_key);
+	e = json_pack("{s:s, s:o, s:s, s:I, s:s}", "name", n->name, "addrs",
+		      node_addrs(n), "digest", digest, "epoch",
+		      (json_int_t)epoch, "public_key", key);
+	for (j = 0; e && j < p->n_rot; j++)
+		if (!strcmp(p->rot[j].name, n->name) &&
+		    ctl_switch_index(e, &p->rot[j])) {
+			json_decref(e);
+			return -ENOMEM;
+		}
+	return json_array_append_new(p->nodes, e);
+}
+
+/* The key rotations this publish starts or carries on (ctl_switch.h). */
+static int find_rotations(struct publish *p)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	p->rot = calloc(p->d->n_nodes + 1, sizeof(*p->rot));
+	if (!p->rot)
+		return cli_fail("out of memory");
+	for (i = 0; i < p->d->n_nodes; i++) {
+		const struct lw_node *n = &p->d->nodes[i];
+		struct ctl_switch *sw = &p->rot[p->n_rot];
+
+		if (n->os_other || !p->kr->nodes[i].has_public ||
+		    !ctl_switch_carry(old_entry(p, n->name),
+				      p->kr->nodes[i].public_key, now, sw))
+			continue;
+		sw->name = n->name;
+		p->n_rot++;
+		printf("%s: key rotation, peers switch to the new key at %llu "
+		       "(Unix ms)\n",
+		       n->name, (unsigned long long)sw->at_ms);
+	}
+	return 0;
+}
+
 /* One node: planned, compared with what was published, signed if new. */
 static int publish_node(struct publish *p, size_t i)
 {
@@ -119,7 +176,8 @@ static int publish_node(struct publish *p, size_t i)
 	r = -ENOMEM;
 	plain = ctl_state_build(&pl, k->public_key, p->source, false, err,
 				sizeof(err));
-	if (!plain || digest_hex(plain, digest))
+	if (!plain || ctl_switch_mark(plain, n->name, p->rot, p->n_rot) ||
+	    digest_hex(plain, digest))
 		goto out;
 	if (old && !strcmp(json_string_value(json_object_get(old, "digest")) ?:
 				   "",
@@ -131,6 +189,8 @@ static int publish_node(struct publish *p, size_t i)
 	} else {
 		st = ctl_state_build(&pl, k->public_key, p->source, true, err,
 				     sizeof(err));
+		if (st && ctl_switch_mark(st, n->name, p->rot, p->n_rot))
+			goto out;
 		text = st ? ctl_envelope_sign(p->key, ctl_network_name(p->d),
 					      n->name, epoch, st) :
 			    NULL;
@@ -140,13 +200,7 @@ static int publish_node(struct publish *p, size_t i)
 			goto out;
 		note(p->changed, sizeof(p->changed), n->name);
 	}
-	r = json_array_append_new(p->nodes,
-				  json_pack("{s:s, s:o, s:s, s:I}", "name",
-					    n->name, "addrs", node_addrs(n),
-					    "digest", digest, "epoch",
-					    (json_int_t)epoch)) ?
-		    -ENOMEM :
-		    0;
+	r = index_entry(p, i, digest, epoch) ? -ENOMEM : 0;
 out:
 	if (r)
 		cli_fail("%s: %s", n->name, err[0] ? err : "out of memory");
@@ -246,6 +300,8 @@ static int publish_all(struct publish *p)
 	r = read_index(p, index, &last);
 	p->epoch = last + 1;
 	p->nodes = json_array();
+	if (!r)
+		r = find_rotations(p);
 	for (i = 0; !r && i < p->d->n_nodes; i++)
 		if (!p->d->nodes[i].os_other)
 			r = publish_node(p, i);
@@ -264,6 +320,7 @@ static int publish_all(struct publish *p)
 		       p->revoked, p->revoked[0] ? "\n" : "");
 	json_decref(p->nodes);
 	json_decref(p->old_nodes);
+	free(p->rot);
 	free(index);
 	return r;
 }
