@@ -71,6 +71,7 @@ struct agent {
 	 * last good state is applied again then */
 	uint64_t step_at;
 	bool said_no_replaces; /* the daemon is not lanwired: said once */
+	bool replaces_ok;      /* the daemon took lanwire_replaces */
 };
 
 /* poll_hub(): the long poll was cut for a rotation step. */
@@ -186,12 +187,40 @@ static void tell_replaces(struct agent *a, const struct ctl_plan *cp,
 	snprintf(text, sizeof(text), "public_key=%s\n" UAPI_REPLACES "=%s\n",
 		 new_hex, old_hex);
 	r = status_set(cp->pl.iface, text);
+	a->replaces_ok = !r;
 	if (r && !a->said_no_replaces)
 		say(a, "rotation: %s's daemon refused %s (%s): peer %s switches "
 		       "at %llu, not on its first packet (said once)",
 		    cp->pl.iface, UAPI_REPLACES, strerror(-r), sw->name,
 		    (unsigned long long)sw->at_ms);
 	a->said_no_replaces |= r != 0;
+}
+
+/* Where the AllowedIPs of each rotating peer are, when the daemon moves
+ * them itself (ctl_switch.h): on the new key once it holds any. */
+static void find_holders(struct agent *a, struct ctl_plan *cp)
+{
+	struct lw_wg_status st;
+	size_t i, j;
+
+	if (!cp->n_switches || !a->replaces_ok ||
+	    status_get(&st, cp->pl.iface)) {
+		for (i = 0; i < cp->n_switches; i++)
+			cp->switches[i].daemon_moves = false;
+		return;
+	}
+	for (i = 0; i < cp->n_switches; i++) {
+		struct ctl_switch *sw = &cp->switches[i];
+
+		sw->daemon_moves = true;
+		sw->new_holds = false;
+		for (j = 0; j < st.n_peers; j++)
+			if (!memcmp(st.peers[j].public_key,
+				    cp->pl.peers[sw->peer].public_key,
+				    LW_KEY_LEN))
+				sw->new_holds = st.peers[j].allowed_ips[0];
+	}
+	status_free(&st);
 }
 
 /* apply_up() with the peers the rotation schedule (ctl_switch.h) has at
@@ -202,8 +231,11 @@ static int apply_phase(struct agent *a, struct ctl_plan *cp,
 	struct lw_peer_plan *all = cp->pl.peers, *v;
 	size_t n_all = cp->pl.n_peers, n, i;
 	uint64_t now = now_ms(), next;
-	int r = ctl_switch_peers(&cp->pl, cp->switches, cp->n_switches, now,
-				 &v, &n, &next);
+	int r;
+
+	find_holders(a, cp);
+	r = ctl_switch_peers(&cp->pl, cp->switches, cp->n_switches, now, &v,
+			     &n, &next);
 
 	if (r) {
 		say(a, "out of memory");

@@ -17,9 +17,11 @@ enum phase { BEFORE, MOVED, DONE };
 
 static enum phase phase_at(const struct ctl_switch *sw, uint64_t now_ms)
 {
-	if (now_ms < sw->at_ms)
-		return BEFORE;
-	return now_ms - sw->at_ms < CTL_SWITCH_KEEP_MS ? MOVED : DONE;
+	if (now_ms >= sw->at_ms + CTL_SWITCH_KEEP_MS)
+		return DONE;
+	if (sw->daemon_moves)
+		return sw->new_holds ? MOVED : BEFORE;
+	return now_ms < sw->at_ms ? BEFORE : MOVED;
 }
 
 bool ctl_switch_before(const struct ctl_switch *sw, uint64_t now_ms)
@@ -32,7 +34,9 @@ static uint64_t next_change(const struct ctl_switch *sw, uint64_t now_ms)
 {
 	switch (phase_at(sw, now_ms)) {
 	case BEFORE:
-		return sw->at_ms;
+		if (!sw->daemon_moves)
+			return sw->at_ms;
+		return sw->at_ms + CTL_SWITCH_KEEP_MS;
 	case MOVED:
 		return sw->at_ms + CTL_SWITCH_KEEP_MS;
 	default:

@@ -16,6 +16,12 @@
  *                 switched its private key;
  *   after         as the state says: the old key's peer is gone.
  *
+ * A daemon that took lanwire_replaces moves the AllowedIPs itself when
+ * the node's first packet under the new key arrives, which may be a
+ * little before or after T (the clocks and agents differ): its agent
+ * does not move them at T (packets still under the old key would be
+ * dropped), only follows where they are (new_holds) until T+KEEP.
+ *
  * ctl_switch_peers() is that schedule, pure: the peers to apply at a
  * given time, and when the next step is due. Publishes within T+KEEP
  * carry the same T on (ctl_switch_carry()), so a publish made meanwhile
@@ -46,6 +52,9 @@ struct ctl_switch {
 	const char *name;
 	uint8_t replaces[LW_KEY_LEN]; /* its old public key */
 	uint64_t at_ms;		      /* T, Unix ms */
+	/* the agent's, at run time: its daemon moves the AllowedIPs
+	 * (lanwire_replaces taken), and has moved them already */
+	bool daemon_moves, new_holds;
 };
 
 /*
@@ -61,8 +70,8 @@ int ctl_switch_peers(const struct lw_node_plan *pl,
 		     uint64_t *next_ms);
 void ctl_switch_peers_free(struct lw_peer_plan *v, size_t n);
 
-/* Whether sw (a peer's) is before its T at now_ms: the peer to tell
- * lanwired about (lanwire_replaces). */
+/* Whether the old key still holds sw's AllowedIPs at now_ms: the peer
+ * to tell lanwired about (lanwire_replaces). */
 bool ctl_switch_before(const struct ctl_switch *sw, uint64_t now_ms);
 
 /*

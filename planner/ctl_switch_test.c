@@ -2,7 +2,8 @@
 /*
  * The rotation schedule (ctl_switch.c) against a naive reference: random
  * plans of up to 6 peers, a random subset rotating at random times, and
- * the moments around each step (T - 1, T, T + KEEP - 1, T + KEEP); the
+ * the moments around each step (T - 1, T, T + KEEP - 1, T + KEEP), with
+ * and without a daemon that moves the AllowedIPs itself; the
  * peers to apply (keys, AllowedIPs, the copied fields) and the next step
  * must match the reference's. Then publish's side: a rotation found from
  * the previous index entry, carried on within T + KEEP and not after.
@@ -41,14 +42,18 @@ static size_t reference(const struct lw_node_plan *pl,
 		for (size_t j = 0; j < n; j++)
 			if (sw[j].peer == i)
 				s = &sw[j];
+		bool before = s && (s->daemon_moves ? !s->new_holds :
+						      now < s->at_ms);
+
 		if (!s || now >= s->at_ms + CTL_SWITCH_KEEP_MS) {
 			w[k++] = (struct want){ pl->peers[i].public_key,
 						(int)i, i };
-		} else if (now < s->at_ms) {
+		} else if (before) {
 			w[k++] = (struct want){ pl->peers[i].public_key, -1,
 						i };
 			w[k++] = (struct want){ s->replaces, (int)i, i };
-			t = s->at_ms;
+			t = s->daemon_moves ? s->at_ms + CTL_SWITCH_KEEP_MS :
+					      s->at_ms;
 		} else {
 			w[k++] = (struct want){ pl->peers[i].public_key,
 						(int)i, i };
@@ -95,6 +100,8 @@ static void random_plan(struct lw_node_plan *pl, struct ctl_switch *sw,
 			sw[*n_sw].peer = i;
 			crypto_random(sw[*n_sw].replaces, LW_KEY_LEN);
 			sw[*n_sw].at_ms = 10000 + rnd(20000);
+			sw[*n_sw].daemon_moves = rnd(2);
+			sw[*n_sw].new_holds = rnd(2);
 			(*n_sw)++;
 		}
 	}
@@ -146,7 +153,10 @@ static void check_at(const struct lw_node_plan *pl,
 	if (!matches(pl, w, nw, v, nv) || next != want_next)
 		(*bad)++;
 	for (size_t i = 0; i < n; i++)
-		if (ctl_switch_before(&sw[i], now) != (now < sw[i].at_ms))
+		if (ctl_switch_before(&sw[i], now) !=
+		    (now < sw[i].at_ms + CTL_SWITCH_KEEP_MS &&
+		     (sw[i].daemon_moves ? !sw[i].new_holds :
+					   now < sw[i].at_ms)))
 			(*bad)++;
 	ctl_switch_peers_free(v, nv);
 }
@@ -209,6 +219,17 @@ static void test_one_rotation(void)
 		 0);
 	CHECK(n == 1 && v[0].public_key[0] == 1 && v[0].n_allowed_ips == 2);
 	CHECK_EQ(next, 0);
+	ctl_switch_peers_free(v, n);
+	/* lanwired moves them: the old key keeps them past T until the
+	 * daemon has moved them, and only T + KEEP is a step */
+	sw.daemon_moves = true;
+	CHECK_EQ(ctl_switch_peers(&pl, &sw, 1, 6000, &v, &n, &next), 0);
+	CHECK(n == 2 && !v[0].n_allowed_ips && v[1].n_allowed_ips == 2);
+	CHECK_EQ(next, 5000 + CTL_SWITCH_KEEP_MS);
+	ctl_switch_peers_free(v, n);
+	sw.new_holds = true;
+	CHECK_EQ(ctl_switch_peers(&pl, &sw, 1, 4000, &v, &n, &next), 0);
+	CHECK(n == 2 && v[0].n_allowed_ips == 2 && !v[1].n_allowed_ips);
 	ctl_switch_peers_free(v, n);
 }
 
