@@ -250,6 +250,12 @@ static int apply_phase(struct agent *a, struct ctl_plan *cp,
 	for (i = 0; !r && i < cp->n_switches; i++)
 		if (ctl_switch_before(&cp->switches[i], now))
 			tell_replaces(a, cp, &cp->switches[i]);
+	/* lanwired just took them: no step at T, it moves them itself (a
+	 * step there would race the node's first packet) */
+	for (i = 0; !r && a->replaces_ok && i < cp->n_switches; i++)
+		cp->switches[i].daemon_moves = true;
+	if (!r && a->replaces_ok)
+		next = ctl_switch_next(cp->switches, cp->n_switches, now);
 	if (step && (!next || step < next))
 		next = step;
 	a->step_at = r ? 0 : next;

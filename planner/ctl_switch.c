@@ -44,6 +44,19 @@ static uint64_t next_change(const struct ctl_switch *sw, uint64_t now_ms)
 	}
 }
 
+uint64_t ctl_switch_next(const struct ctl_switch *sw, size_t n,
+			 uint64_t now_ms)
+{
+	uint64_t next = 0, t;
+
+	for (size_t i = 0; i < n; i++) {
+		t = next_change(&sw[i], now_ms);
+		if (t && (!next || t < next))
+			next = t;
+	}
+	return next;
+}
+
 static const struct ctl_switch *switch_of(const struct ctl_switch *sw,
 					  size_t n, size_t peer)
 {
@@ -87,10 +100,7 @@ int ctl_switch_peers(const struct lw_node_plan *pl,
 	for (i = 0; i < pl->n_peers && !r; i++) {
 		const struct ctl_switch *s = switch_of(sw, n, i);
 		enum phase ph = s ? phase_at(s, now_ms) : DONE;
-		uint64_t t = s ? next_change(s, now_ms) : 0;
 
-		if (t && (!*next_ms || t < *next_ms))
-			*next_ms = t;
 		r = copy_peer(&v[k++], &pl->peers[i], ph != BEFORE);
 		if (r || ph == DONE)
 			continue;
@@ -104,6 +114,7 @@ int ctl_switch_peers(const struct lw_node_plan *pl,
 	}
 	*out = v;
 	*n_out = k;
+	*next_ms = ctl_switch_next(sw, n, now_ms);
 	return 0;
 }
 

@@ -69,6 +69,10 @@ int ctl_switch_peers(const struct lw_node_plan *pl,
 		     struct lw_peer_plan **out, size_t *n_out,
 		     uint64_t *next_ms);
 void ctl_switch_peers_free(struct lw_peer_plan *v, size_t n);
+/* The earliest time after now_ms at which ctl_switch_peers()'s result
+ * changes, 0 if none (its *next_ms). */
+uint64_t ctl_switch_next(const struct ctl_switch *sw, size_t n,
+			 uint64_t now_ms);
 
 /* Whether the old key still holds sw's AllowedIPs at now_ms: the peer
  * to tell lanwired about (lanwire_replaces). */
