@@ -128,6 +128,29 @@ static int index_entry(struct publish *p, size_t i, const char *digest,
 	return json_array_append_new(p->nodes, e);
 }
 
+/* Whether the previous entry's key is the bootstrap key lanwire join
+ * replaced (STORE/registrations/NODE.json names it): the hub's serve
+ * already swapped it for the node's own key, which is not a rotation. */
+static bool joined_since(struct publish *p, const json_t *old,
+			 const char *name)
+{
+	const char *was = json_string_value(json_object_get(old, "public_key"));
+	char *path = NULL;
+	json_t *reg;
+	bool joined;
+
+	if (!was || asprintf(&path, "%s/registrations/%s.json", p->store,
+			     name) < 0)
+		return false;
+	reg = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	joined = !strcmp(json_string_value(json_object_get(reg, "bootstrap")) ?:
+				 "",
+			 was);
+	json_decref(reg);
+	free(path);
+	return joined;
+}
+
 /* The key rotations this publish starts or carries on (ctl_switch.h). */
 static int find_rotations(struct publish *p)
 {
@@ -146,6 +169,7 @@ static int find_rotations(struct publish *p)
 		struct ctl_switch *sw = &p->rot[p->n_rot];
 
 		if (n->os_other || !p->kr->nodes[i].has_public ||
+		    joined_since(p, old_entry(p, n->name), n->name) ||
 		    !ctl_switch_carry(old_entry(p, n->name),
 				      p->kr->nodes[i].public_key, now, sw))
 			continue;
