@@ -15,6 +15,10 @@
  * long poll ends with nothing new (every CTL_POLL_SECONDS), so the
  * admin's `lanwire status --store` sees handshake ages that fresh.
  *
+ * A key rotation (ctl_switch.h) is applied in steps: the state as it
+ * must be now, then the long poll is cut at the next step's time and
+ * the last good state applied again.
+ *
  * Faults: a state refused is logged and changes nothing; a state that
  * fails to apply is logged, the last good one is applied again and kept;
  * a hub that does not answer is left for the next (the hubs named in

@@ -17,7 +17,9 @@
  * run no agent and get no state. A revoked node ([revoked NAME]) is
  * listed in the index under "revoked" with its addresses, so that serve
  * refuses it (403), and its envelope is removed from the store: it is
- * never served again.
+ * never served again. A node whose public key differs from the previous
+ * index's is rotated make-before-break (ctl_switch.h): its new entry in
+ * every peer's state says which key it replaces and when to switch.
  */
 #include "cli.h"
 
