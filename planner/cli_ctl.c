@@ -17,7 +17,8 @@
  * run no agent and get no state. A revoked node ([revoked NAME]) is
  * listed in the index under "revoked" with its addresses, so that serve
  * refuses it (403), and its envelope is removed from the store: it is
- * never served again. A node whose public key differs from the previous
+ * never served again; so are its join grant, redemption marker and
+ * registration (an outstanding token opens nothing). A node whose public key differs from the previous
  * index's is rotated make-before-break (ctl_switch.h): its new entry in
  * every peer's state says which key it replaces and when to switch.
  */
@@ -49,7 +50,7 @@ struct publish {
 	struct ctl_switch *rot;
 	size_t n_rot;
 	struct lw_txn t;
-	char changed[4096], unchanged[4096], revoked[4096];
+	char changed[4096], unchanged[4096], revoked[4096], voided[4096];
 };
 
 static json_t *addrs_json(const struct lw_lprefix addr[LW_FAMILIES])
@@ -257,8 +258,38 @@ static int read_index(struct publish *p, const char *path, uint64_t *epoch)
 	return 0;
 }
 
+/* A revoked node's join files staged for removal: its grant (an
+ * outstanding invitation: its token opens nothing then), the marker of
+ * its redemption and its registration. 0 or -ENOMEM. */
+static int void_join(struct publish *p, const char *name)
+{
+	static const char *const files[] = { "grants/%s.json",
+					      "grants/%s.redeemed",
+					      "registrations/%s.json" };
+	char rel[LW_NAME_MAX + 32], *path;
+	bool voided = false;
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(rel, sizeof(rel), files[i], name);
+		if (asprintf(&path, "%s/%s", p->store, rel) < 0)
+			return -ENOMEM;
+		if (access(path, F_OK) == 0) {
+			if (txn_unlink(&p->t, path)) {
+				free(path);
+				return -ENOMEM;
+			}
+			voided = true;
+		}
+		free(path);
+	}
+	if (voided)
+		note(p->voided, sizeof(p->voided), name);
+	return 0;
+}
+
 /* The revoked nodes for the index (serve refuses their addresses), their
- * envelopes staged for removal. */
+ * envelopes and join files (void_join()) staged for removal. */
 static json_t *revoked_nodes(struct publish *p)
 {
 	json_t *v = json_array();
@@ -284,6 +315,10 @@ static json_t *revoked_nodes(struct publish *p)
 			note(p->revoked, sizeof(p->revoked), rv->name);
 		}
 		free(path);
+		if (void_join(p, rv->name)) {
+			json_decref(v);
+			return NULL;
+		}
 	}
 	return v;
 }
@@ -344,6 +379,9 @@ static int publish_all(struct publish *p)
 		       p->unchanged[0] ? p->unchanged : "none",
 		       p->revoked[0] ? "revoked (state removed): " : "",
 		       p->revoked, p->revoked[0] ? "\n" : "");
+	if (!r && p->voided[0])
+		printf("revoked (invitation and registration voided): %s\n",
+		       p->voided);
 	json_decref(p->nodes);
 	json_decref(p->old_nodes);
 	free(p->rot);
