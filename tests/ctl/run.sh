@@ -270,13 +270,23 @@ ip netns exec $C ping -n -i 0.01 -c 500 -W 1 10.98.0.1 >"$tmp/ping-rotate.log" 2
 ping_pid=$!
 pids+=($ping_pid)
 sleep 1
-# the admin: the node's new public key into the description, its old
-# private key out of the key directory, publish
-sed -i "s|^\[client c\]\$|[client c]\npublic-key = $new_pub|" "$tmp/net.conf"
-rm -f "$tmp/net.keys/c.key"
+# the admin: lanwire rotate c --public-key (the key into c's section, its
+# old key pair out of the key directory) --store (published); a bad key
+# or another node's key first, refused with nothing changed
+cp "$tmp/net.conf" "$tmp/net.conf.before"
+out=$("$LANWIRE" -f "$tmp/net.conf" rotate c --public-key notakey --store "$tmp/store" 2>&1)
+t "rotate --public-key refuses a bad key: $out" has "$out" 'not a public key.*nothing changed'
+z_pub=$(wg pubkey <"$tmp/net.keys/z.key")
+out=$("$LANWIRE" -f "$tmp/net.conf" rotate c --public-key "$z_pub" --store "$tmp/store" 2>&1)
+t "rotate --public-key refuses another node's key" test $? -ne 0
+t "... and changes nothing" cmp -s "$tmp/net.conf" "$tmp/net.conf.before"
+t "... and keeps c's key pair" test -e "$tmp/net.keys/c.key"
 t0=$(now)
-out=$("$LANWIRE" -f "$tmp/net.conf" publish --store "$tmp/store" 2>&1)
+out=$("$LANWIRE" -f "$tmp/net.conf" rotate c --public-key "$new_pub" --store "$tmp/store" 2>&1)
 echo "$out"
+t "rotate --public-key writes the key into c's section" \
+	bash -c "sed -n '/^\[client c\]/,/^\[/p' '$tmp/net.conf' | grep -qxF 'public-key = $new_pub'"
+t "... and takes c's old key pair out of the key directory" test ! -e "$tmp/net.keys/c.key"
 t "publish of the new key: epoch 5" has "$out" '^published epoch 5 '
 t "agent c switches to the new key" wait_for "$tmp/agent-c.log" 'rotated: the new key pair is in' 100
 t "agent z applies epoch 5" wait_for "$tmp/agent-z.log" 'epoch 5 applied' 100
