@@ -32,7 +32,7 @@
 #include "txn.h"
 
 /* Whether line (len bytes) is "[kind name]" (blanks ignored: names
- * hold none). */
+ * hold none; a comment after it too). */
 static bool is_header(const char *line, size_t len, const char *kind,
 		      const char *name)
 {
@@ -40,7 +40,8 @@ static bool is_header(const char *line, size_t len, const char *kind,
 	size_t n = 0;
 
 	snprintf(want, sizeof(want), "[%s%s]", kind, name);
-	for (size_t i = 0; i < len && n + 1 < sizeof(got); i++)
+	for (size_t i = 0; i < len && line[i] != '#' && n + 1 < sizeof(got);
+	     i++)
 		if (!strchr(" \t\r\n", line[i]))
 			got[n++] = line[i];
 	got[n] = '\0';
