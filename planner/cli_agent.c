@@ -240,7 +240,6 @@ static int apply_phase(struct agent *a, struct ctl_plan *cp,
 	find_holders(a, cp);
 	r = ctl_switch_peers(&cp->pl, cp->switches, cp->n_switches, now, &v,
 			     &n, &next);
-
 	if (r) {
 		say(a, "out of memory");
 		return 1;

@@ -324,7 +324,8 @@ static int read_peer(struct reader *rd, const json_t *o, size_t i)
 	return r;
 }
 
-/* A peer entry's rotation (ctl_switch.h): both fields or neither. */
+/* A peer entry's rotation (ctl_switch.h): both fields or neither. The
+ * peer's name is read already (read_peer()). */
 static int read_switch(struct reader *rd, const json_t *o, size_t i)
 {
 	const json_t *rep = json_object_get(o, "replaces");
@@ -351,6 +352,30 @@ static int read_switch(struct reader *rd, const json_t *o, size_t i)
 	return 0;
 }
 
+/* A replaced key is no peer's and replaced once (its old peer is added
+ * beside the new one: two peers with one key would be one). */
+static int check_switches(struct reader *rd)
+{
+	const struct ctl_plan *cp = rd->cp;
+
+	for (size_t s = 0; s < cp->n_switches; s++) {
+		const uint8_t *k = cp->switches[s].replaces;
+
+		for (size_t j = 0; j < cp->pl.n_peers; j++)
+			if (!memcmp(k, cp->pl.peers[j].public_key, LW_KEY_LEN))
+				return bad(rd, "peer %s replaces a peer's "
+					       "key",
+					   cp->switches[s].name);
+		for (size_t t = s + 1; t < cp->n_switches; t++)
+			if (!memcmp(k, cp->switches[t].replaces, LW_KEY_LEN))
+				return bad(rd, "peers %s and %s replace one "
+					       "key",
+					   cp->switches[s].name,
+					   cp->switches[t].name);
+	}
+	return 0;
+}
+
 static int read_peers(struct reader *rd, const json_t *a)
 {
 	struct ctl_plan *cp = rd->cp;
@@ -374,7 +399,7 @@ static int read_peers(struct reader *rd, const json_t *a)
 		if (!r)
 			r = read_switch(rd, json_array_get(a, i), i);
 	}
-	return r;
+	return r ? r : check_switches(rd);
 }
 
 static int read_sysctls(struct reader *rd, const json_t *a)

@@ -443,6 +443,26 @@ static void test_state_switch(void)
 				sizeof(err)),
 		 -EBADMSG);
 	CHECK(strstr(err, "its own key") != NULL);
+	/* another peer's key: a second peer with a replaced key */
+	{
+		json_t *p2 = json_deep_copy(peer);
+		char k2[LW_KEY_B64_LEN + 1];
+		uint8_t other[32];
+
+		crypto_random(other, 32);
+		key_to_base64(k2, other);
+		json_object_set_new(p2, "name", json_string("y"));
+		json_object_del(p2, "psk"); /* sealed for z */
+		json_object_set_new(p2, "public_key", json_string(k2));
+		json_object_set_new(p2, "replaces", json_string(old_b64));
+		json_object_set_new(peer, "replaces", json_string(k2));
+		json_array_append_new(json_object_get(st, "peers"), p2);
+		CHECK_EQ(ctl_state_plan(&cp, st, "net1", "a", a_priv, "/k",
+					err, sizeof(err)),
+			 -EBADMSG);
+		CHECK(strstr(err, "replaces a peer's key") != NULL);
+		json_array_remove(json_object_get(st, "peers"), 1);
+	}
 	json_object_del(peer, "replaces");
 	json_object_del(peer, "switch_at");
 	json_object_set_new(st, "switch_at", json_string("soon"));
