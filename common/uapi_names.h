@@ -33,6 +33,11 @@
 #define UAPI_LAST_HANDSHAKE_NSEC "last_handshake_time_nsec"
 #define UAPI_TX_BYTES "tx_bytes"
 #define UAPI_RX_BYTES "rx_bytes"
+/* lanwired's extension of set=1, a peer field: "lanwire_replaces=HEX"
+ * names the peer this one replaces (a key rotation, docs/control.md):
+ * that peer's AllowedIPs move to this one on its first authenticated
+ * packet. wireguard-go refuses the unknown key (-EINVAL). */
+#define UAPI_REPLACES "lanwire_replaces"
 /* The answer's last line. */
 #define UAPI_ERRNO "errno"
 /* lanwired's extension of get=1: one "lanwire_drop=COUNT NAME" line per

@@ -195,6 +195,14 @@ void peer_set_endpoint(struct peer *peer, const struct endpoint *ep)
 	memset(&peer->endpoint_src, 0, sizeof(peer->endpoint_src));
 }
 
+static void drop_keypair(struct peer *peer, struct noise_keypair *kp)
+{
+	if (!kp)
+		return;
+	index_table_remove(&peer->device->index, kp->local_index);
+	noise_keypair_free(kp);
+}
+
 /*
  * As the kernel's set_device (and wireguard-go's SetPrivateKey) on a new
  * key, and further: nothing made under the old identity is used again.
@@ -203,19 +211,62 @@ void peer_set_endpoint(struct peer *peer, const struct endpoint *ep)
  */
 void peer_refresh_identity(struct peer *peer)
 {
+	struct noise_keypair *dropped[3];
+
 	noise_handshake_precompute(&peer->handshake, &peer->device->local);
 	peer_clear_handshake(peer);
-	peer_clear_keypairs(peer);
+	noise_keypairs_clear(&peer->keypairs, dropped);
+	/* Nothing is sent under the old identity again, but the last
+	 * session still decrypts what the peer sent before it learned the
+	 * new key (a rotation: make-before-break, docs/control.md). It is
+	 * dropped with the next session or at its expiry, as any previous;
+	 * with no identity left (the zero key) it goes too. */
+	if (peer->device->local.has_identity) {
+		peer->keypairs.previous = dropped[1];
+		dropped[1] = NULL;
+	}
+	drop_keypair(peer, dropped[1]);
+	drop_keypair(peer, dropped[0]);
+	drop_keypair(peer, dropped[2]);
 	peer->last_sent_handshake_ns = 0;
 	peer->sent_lastminute_handshake = false;
 }
 
-static void drop_keypair(struct peer *peer, struct noise_keypair *kp)
+void peer_set_replaces(struct peer *peer,
+		       const uint8_t old[static NOISE_PUBLIC_KEY_LEN])
 {
-	if (!kp)
+	memcpy(peer->replaces, old, NOISE_PUBLIC_KEY_LEN);
+	peer->has_replaces = true;
+}
+
+/* Moves one prefix (inserting a held prefix moves it to the new owner)
+ * and stops the walk: the old owner's list changes under it. */
+static int take_one_prefix(void *ctx, int family, const uint8_t *addr,
+			   uint8_t cidr)
+{
+	struct peer *peer = ctx;
+	int r = allowedips_insert(&peer->device->allowedips, family, addr,
+				  cidr, &peer->allowedips);
+
+	return r ? r : 1;
+}
+
+void peer_take_over(struct peer *peer)
+{
+	struct peer *old;
+
+	if (!peer->has_replaces)
 		return;
-	index_table_remove(&peer->device->index, kp->local_index);
-	noise_keypair_free(kp);
+	peer->has_replaces = false;
+	old = peer_lookup(peer->device, peer->replaces);
+	if (!old || old == peer)
+		return;
+	while (old->allowedips.first &&
+	       allowedips_walk_by_owner(&old->allowedips, take_one_prefix,
+					peer) == 1)
+		;
+	log_verbose("%s: took over %s's allowed IPs (key rotation)",
+		    peer_name(peer), peer_name(old));
 }
 
 void peer_install_keypair(struct peer *peer, struct noise_keypair *kp)

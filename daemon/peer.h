@@ -61,6 +61,12 @@ struct peer {
 	struct peer *list_prev, *list_next;
 	struct peer *hash_next;
 	uint64_t serial; /* creation order, for logs: "peer(3)" */
+
+	/* Make-before-break rotation (UAPI lanwire_replaces): the peer
+	 * whose AllowedIPs this one takes on its first authenticated
+	 * packet (peer_take_over()). */
+	bool has_replaces;
+	uint8_t replaces[NOISE_PUBLIC_KEY_LEN];
 };
 
 /* Returns the new peer linked into device, or NULL on ENOMEM. */
@@ -73,10 +79,21 @@ struct peer *peer_lookup(struct device *dev,
 void peer_set_preshared_key(struct peer *peer, const uint8_t *psk);
 void peer_set_endpoint(struct peer *peer, const struct endpoint *ep);
 /* After the device's private key changed (device_set_private_key): DH(s, S)
- * again, every keypair (next too) and the handshake dropped, and the
+ * again, every keypair (next too) and the handshake dropped, except that
+ * the current one stays as previous, for receiving only (packets the
+ * peer sealed before it learned the new key still decrypt; not after the
+ * zero key), and the
  * handshake rate limit reset so the next one goes out at once (the UAPI
  * then sends what is staged). */
 void peer_refresh_identity(struct peer *peer);
+/* This peer replaces the one with public key old (a key rotation): on
+ * its first authenticated packet (peer_take_over()) old's AllowedIPs
+ * become its own. */
+void peer_set_replaces(struct peer *peer,
+		       const uint8_t old[static NOISE_PUBLIC_KEY_LEN]);
+/* Called on every authenticated packet from peer: once, moves the
+ * replaced peer's AllowedIPs to peer (that peer stays, with none). */
+void peer_take_over(struct peer *peer);
 
 /* Keypair slot changes, with index-table bookkeeping. */
 void peer_install_keypair(struct peer *peer, struct noise_keypair *kp);

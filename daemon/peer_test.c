@@ -7,14 +7,22 @@
  *  1. the private key the device already has, alone and inside the
  *     transaction `wg syncconf` sends for the running configuration: the
  *     session, its keypair and indices stay, no handshake follows;
- *  2. a new key drops every keypair, the responder's unconfirmed next too
- *     (a data packet under it no longer decrypts), clears the handshake,
- *     removes their receiver indices and re-derives DH(s, S);
+ *  2. a new key drops every keypair for sending, the responder's
+ *     unconfirmed next too (a data packet under it no longer decrypts),
+ *     keeps the current one as previous (receive only), clears the
+ *     handshake, removes the other receiver indices and re-derives
+ *     DH(s, S);
  *  3. after a new key the next handshake goes out at once, even 1 s after
  *     the last one (REKEY_TIMEOUT would hold it 5 s), and carries traffic;
  *  4. a peer whose public key is the new key's is removed;
  *  5. the zero key removes the identity and drops every session; a packet
- *     staged meanwhile goes out as soon as a key is set.
+ *     staged meanwhile goes out as soon as a key is set;
+ *  6. a packet sealed under the old session before the key changed (in
+ *     flight) still decrypts and is delivered after it;
+ *  7. make-before-break (lanwire_replaces, docs/control.md "Key
+ *     rotation"): the peer's new key added beside the old one with no
+ *     AllowedIPs takes the old one's on its first handshake, and traffic
+ *     flows both ways with the old peer left holding none.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -285,11 +293,11 @@ static void test_new_key_drops_every_keypair(void)
 	idx_prev = kps->previous ? kps->previous->local_index : 0;
 
 	CHECK_EQ(node_rekey(&B, &A, false), 0);
-	CHECK(!kps->next && !kps->current && !kps->previous);
+	CHECK(!kps->next && !kps->current && kps->previous);
 	CHECK(!index_is_live(&B.dev, idx_next));
-	CHECK(!index_is_live(&B.dev, idx_cur));
+	CHECK(index_is_live(&B.dev, idx_cur)); /* receive only */
 	CHECK(!index_is_live(&B.dev, idx_prev));
-	CHECK_EQ(B.dev.index.count, 0);
+	CHECK_EQ(B.dev.index.count, 1);
 	CHECK_EQ(B.peer->handshake.state, HANDSHAKE_ZEROED);
 	CHECK_EQ(B.peer->last_sent_handshake_ns, 0);
 	/* DH(s, S) under the new key. */
@@ -386,6 +394,70 @@ static void test_zero_key(void)
 	pair_down();
 }
 
+/* 6. In flight across B's key change: sealed by A under the old session,
+ * received by B after its new key. */
+static void test_in_flight_survives_new_key(void)
+{
+	uint8_t marker = 0;
+
+	pair_up();
+	CHECK(delivered(&A, &B, 1));
+	send_packet(&A, &B, 10);
+	send_packets_from_tun(&A.dev);
+	usleep(2000);
+	CHECK_EQ(node_rekey(&B, &A, false), 0);
+	receive_packets_from_udp(&B.dev, B.dev.udp4_fd);
+	CHECK_EQ(drain_tun(&B, &marker), 1);
+	CHECK_EQ(marker, 10);
+	CHECK(!B.peer->keypairs.current); /* nothing sent under it */
+	pair_down();
+}
+
+/* 7. A rotates; B adds A's new key beside the old with no AllowedIPs
+ * and lanwire_replaces; the first handshake moves them. */
+static void test_replaces_moves_allowed_ips(void)
+{
+	char k[2 * NOISE_PUBLIC_KEY_LEN + 1], pub[2 * NOISE_PUBLIC_KEY_LEN + 1];
+	char old[2 * NOISE_PUBLIC_KEY_LEN + 1];
+	struct peer *old_peer, *new_peer;
+
+	pair_up();
+	CHECK(delivered(&A, &B, 1));
+	old_peer = B.peer;
+	hex(old, A.dev.local.static_public);
+	x25519_generate_private(A.key);
+	{
+		uint8_t newpub[NOISE_PUBLIC_KEY_LEN];
+
+		x25519_public_from_private(newpub, A.key);
+		hex(pub, newpub);
+	}
+	/* a bad key is refused and changes nothing */
+	CHECK_EQ(uapi_setf(&B.dev, "public_key=%s\nlanwire_replaces=zz\n",
+			   pub),
+		 -EINVAL);
+	CHECK_EQ(B.dev.npeers, 1);
+	CHECK_EQ(uapi_setf(&B.dev, "public_key=%s\nlanwire_replaces=%s\n",
+			   pub, old),
+		 0);
+	CHECK_EQ(B.dev.npeers, 2);
+	new_peer = peer_lookup(&B.dev, A.dev.local.static_public);
+	CHECK(new_peer == old_peer); /* A has not switched yet */
+	hex(k, A.key);
+	CHECK_EQ(uapi_setf(&A.dev, "private_key=%s\n", k), 0);
+	crypto_wipe(k, sizeof(k));
+	new_peer = peer_lookup(&B.dev, A.dev.local.static_public);
+	CHECK(new_peer && new_peer != old_peer && new_peer->has_replaces);
+	CHECK_EQ(new_peer ? new_peer->allowedips.count : 1, 0);
+	CHECK(delivered(&A, &B, 11));
+	CHECK_EQ(new_peer ? new_peer->allowedips.count : 0, 1);
+	CHECK_EQ(old_peer->allowedips.count, 0);
+	CHECK(new_peer && !new_peer->has_replaces);
+	CHECK(delivered(&B, &A, 12));
+	CHECK(delivered(&A, &B, 13));
+	pair_down();
+}
+
 int main(void)
 {
 	if (crypto_init() < 0)
@@ -395,5 +467,7 @@ int main(void)
 	test_new_key_handshakes_at_once();
 	test_new_key_removes_own_peer();
 	test_zero_key();
+	test_in_flight_survives_new_key();
+	test_replaces_moves_allowed_ips();
 	return test_finish("peer");
 }

@@ -162,6 +162,7 @@ static void receive_initiation(struct device *dev, uint8_t *buf, size_t len,
 	}
 	peer = peer_of_handshake(hs);
 	log_verbose("%s: received handshake initiation", peer_name(peer));
+	peer_take_over(peer); /* a rotated key's first packet */
 	update_endpoint(peer, src, local);
 	peer->rx_bytes += len;
 	timers_any_authenticated_packet_received(&peer->timers, now);
@@ -205,6 +206,7 @@ static void receive_response(struct device *dev, uint8_t *buf, size_t len,
 		return;
 	}
 	log_verbose("%s: received handshake response", peer_name(peer));
+	peer_take_over(peer);
 	update_endpoint(peer, src, local);
 	peer->rx_bytes += len;
 	timers_any_authenticated_packet_received(&peer->timers, now);
@@ -385,6 +387,7 @@ static void data_complete(struct device *dev, const struct rx_data *d,
 		handshake_completed(peer, now);
 		send_staged_packets(peer);
 	}
+	peer_take_over(peer);
 	update_endpoint(peer, d->src, &d->local);
 	peer->rx_bytes += d->len;
 	timers_any_authenticated_packet_received(&peer->timers, now);

@@ -269,6 +269,8 @@ static int apply_peer(struct device *dev, const struct uapi_peer *op)
 	}
 	if (apply_allowed_ips(dev, peer, op) < 0)
 		return -ENOMEM;
+	if (op->has_replaces)
+		peer_set_replaces(peer, op->replaces);
 	/* As wireguard-go: turning keepalive on sends one right away, which
 	 * also opens the session for a peer behind NAT. */
 	if (keepalive_turned_on && peer->has_endpoint)

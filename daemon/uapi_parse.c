@@ -301,6 +301,17 @@ static int set_allowed_ip(struct uapi_set *s, const char *value, size_t len)
 	return 0;
 }
 
+/* lanwired only: the peer whose AllowedIPs this one takes over. */
+static int set_replaces(struct uapi_set *s, const char *value, size_t len)
+{
+	struct uapi_peer *peer = last_peer(s);
+	int ret = key_from_hex(peer->replaces, value, len);
+
+	if (!ret)
+		peer->has_replaces = true;
+	return ret;
+}
+
 /* Only version 1 exists; wireguard-go answers -EINVAL for another. */
 static int set_protocol_version(struct uapi_set *s, const char *value,
 				size_t len)
@@ -328,6 +339,7 @@ static const struct uapi_key uapi_keys[] = {
 	UAPI_KEY(UAPI_REPLACE_ALLOWED_IPS, KEY_PEER, set_replace_allowed_ips),
 	UAPI_KEY(UAPI_ALLOWED_IP, KEY_PEER, set_allowed_ip),
 	UAPI_KEY(UAPI_PROTOCOL_VERSION, KEY_PEER, set_protocol_version),
+	UAPI_KEY(UAPI_REPLACES, KEY_PEER, set_replaces),
 };
 
 static const struct uapi_key *key_lookup(const char *name, size_t len)

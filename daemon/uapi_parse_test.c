@@ -206,6 +206,22 @@ static void test_set_remove(void)
 	uapi_set_free(&s);
 }
 
+/* lanwired's own peer key: the peer a rotated key replaces. */
+static void test_replaces(void)
+{
+	struct uapi_set s;
+
+	CHECK_EQ(parse_text(&s, "public_key=" PUB1 "\nlanwire_replaces=" PUB2
+				"\n\n"),
+		 0);
+	CHECK(s.n_peers == 1 && s.peers[0].has_replaces);
+	CHECK(s.n_peers == 1 && key_is(s.peers[0].replaces, PUB2));
+	uapi_set_free(&s);
+	CHECK_EQ(parse_text(&s, "public_key=" PUB1 "\n\n"), 0);
+	CHECK(s.n_peers == 1 && !s.peers[0].has_replaces);
+	uapi_set_free(&s);
+}
+
 /*
  * `wg setconf` of a file without PrivateKey, or `wg set wg0 private-key
  * /dev/null fwmark off`: an all-zero key, which removes the key.
@@ -358,6 +374,10 @@ static const struct bad_case bad_cases[] = {
 	{ "fwmark=off", -EINVAL, 1 },
 	{ PEER "persistent_keepalive_interval=65536", -EINVAL, 2 },
 	{ PEER "persistent_keepalive_interval=", -EINVAL, 2 },
+	{ "lanwire_replaces=" PUB1, -EINVAL, 1 }, /* a peer key */
+	{ PEER "lanwire_replaces=", -EINVAL, 2 },
+	{ PEER "lanwire_replaces=" PUB1 "0", -EINVAL, 2 },
+	{ PEER "lanwire_replaces=zz", -EINVAL, 2 },
 	/* keys */
 	{ "private_key=", -EINVAL, 1 },
 	{ "private_key=" PRIV "0", -EINVAL, 1 },
@@ -664,6 +684,7 @@ int main(void)
 	test_setconf();
 	test_set_remove();
 	test_zero_private_key();
+	test_replaces();
 	test_other_client();
 	test_blank_line_ends();
 	test_replace_allowed_ips_position();

@@ -10,8 +10,9 @@
  *     envelope leaves the output untouched.
  *   bit 0 set: a state object for ctl_state_plan(), as if its signature
  *     had held: accepted states must have at most what ctl.h allows
- *     (two addresses, names that are interface names), and every path
- *     frees what it made (ASan).
+ *     (two addresses, names that are interface names, a rotation per
+ *     peer at most, naming a peer, with a time and another key), and
+ *     every path frees what it made (ASan).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -92,8 +93,16 @@ static void state(const uint8_t *data, size_t size)
 	if (!ctl_state_plan(&cp, st, "n", "a", priv, "/k", err,
 			    sizeof(err))) {
 		if (cp.pl.n_addrs > LW_FAMILIES || !cp.pl.iface[0] ||
-		    cp.pl.iface[0] == '-' || cp.n_hubs > 8)
+		    cp.pl.iface[0] == '-' || cp.n_hubs > 8 ||
+		    cp.n_switches > cp.pl.n_peers)
 			abort();
+		for (size_t i = 0; i < cp.n_switches; i++)
+			if (cp.switches[i].peer >= cp.pl.n_peers ||
+			    !cp.switches[i].at_ms ||
+			    !memcmp(cp.switches[i].replaces,
+				    cp.pl.peers[cp.switches[i].peer].public_key,
+				    32))
+				abort();
 		ctl_plan_free(&cp);
 	}
 	json_decref(st);

@@ -4,7 +4,7 @@
  * input is the text after "set=1". Besides the sanitizers' findings it
  * traps when an accepted model breaks what the parser promises: prefix
  * lengths within their family, public keys and endpoints that format and
- * parse back to the same bytes, and a model that uapi_set_free() leaves
+ * parse back to the same bytes (lanwire_replaces too), and a model that uapi_set_free() leaves
  * empty.
  */
 #include <stddef.h>
@@ -45,14 +45,14 @@ static void check_endpoint(const struct uapi_peer *peer)
 		__builtin_trap();
 }
 
-static void check_public_key(const struct uapi_peer *peer)
+static void check_key(const uint8_t key[static NOISE_PUBLIC_KEY_LEN])
 {
 	uint8_t back[NOISE_PUBLIC_KEY_LEN];
 	char hex[2 * NOISE_PUBLIC_KEY_LEN + 1];
 
-	key_to_hex(hex, peer->public_key);
+	key_to_hex(hex, key);
 	if (key_from_hex(back, hex, strlen(hex)) ||
-	    memcmp(back, peer->public_key, sizeof(back)))
+	    memcmp(back, key, sizeof(back)))
 		__builtin_trap();
 }
 
@@ -63,7 +63,9 @@ static void check_model(const struct uapi_set *s)
 	if (s->n_peers > s->cap_peers)
 		__builtin_trap();
 	for (i = 0; i < s->n_peers; i++) {
-		check_public_key(&s->peers[i]);
+		check_key(s->peers[i].public_key);
+		if (s->peers[i].has_replaces)
+			check_key(s->peers[i].replaces);
 		check_allowed_ips(&s->peers[i]);
 		check_endpoint(&s->peers[i]);
 	}

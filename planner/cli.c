@@ -207,8 +207,10 @@ static const struct subcommand subcommands[] = {
 	  "[--state-dir DIR] [--user USER] [--daemon PATH] [--run-dir DIR] "
 	  "[--once] [--bootstrap-key FILE]",
 	  "apply the node's published state as it changes" },
-	{ "rotate", cmd_rotate, "rotate NODE --key FILE",
-	  "on the node: make its next key pair for a rotation" },
+	{ "rotate", cmd_rotate,
+	  "rotate NODE --key FILE | rotate NODE --public-key KEY "
+	  "[--store DIR]",
+	  "make a node's next key pair (on it); put it in (the admin)" },
 	{ "revoke", cmd_revoke, "revoke NODE [--store DIR]",
 	  "cut a client off for good (its address and key never reused)" },
 	{ "invite", cmd_invite,

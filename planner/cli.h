@@ -75,8 +75,13 @@ int cli_stage_keys(struct cli *c, struct lw_keyring *kr,
 /* Commits t; on failure removes dir if dir_made and says what failed. */
 int cli_commit(struct lw_txn *t, const char *dir, bool dir_made);
 
-/* cli_rotate.c: lanwire rotate NODE --key FILE (on the node). */
+/* cli_rotate.c: lanwire rotate NODE --key FILE (on the node), or
+ * --public-key KEY [--store DIR] (the admin's side). */
 int cmd_rotate(int argc, char *argv[], struct cli *c);
+/* cli_rotate_admin.c: the new key into NODE's section, its old key
+ * pair out of the key directory, published with store (may be NULL). */
+int cli_rotate_admin(struct cli *c, const char *node, const char *key_b64,
+		     const char *store);
 /* cli_status_store.c: lanwire status --store DIR [--json]. */
 int cli_status_store(struct cli *c, const char *store, bool json);
 /* cli_pin.c: pins text (pin_text, messages printed); refuses (1) when

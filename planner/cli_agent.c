@@ -15,6 +15,10 @@
  * long poll ends with nothing new (every CTL_POLL_SECONDS), so the
  * admin's `lanwire status --store` sees handshake ages that fresh.
  *
+ * A key rotation (ctl_switch.h) is applied in steps: the state as it
+ * must be now, then the long poll is cut at the next step's time and
+ * the last good state applied again.
+ *
  * Faults: a state refused is logged and changes nothing; a state that
  * fails to apply is logged, the last good one is applied again and kept;
  * a hub that does not answer is left for the next (the hubs named in
@@ -41,7 +45,10 @@
 #include "ctl.h"
 #include "ctl_report.h"
 #include "ctl_rotate.h"
+#include "key.h"
 #include "keys.h"
+#include "status.h"
+#include "uapi_names.h"
 #include "txn.h"
 
 #define AGENT_MAX_HUBS 16
@@ -64,7 +71,15 @@ struct agent {
 	size_t n_hubs, n_given;
 	bool once;
 	bool hub_lost; /* said so; said again only after an answer */
+	/* a key rotation's next step (ctl_switch.h), Unix ms; 0 none: the
+	 * last good state is applied again then */
+	uint64_t step_at;
+	bool said_no_replaces; /* the daemon is not lanwired: said once */
+	bool replaces_ok;      /* the daemon took lanwire_replaces */
 };
+
+/* poll_hub(): the long poll was cut for a rotation step. */
+#define POLL_STEP (-1)
 
 /* A response body, capped. */
 struct body {
@@ -144,6 +159,112 @@ static void promote_next(struct agent *a, uint8_t next[LW_KEY_LEN])
 	crypto_wipe(next, LW_KEY_LEN);
 }
 
+/* The rotating node before its switch time: the state applied with the
+ * key it has; the agent comes back at switch_at for the new one. */
+static int keep_key_until_switch(struct agent *a, struct ctl_plan *cp)
+{
+	char *path = strdup(a->key_path);
+
+	if (!path)
+		return -ENOMEM;
+	free(cp->pl.private_key_path);
+	cp->pl.private_key_path = path;
+	x25519_public_from_private(cp->desc.nodes[0].public_key, a->priv);
+	say(a, "rotation: switching to the new key at %llu (in %llu ms)",
+	    (unsigned long long)cp->switch_at,
+	    (unsigned long long)(cp->switch_at - now_ms()));
+	return 0;
+}
+
+/* lanwired moves the old key's AllowedIPs to the new key on its first
+ * packet (lanwire_replaces, README); other daemons refuse the key and
+ * switch at T (ctl_switch.h), said once. */
+static void tell_replaces(struct agent *a, const struct ctl_plan *cp,
+			  const struct ctl_switch *sw)
+{
+	char text[4 * LW_KEY_LEN + 64], new_hex[2 * LW_KEY_LEN + 1];
+	char old_hex[2 * LW_KEY_LEN + 1];
+	int r;
+
+	key_to_hex(new_hex, cp->pl.peers[sw->peer].public_key);
+	key_to_hex(old_hex, sw->replaces);
+	snprintf(text, sizeof(text), "public_key=%s\n" UAPI_REPLACES "=%s\n",
+		 new_hex, old_hex);
+	r = status_set(cp->pl.iface, text);
+	a->replaces_ok = !r;
+	if (r && !a->said_no_replaces)
+		say(a, "rotation: %s's daemon refused %s (%s): peer %s switches "
+		       "at %llu, not on its first packet (said once)",
+		    cp->pl.iface, UAPI_REPLACES, strerror(-r), sw->name,
+		    (unsigned long long)sw->at_ms);
+	a->said_no_replaces |= r != 0;
+}
+
+/* Where the AllowedIPs of each rotating peer are, when the daemon moves
+ * them itself (ctl_switch.h): on the new key once it holds any. */
+static void find_holders(struct agent *a, struct ctl_plan *cp)
+{
+	struct lw_wg_status st;
+	size_t i, j;
+
+	if (!cp->n_switches || !a->replaces_ok ||
+	    status_get(&st, cp->pl.iface)) {
+		for (i = 0; i < cp->n_switches; i++)
+			cp->switches[i].daemon_moves = false;
+		return;
+	}
+	for (i = 0; i < cp->n_switches; i++) {
+		struct ctl_switch *sw = &cp->switches[i];
+
+		sw->daemon_moves = true;
+		sw->new_holds = false;
+		for (j = 0; j < st.n_peers; j++)
+			if (!memcmp(st.peers[j].public_key,
+				    cp->pl.peers[sw->peer].public_key,
+				    LW_KEY_LEN))
+				sw->new_holds = st.peers[j].allowed_ips[0];
+	}
+	status_free(&st);
+}
+
+/* apply_up() with the peers the rotation schedule (ctl_switch.h) has at
+ * this moment; a->step_at set to its next step (or step, if sooner). */
+static int apply_phase(struct agent *a, struct ctl_plan *cp,
+		       const struct lw_apply *o, uint64_t step)
+{
+	struct lw_peer_plan *all = cp->pl.peers, *v;
+	size_t n_all = cp->pl.n_peers, n, i;
+	uint64_t now = now_ms(), next;
+	int r;
+
+	find_holders(a, cp);
+	r = ctl_switch_peers(&cp->pl, cp->switches, cp->n_switches, now, &v,
+			     &n, &next);
+	if (r) {
+		say(a, "out of memory");
+		return 1;
+	}
+	cp->pl.peers = v;
+	cp->pl.n_peers = n;
+	r = apply_up(&cp->pl, o);
+	cp->pl.peers = all;
+	cp->pl.n_peers = n_all;
+	ctl_switch_peers_free(v, n);
+	for (i = 0; !r && i < cp->n_switches; i++)
+		if (ctl_switch_before(&cp->switches[i], now))
+			tell_replaces(a, cp, &cp->switches[i]);
+	/* lanwired just took them: no step at T, it moves them itself (a
+	 * step there would race the node's first packet) */
+	for (i = 0; !r && a->replaces_ok && i < cp->n_switches; i++)
+		cp->switches[i].daemon_moves = true;
+	if (!r && a->replaces_ok)
+		next = ctl_switch_next(cp->switches, cp->n_switches, now);
+	if (step && (!next || step < next))
+		next = step;
+	a->step_at = r ? 0 : next;
+	return r;
+}
+
 /* Applies a verified envelope. 0 or 1 (logged). */
 static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 {
@@ -155,6 +276,7 @@ static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 	struct lw_apply o = { a->run_dir, daemon, NULL, "the signed state",
 			      stderr, -1, a->user, stdout };
 	struct ctl_plan cp;
+	uint64_t step = 0;
 	size_t i;
 	int r;
 
@@ -178,7 +300,12 @@ static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 		free(daemon);
 		return 1;
 	}
-	r = apply_up(&cp.pl, &o);
+	if (rotating && cp.switch_at > now_ms()) {
+		step = cp.switch_at;
+		rotating = false;
+		r = keep_key_until_switch(a, &cp);
+	}
+	r = r ? 1 : apply_phase(a, &cp, &o, step);
 	if (rotating && !r)
 		promote_next(a, next);
 	crypto_wipe(next, sizeof(next));
@@ -212,8 +339,9 @@ static int save_good(struct agent *a, const char *text)
 	return r;
 }
 
-/* The last good state back on the interface after a failed apply. */
-static void apply_good_again(struct agent *a)
+/* The last good state back on the interface: after a failed apply, or
+ * at a rotation step (why). */
+static void apply_good_again(struct agent *a, const char *why)
 {
 	struct ctl_envelope e;
 	char err[256];
@@ -222,7 +350,8 @@ static void apply_good_again(struct agent *a)
 					   a->network, a->node, 0, err,
 					   sizeof(err)))
 		return;
-	say(a, "applying epoch %llu again", (unsigned long long)e.epoch);
+	say(a, "applying epoch %llu again%s", (unsigned long long)e.epoch,
+	    why);
 	apply_envelope(a, &e);
 	ctl_envelope_free(&e);
 }
@@ -247,7 +376,7 @@ static int take_state(struct agent *a, char *text, size_t len,
 		say(a, "epoch %llu from %s not applied; keeping epoch %llu",
 		    (unsigned long long)e.epoch, from,
 		    (unsigned long long)a->epoch);
-		apply_good_again(a);
+		apply_good_again(a, "");
 	} else {
 		a->epoch = e.epoch;
 		free(a->good);
@@ -259,6 +388,15 @@ static int take_state(struct agent *a, char *text, size_t len,
 	}
 	ctl_envelope_free(&e);
 	return r;
+}
+
+/* A rotation step that is due. */
+static void take_step(struct agent *a)
+{
+	if (!a->step_at || now_ms() < a->step_at)
+		return;
+	a->step_at = 0;
+	apply_good_again(a, " (key rotation step)");
 }
 
 /* ---- talking to hubs ---- */
@@ -290,11 +428,24 @@ static void url_of(char *url, size_t size, const char *hub, const char *path)
 		 hub, CTL_PORT, path);
 }
 
-/* One long poll to hub: 200 (state in b), 204, or 0 when unreachable. */
+/* How long a long poll may last: cut at a rotation step. */
+static long poll_ms(const struct agent *a)
+{
+	long ms = (CTL_POLL_SECONDS + 15) * 1000L;
+	uint64_t now = now_ms();
+
+	if (a->step_at && a->step_at < now + (uint64_t)ms)
+		ms = a->step_at > now ? (long)(a->step_at - now) : 1;
+	return ms;
+}
+
+/* One long poll to hub: 200 (state in b), 204, POLL_STEP (cut for a
+ * rotation step), or 0 when unreachable. */
 static long poll_hub(struct agent *a, const char *hub, struct body *b)
 {
 	char url[256], path[64];
 	CURL *curl = curl_easy_init();
+	CURLcode res;
 	long code = 0;
 
 	if (!curl)
@@ -306,13 +457,17 @@ static long poll_hub(struct agent *a, const char *hub, struct body *b)
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 3L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)CTL_POLL_SECONDS + 15);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, poll_ms(a));
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
-	if (curl_easy_perform(curl) == CURLE_OK)
+	res = curl_easy_perform(curl);
+	if (res == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 	else if (b->too_big)
 		code = 413;
+	else if (res == CURLE_OPERATION_TIMEDOUT && a->step_at &&
+		 now_ms() >= a->step_at)
+		code = POLL_STEP;
 	curl_easy_cleanup(curl);
 	return code;
 }
@@ -351,8 +506,14 @@ static bool follow_hub(struct agent *a, const char *hub)
 {
 	for (;;) {
 		struct body b = { 0 };
-		long code = poll_hub(a, hub, &b);
+		long code;
 
+		take_step(a);
+		code = poll_hub(a, hub, &b);
+		if (code == POLL_STEP) {
+			free(b.text);
+			continue;
+		}
 		if (code == 200) {
 			if (!take_state(a, b.text, b.len, hub))
 				report(a, hub);
@@ -387,6 +548,7 @@ static void run(struct agent *a)
 				return;
 		if (a->once)
 			return;
+		take_step(a);
 		sleep(1);
 	}
 }

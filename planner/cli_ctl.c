@@ -17,7 +17,10 @@
  * run no agent and get no state. A revoked node ([revoked NAME]) is
  * listed in the index under "revoked" with its addresses, so that serve
  * refuses it (403), and its envelope is removed from the store: it is
- * never served again.
+ * never served again; so are its join grant, redemption marker and
+ * registration (an outstanding token opens nothing). A node whose public key differs from the previous
+ * index's is rotated make-before-break (ctl_switch.h): its new entry in
+ * every peer's state says which key it replaces and when to switch.
  */
 #include "cli.h"
 
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -42,8 +46,11 @@ struct publish {
 	uint64_t epoch;
 	json_t *old_nodes; /* the previous index's, or NULL */
 	json_t *nodes;	   /* the new index's */
+	/* key rotations under way (ctl_switch.h); names borrowed from d */
+	struct ctl_switch *rot;
+	size_t n_rot;
 	struct lw_txn t;
-	char changed[4096], unchanged[4096], revoked[4096];
+	char changed[4096], unchanged[4096], revoked[4096], voided[4096];
 };
 
 static json_t *addrs_json(const struct lw_lprefix addr[LW_FAMILIES])
@@ -101,6 +108,83 @@ static void note(char *list, size_t size, const char *name)
 	snprintf(list + n, size - n, "%s%s", n ? ", " : "", name);
 }
 
+/* The node's index entry: its addresses, state digest and epoch, public
+ * key (a later publish tells a rotation by it) and rotation if any. */
+static int index_entry(struct publish *p, size_t i, const char *digest,
+		       uint64_t epoch)
+{
+	const struct lw_node *n = &p->d->nodes[i];
+	char key[LW_KEY_B64_LEN + 1];
+	json_t *e;
+	size_t j;
+
+	key_to_base64(key, p->kr->nodes[i].public_key);
+	e = json_pack("{s:s, s:o, s:s, s:I, s:s}", "name", n->name, "addrs",
+		      node_addrs(n), "digest", digest, "epoch",
+		      (json_int_t)epoch, "public_key", key);
+	for (j = 0; e && j < p->n_rot; j++)
+		if (!strcmp(p->rot[j].name, n->name) &&
+		    ctl_switch_index(e, &p->rot[j])) {
+			json_decref(e);
+			return -ENOMEM;
+		}
+	return json_array_append_new(p->nodes, e);
+}
+
+/* Whether the previous entry's key is the bootstrap key lanwire join
+ * replaced (STORE/registrations/NODE.json names it): the hub's serve
+ * already swapped it for the node's own key, which is not a rotation. */
+static bool joined_since(struct publish *p, const json_t *old,
+			 const char *name)
+{
+	const char *was = json_string_value(json_object_get(old, "public_key"));
+	char *path = NULL;
+	json_t *reg;
+	bool joined;
+
+	if (!was || asprintf(&path, "%s/registrations/%s.json", p->store,
+			     name) < 0)
+		return false;
+	reg = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	joined = !strcmp(json_string_value(json_object_get(reg, "bootstrap")) ?:
+				 "",
+			 was);
+	json_decref(reg);
+	free(path);
+	return joined;
+}
+
+/* The key rotations this publish starts or carries on (ctl_switch.h). */
+static int find_rotations(struct publish *p)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	p->rot = calloc(p->d->n_nodes + 1, sizeof(*p->rot));
+	if (!p->rot)
+		return cli_fail("out of memory");
+	for (i = 0; i < p->d->n_nodes; i++) {
+		const struct lw_node *n = &p->d->nodes[i];
+		struct ctl_switch *sw = &p->rot[p->n_rot];
+
+		if (n->os_other || !p->kr->nodes[i].has_public ||
+		    joined_since(p, old_entry(p, n->name), n->name) ||
+		    !ctl_switch_carry(old_entry(p, n->name),
+				      p->kr->nodes[i].public_key, now, sw))
+			continue;
+		sw->name = n->name;
+		p->n_rot++;
+		printf("%s: key rotation, peers switch to the new key at %llu "
+		       "(Unix ms)\n",
+		       n->name, (unsigned long long)sw->at_ms);
+	}
+	return 0;
+}
+
 /* One node: planned, compared with what was published, signed if new. */
 static int publish_node(struct publish *p, size_t i)
 {
@@ -119,7 +203,8 @@ static int publish_node(struct publish *p, size_t i)
 	r = -ENOMEM;
 	plain = ctl_state_build(&pl, k->public_key, p->source, false, err,
 				sizeof(err));
-	if (!plain || digest_hex(plain, digest))
+	if (!plain || ctl_switch_mark(plain, n->name, p->rot, p->n_rot) ||
+	    digest_hex(plain, digest))
 		goto out;
 	if (old && !strcmp(json_string_value(json_object_get(old, "digest")) ?:
 				   "",
@@ -131,6 +216,8 @@ static int publish_node(struct publish *p, size_t i)
 	} else {
 		st = ctl_state_build(&pl, k->public_key, p->source, true, err,
 				     sizeof(err));
+		if (st && ctl_switch_mark(st, n->name, p->rot, p->n_rot))
+			goto out;
 		text = st ? ctl_envelope_sign(p->key, ctl_network_name(p->d),
 					      n->name, epoch, st) :
 			    NULL;
@@ -140,13 +227,7 @@ static int publish_node(struct publish *p, size_t i)
 			goto out;
 		note(p->changed, sizeof(p->changed), n->name);
 	}
-	r = json_array_append_new(p->nodes,
-				  json_pack("{s:s, s:o, s:s, s:I}", "name",
-					    n->name, "addrs", node_addrs(n),
-					    "digest", digest, "epoch",
-					    (json_int_t)epoch)) ?
-		    -ENOMEM :
-		    0;
+	r = index_entry(p, i, digest, epoch) ? -ENOMEM : 0;
 out:
 	if (r)
 		cli_fail("%s: %s", n->name, err[0] ? err : "out of memory");
@@ -177,8 +258,38 @@ static int read_index(struct publish *p, const char *path, uint64_t *epoch)
 	return 0;
 }
 
+/* A revoked node's join files staged for removal: its grant (an
+ * outstanding invitation: its token opens nothing then), the marker of
+ * its redemption and its registration. 0 or -ENOMEM. */
+static int void_join(struct publish *p, const char *name)
+{
+	static const char *const files[] = { "grants/%s.json",
+					      "grants/%s.redeemed",
+					      "registrations/%s.json" };
+	char rel[LW_NAME_MAX + 32], *path;
+	bool voided = false;
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(rel, sizeof(rel), files[i], name);
+		if (asprintf(&path, "%s/%s", p->store, rel) < 0)
+			return -ENOMEM;
+		if (access(path, F_OK) == 0) {
+			if (txn_unlink(&p->t, path)) {
+				free(path);
+				return -ENOMEM;
+			}
+			voided = true;
+		}
+		free(path);
+	}
+	if (voided)
+		note(p->voided, sizeof(p->voided), name);
+	return 0;
+}
+
 /* The revoked nodes for the index (serve refuses their addresses), their
- * envelopes staged for removal. */
+ * envelopes and join files (void_join()) staged for removal. */
 static json_t *revoked_nodes(struct publish *p)
 {
 	json_t *v = json_array();
@@ -204,6 +315,10 @@ static json_t *revoked_nodes(struct publish *p)
 			note(p->revoked, sizeof(p->revoked), rv->name);
 		}
 		free(path);
+		if (void_join(p, rv->name)) {
+			json_decref(v);
+			return NULL;
+		}
 	}
 	return v;
 }
@@ -246,6 +361,8 @@ static int publish_all(struct publish *p)
 	r = read_index(p, index, &last);
 	p->epoch = last + 1;
 	p->nodes = json_array();
+	if (!r)
+		r = find_rotations(p);
 	for (i = 0; !r && i < p->d->n_nodes; i++)
 		if (!p->d->nodes[i].os_other)
 			r = publish_node(p, i);
@@ -262,8 +379,12 @@ static int publish_all(struct publish *p)
 		       p->unchanged[0] ? p->unchanged : "none",
 		       p->revoked[0] ? "revoked (state removed): " : "",
 		       p->revoked, p->revoked[0] ? "\n" : "");
+	if (!r && p->voided[0])
+		printf("revoked (invitation and registration voided): %s\n",
+		       p->voided);
 	json_decref(p->nodes);
 	json_decref(p->old_nodes);
+	free(p->rot);
 	free(index);
 	return r;
 }

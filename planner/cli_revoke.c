@@ -6,10 +6,13 @@
  * alloc.c never gives those addresses again and check refuses a node
  * reusing either, or the name. Every other node is pinned first, so no
  * address moves; its private and preshared keys leave the key directory.
- * With --store the result is published at once by lanwire publish's code
- * (cli_publish()): each hub's serve refuses the node from then on (403)
- * and removes nothing but its envelope, every hub's agent drops the peer
- * (its sessions with it go), and every other node drops its routes.
+ * With --store the keys hubs registered for joined nodes are taken into
+ * the description first (cli_take_registrations()), and the result is
+ * published at once by lanwire publish's code (cli_publish()): each
+ * hub's serve refuses the node from then on (403), its envelope, join
+ * grant and registration are removed from the store, every hub's agent
+ * drops the peer (its sessions with it go), and every other node drops
+ * its routes.
  *
  * Only clients are revoked: a hub or a site gateway carries others and
  * is moved or removed with lanwire remove.
@@ -82,7 +85,10 @@ static int load(struct revoke *rv)
 		return cli_fail("out of memory");
 	if (!rv->kr.nodes[i].has_public)
 		return cli_fail("%s has no public key (in %s or %s): there is "
-				"nothing to revoke; remove it instead",
+				"nothing to revoke; remove it instead (an "
+				"invitation still open for it then opens "
+				"nothing: serve refuses a node the published "
+				"index does not name)",
 				rv->name, c->file, cli_keys_dir(c));
 	return 0;
 }
@@ -239,7 +245,11 @@ int cmd_revoke(int argc, char *argv[], struct cli *c)
 	if (optind != argc - 1)
 		return cli_usage_error("revoke", "name one client");
 	rv.name = argv[optind];
-	r = load(&rv);
+	/* a node that joined but whose key the admin has not published yet
+	 * is revoked under that key */
+	r = store ? cli_take_registrations(c, store) : 0;
+	if (!r)
+		r = load(&rv);
 	if (!r)
 		r = still_named(&rv);
 	if (!r)

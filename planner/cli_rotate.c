@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * lanwire rotate NODE --key FILE (ctl_rotate.h, docs/control.md): run on
- * the node. Makes the node's next key pair in FILE.next (kept if it is
+ * the node (the admin's --public-key side: cli_rotate_admin.c). Makes the node's next key pair in FILE.next (kept if it is
  * already there, so running it twice names the same key) and prints its
  * public key with what the admin does next. Nothing on the interface
  * changes until the agent is handed a state that names the new key.
@@ -18,11 +18,13 @@
 int cmd_rotate(int argc, char *argv[], struct cli *c)
 {
 	static const struct option opts[] = {
-		COMMON_OPTS, { "key", required_argument, NULL, 'K' }, { 0 }
+		COMMON_OPTS, { "key", required_argument, NULL, 'K' },
+		{ "public-key", required_argument, NULL, 'P' },
+		{ "store", required_argument, NULL, 's' }, { 0 }
 	};
 	uint8_t next[LW_KEY_LEN], pub[LW_KEY_LEN];
 	char text[LW_KEY_B64_LEN + 1], path[4096];
-	const char *key_path = NULL;
+	const char *key_path = NULL, *public_key = NULL, *store = NULL;
 	bool made;
 	int ch, r;
 
@@ -31,12 +33,20 @@ int cmd_rotate(int argc, char *argv[], struct cli *c)
 			return cli_help("rotate");
 		if (ch == 'K')
 			key_path = optarg;
+		else if (ch == 'P')
+			public_key = optarg;
+		else if (ch == 's')
+			store = optarg;
 		else if (!cli_common_opt(c, ch))
 			return cli_usage_error("rotate", "unknown option");
 	}
-	if (optind != argc - 1 || !key_path)
-		return cli_usage_error("rotate", "name the node and its --key "
-						 "FILE");
+	if (optind == argc - 1 && public_key && !key_path)
+		return cli_rotate_admin(c, argv[optind], public_key, store);
+	if (optind != argc - 1 || !key_path || public_key || store)
+		return cli_usage_error("rotate", "name the node and either its "
+						 "--key FILE (on the node) or "
+						 "--public-key KEY [--store "
+						 "DIR] (the admin)");
 	r = ctl_next_path(path, sizeof(path), key_path);
 	if (!r)
 		r = ctl_next_key_make(key_path, next, &made);
@@ -46,11 +56,9 @@ int cmd_rotate(int argc, char *argv[], struct cli *c)
 	crypto_wipe(next, sizeof(next));
 	key_to_base64(text, pub);
 	printf("%s: %s key pair in %s; its public key:\n%s\n"
-	       "On the admin's machine: public-key = %s in [... %s] (and "
-	       "the node's private key out of the key directory, if it was "
-	       "made there), then lanwire publish. The agent switches when "
-	       "that state arrives.\n",
-	       argv[optind], made ? "new" : "the pending", path, text, text,
-	       argv[optind]);
+	       "On the admin's machine: lanwire rotate %s --public-key %s "
+	       "--store DIR. The agent switches 2 s after that publish.\n",
+	       argv[optind], made ? "new" : "the pending", path, text,
+	       argv[optind], text);
 	return 0;
 }

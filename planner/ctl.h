@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctl_switch.h"
 #include "model.h"
 
 #define CTL_PORT 8471
@@ -151,10 +152,18 @@ struct ctl_plan {
 	char *sysctls[LW_FAMILIES];   /* pl.sysctls point here */
 	struct lw_prefix hubs[8];     /* the hubs' tunnel addresses */
 	size_t n_hubs;
+	/* key rotations (ctl_switch.h): the peers whose entries carry
+	 * replaces/switch_at, and this node's own switch time (0: none) */
+	struct ctl_switch *switches;
+	size_t n_switches;
+	uint64_t switch_at;
 };
 
 /*
- * Reads a verified state for node (named in the envelope). priv opens
+ * Reads a verified state for node (named in the envelope), with the
+ * optional rotation fields "switch_at" (the state's and a peer's, Unix
+ * ms > 0) and a peer's "replaces" (a key, not the peer's own, only
+ * with switch_at). priv opens
  * the sealed keys; key_path is where wg finds the private key. Every
  * field is checked (types, prefixes, names, counts); 0 or -EBADMSG /
  * -ENOMEM with a message in err, and nothing to free then.

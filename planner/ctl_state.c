@@ -11,7 +11,9 @@
  *                 "endpoint": "198.51.100.1:51820",
  *                 "allowed_ips": [..], "psk": SEALED }] }
  *
- * with each preshared key sealed to the receiving node (ctl_seal.c) and
+ * and, during a key rotation (ctl_switch.h), "switch_at" on the rotating
+ * node's state and "replaces" with "switch_at" on its peer entries;
+ * each preshared key sealed to the receiving node (ctl_seal.c) and
  * no private key anywhere. On the node, the agent turns a verified state
  * back into a struct lw_node_plan for apply_up(), checking every field as
  * if it were hostile (it is signed, but a parser trusts nothing).
@@ -322,6 +324,58 @@ static int read_peer(struct reader *rd, const json_t *o, size_t i)
 	return r;
 }
 
+/* A peer entry's rotation (ctl_switch.h): both fields or neither. The
+ * peer's name is read already (read_peer()). */
+static int read_switch(struct reader *rd, const json_t *o, size_t i)
+{
+	const json_t *rep = json_object_get(o, "replaces");
+	const struct lw_peer_plan *pp = &rd->cp->pl.peers[i];
+	const char *name = rd->cp->desc.nodes[i + 1].name;
+	struct ctl_switch *sw = &rd->cp->switches[rd->cp->n_switches];
+	long long at;
+
+	if (!rep && !json_object_get(o, "switch_at"))
+		return 0;
+	if (!rep || !int_in(json_object_get(o, "switch_at"), 1, INT64_MAX,
+			    &at))
+		return bad(rd, "peer %s: replaces and switch_at (> 0) go "
+			       "together",
+			   name);
+	if (read_key(rd, rep, "replaces", sw->replaces))
+		return -EBADMSG;
+	if (!memcmp(sw->replaces, pp->public_key, LW_KEY_LEN))
+		return bad(rd, "peer %s replaces its own key", name);
+	sw->peer = i;
+	sw->name = name;
+	sw->at_ms = (uint64_t)at;
+	rd->cp->n_switches++;
+	return 0;
+}
+
+/* A replaced key is no peer's and replaced once (its old peer is added
+ * beside the new one: two peers with one key would be one). */
+static int check_switches(struct reader *rd)
+{
+	const struct ctl_plan *cp = rd->cp;
+
+	for (size_t s = 0; s < cp->n_switches; s++) {
+		const uint8_t *k = cp->switches[s].replaces;
+
+		for (size_t j = 0; j < cp->pl.n_peers; j++)
+			if (!memcmp(k, cp->pl.peers[j].public_key, LW_KEY_LEN))
+				return bad(rd, "peer %s replaces a peer's "
+					       "key",
+					   cp->switches[s].name);
+		for (size_t t = s + 1; t < cp->n_switches; t++)
+			if (!memcmp(k, cp->switches[t].replaces, LW_KEY_LEN))
+				return bad(rd, "peers %s and %s replace one "
+					       "key",
+					   cp->switches[s].name,
+					   cp->switches[t].name);
+	}
+	return 0;
+}
+
 static int read_peers(struct reader *rd, const json_t *a)
 {
 	struct ctl_plan *cp = rd->cp;
@@ -333,15 +387,19 @@ static int read_peers(struct reader *rd, const json_t *a)
 			   LW_MAX_NODES);
 	cp->desc.nodes = calloc(n + 1, sizeof(*cp->desc.nodes));
 	cp->pl.peers = calloc(n ? n : 1, sizeof(*cp->pl.peers));
-	if (!cp->desc.nodes || !cp->pl.peers)
+	cp->switches = calloc(n ? n : 1, sizeof(*cp->switches));
+	if (!cp->desc.nodes || !cp->pl.peers || !cp->switches)
 		return -ENOMEM;
 	cp->desc.n_nodes = n + 1;
 	cp->pl.n_peers = n;
 	if (!(cp->desc.nodes[0].name = strdup(rd->node)))
 		return -ENOMEM;
-	for (i = 0; i < n && !r; i++)
+	for (i = 0; i < n && !r; i++) {
 		r = read_peer(rd, json_array_get(a, i), i);
-	return r;
+		if (!r)
+			r = read_switch(rd, json_array_get(a, i), i);
+	}
+	return r ? r : check_switches(rd);
 }
 
 static int read_sysctls(struct reader *rd, const json_t *a)
@@ -446,6 +504,7 @@ int ctl_state_plan(struct ctl_plan *cp, const json_t *state,
 {
 	struct reader rd = { cp, network, node, priv, err, errlen };
 	const char *nft = json_string_value(json_object_get(state, "nft"));
+	long long at = 0;
 	int r;
 
 	memset(cp, 0, sizeof(*cp));
@@ -461,6 +520,10 @@ int ctl_state_plan(struct ctl_plan *cp, const json_t *state,
 		r = read_sysctls(&rd, json_object_get(state, "sysctls"));
 	if (!r)
 		r = read_hubs(&rd, json_object_get(state, "hubs"));
+	if (!r && json_object_get(state, "switch_at") &&
+	    !int_in(json_object_get(state, "switch_at"), 1, INT64_MAX, &at))
+		r = bad(&rd, "switch_at is not a time");
+	cp->switch_at = r ? 0 : (uint64_t)at;
 	if (!r && !nft)
 		r = bad(&rd, "nft is not a string");
 	if (!r && (!(cp->nft = strdup(nft)) ||
@@ -486,6 +549,7 @@ void ctl_plan_free(struct ctl_plan *cp)
 	for (i = 0; cp->desc.nodes && i < cp->desc.n_nodes; i++)
 		free(cp->desc.nodes[i].name);
 	free(cp->desc.nodes);
+	free(cp->switches);
 	for (i = 0; i < LW_FAMILIES; i++)
 		free(cp->sysctls[i]);
 	free(cp->nft);

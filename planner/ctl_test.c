@@ -381,6 +381,105 @@ static void test_state(EVP_PKEY *key, EVP_PKEY *pub)
 	plan_free(&pl);
 }
 
+/* A rotation's fields (ctl_switch.h) marked into a state and read back;
+ * each malformed one refused. */
+static void test_state_switch(void)
+{
+	uint8_t a_priv[32], a_pub[32], z_pub[32], old[32];
+	struct ctl_switch sw[2] = { { 0 } };
+	struct lw_node nodes[2];
+	struct lw_node_plan pl;
+	struct ctl_plan cp;
+	struct lw_desc d;
+	char err[512], old_b64[LW_KEY_B64_LEN + 1];
+	json_t *st, *peer;
+
+	x25519_generate_private(a_priv);
+	x25519_public_from_private(a_pub, a_priv);
+	crypto_random(z_pub, 32);
+	crypto_random(old, 32);
+	key_to_base64(old_b64, old);
+	fake_plan(&d, &pl, nodes, z_pub);
+	st = ctl_state_build(&pl, a_pub, "t.conf", true, err, sizeof(err));
+	sw[0].name = "z";
+	memcpy(sw[0].replaces, old, 32);
+	sw[0].at_ms = 1700000000123;
+	sw[1].name = "a";
+	sw[1].at_ms = 1700000000456;
+	CHECK_EQ(ctl_switch_mark(st, "a", sw, 2), 0);
+	CHECK_EQ(ctl_state_plan(&cp, st, "net1", "a", a_priv, "/k", err,
+				sizeof(err)),
+		 0);
+	CHECK_EQ(cp.n_switches, 1);
+	CHECK(cp.n_switches == 1 && cp.switches[0].peer == 0 &&
+	      cp.switches[0].at_ms == 1700000000123 &&
+	      !memcmp(cp.switches[0].replaces, old, 32) &&
+	      !strcmp(cp.switches[0].name, "z"));
+	CHECK(cp.switch_at == 1700000000456);
+	ctl_plan_free(&cp);
+	peer = json_array_get(json_object_get(st, "peers"), 0);
+	/* each alone, 0, not a key, the peer's own key: refused */
+	json_object_del(peer, "switch_at");
+	CHECK_EQ(ctl_state_plan(&cp, st, "net1", "a", a_priv, "/k", err,
+				sizeof(err)),
+		 -EBADMSG);
+	CHECK(strstr(err, "go together") != NULL);
+	json_object_set_new(peer, "switch_at", json_integer(0));
+	CHECK_EQ(ctl_state_plan(&cp, st, "net1", "a", a_priv, "/k", err,
+				sizeof(err)),
+		 -EBADMSG);
+	json_object_set_new(peer, "switch_at", json_integer(5));
+	json_object_del(peer, "replaces");
+	CHECK_EQ(ctl_state_plan(&cp, st, "net1", "a", a_priv, "/k", err,
+				sizeof(err)),
+		 -EBADMSG);
+	json_object_set_new(peer, "replaces", json_string("nokey"));
+	CHECK_EQ(ctl_state_plan(&cp, st, "net1", "a", a_priv, "/k", err,
+				sizeof(err)),
+		 -EBADMSG);
+	key_to_base64(old_b64, z_pub);
+	json_object_set_new(peer, "replaces", json_string(old_b64));
+	CHECK_EQ(ctl_state_plan(&cp, st, "net1", "a", a_priv, "/k", err,
+				sizeof(err)),
+		 -EBADMSG);
+	CHECK(strstr(err, "its own key") != NULL);
+	/* another peer's key: a second peer with a replaced key */
+	{
+		json_t *p2 = json_deep_copy(peer);
+		char k2[LW_KEY_B64_LEN + 1];
+		uint8_t other[32];
+
+		crypto_random(other, 32);
+		key_to_base64(k2, other);
+		json_object_set_new(p2, "name", json_string("y"));
+		json_object_del(p2, "psk"); /* sealed for z */
+		json_object_set_new(p2, "public_key", json_string(k2));
+		json_object_set_new(p2, "replaces", json_string(old_b64));
+		json_object_set_new(peer, "replaces", json_string(k2));
+		json_array_append_new(json_object_get(st, "peers"), p2);
+		CHECK_EQ(ctl_state_plan(&cp, st, "net1", "a", a_priv, "/k",
+					err, sizeof(err)),
+			 -EBADMSG);
+		CHECK(strstr(err, "replaces a peer's key") != NULL);
+		json_array_remove(json_object_get(st, "peers"), 1);
+	}
+	json_object_del(peer, "replaces");
+	json_object_del(peer, "switch_at");
+	json_object_set_new(st, "switch_at", json_string("soon"));
+	CHECK_EQ(ctl_state_plan(&cp, st, "net1", "a", a_priv, "/k", err,
+				sizeof(err)),
+		 -EBADMSG);
+	json_object_del(st, "switch_at");
+	CHECK_EQ(ctl_state_plan(&cp, st, "net1", "a", a_priv, "/k", err,
+				sizeof(err)),
+		 0);
+	CHECK(cp.n_switches == 0 && cp.switch_at == 0);
+	ctl_plan_free(&cp);
+	json_decref(st);
+	plan_free(&pl);
+	crypto_wipe(a_priv, sizeof(a_priv));
+}
+
 int main(void)
 {
 	char network[LW_NAME_MAX + 1], cmd[512];
@@ -398,6 +497,7 @@ int main(void)
 	test_forged(key, pub);
 	test_seal();
 	test_state(key, pub);
+	test_state_switch();
 	EVP_PKEY_free(key);
 	EVP_PKEY_free(pub);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -177,6 +177,28 @@ static int read_answer(int fd, struct lw_buf *b)
 	}
 }
 
+int status_set(const char *iface, const char *text)
+{
+	struct lw_buf b = { 0 };
+	const char *e;
+	int fd = uapi_connect(iface), r = 0;
+
+	if (fd < 0)
+		return fd;
+	if (write(fd, "set=1\n", 6) != 6 ||
+	    write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
+	    write(fd, "\n", 1) != 1)
+		r = -errno;
+	if (!r)
+		r = read_answer(fd, &b);
+	close(fd);
+	e = r ? NULL : strstr(buf_str(&b) ?: "", UAPI_ERRNO "=");
+	if (!r)
+		r = e ? (int)strtol(e + sizeof(UAPI_ERRNO), NULL, 10) : -EPROTO;
+	buf_wipe(&b);
+	return r;
+}
+
 int status_get(struct lw_wg_status *st, const char *iface)
 {
 	static const char ask[] = "get=1\n\n";

@@ -57,6 +57,10 @@ int status_parse(struct lw_wg_status *st, const char *text);
 /* Asks IFACE's socket. 0 or -errno (-ENOENT: no such interface). */
 int status_get(struct lw_wg_status *st, const char *iface);
 void status_free(struct lw_wg_status *st);
+/* One set=1 transaction (text: its lines after "set=1", each ending in
+ * a newline) to iface's daemon. 0, the daemon's negative errno answer,
+ * or -errno (no socket, no answer). */
+int status_set(const char *iface, const char *text);
 
 /* The node of d whose public key kr knows as key, or -1. */
 long status_find_node(const struct lw_desc *d, const struct lw_keyring *kr,

@@ -9,8 +9,9 @@
 #      the lab (tests/lab/run.sh: the seed networks, examples/hq.conf and
 #      examples/dualstack.conf in namespaces, probed against the policy, and
 #      lanwire up/down), plain and under ASan + UBSan; then the control
-#      plane (tests/ctl/run.sh: publish, serve, agents), plain and under
-#      ASan + UBSan; then the overlay smoke test (tests/overlay/smoke.sh:
+#      plane (tests/ctl/run.sh: publish, serve, agents; join.sh; lab
+#      live: tests/lab/live.sh), plain and under ASan + UBSan; then the
+#      overlay smoke test (tests/overlay/smoke.sh:
 #      two hubs, two sites, lanwired per link and BIRD per router, the
 #      preferred hub killed), plain and with lanwire and lanwired under
 #      ASan + UBSan; then lanwire up/down of overlay routers
@@ -88,6 +89,10 @@ CTLSCALE_AGENTS=50 CTLSCALE_HOLD_S=1 step ctl-scale \
 # Joining a node: invite, join on a new laptop, TCP into the LAN (join_ms).
 step ctl-join bash tests/ctl/join.sh "$PWD/build/lanwire"
 step ctl-join-san bash tests/ctl/join.sh "$PWD/build-san/lanwire"
+# lanwire lab live (issue 12): join, change, rotate (no ping lost) and
+# revoke on seed 000's network plus two laptops (about 35 s each).
+step lab-live bash tests/lab/live.sh "$PWD/build/lanwire"
+step lab-live-san bash tests/lab/live.sh "$PWD/build-san/lanwire"
 # The overlay (issue 11): lanwired per link, BIRD per router, a hub killed.
 step overlay bash tests/overlay/smoke.sh "$PWD/build/lanwire" "$LW"
 step overlay-san bash tests/overlay/smoke.sh "$PWD/build-san/lanwire" "$LWSAN"

@@ -248,5 +248,32 @@ t "serve removes the expired bootstrap key from the hub" \
 	wait_for "$tmp/serve.log" "laptop2's invitation expired; its bootstrap key removed" 50
 t "the hub no longer has it" bash -c "! ip netns exec $Z wg show $IZ peers | grep -qxF '$boot2'"
 
+# --- revoke voids a node's invitation and registration: laptop3
+# invited (not revocable before it has a key: removed instead), then
+# joined and revoked before the admin published its key
+write_conf jointest laptop laptop3 >"$tmp/net.conf"
+"$LANWIRE" -f "$tmp/net.conf" invite laptop3 --store "$tmp/store" --token-file "$tmp/tok3" >/dev/null 2>&1
+t "laptop3's grant is in the store" test -e "$tmp/store/grants/laptop3.json"
+out=$("$LANWIRE" -f "$tmp/net.conf" revoke laptop3 --store "$tmp/store" 2>&1)
+t "an invited node with no key yet is not revoked, removed instead: $out" \
+	has "$out" 'nothing to revoke; remove it instead .*invitation'
+out=$(join $M "$(cat "$tmp/tok3")" --state-dir "$tmp/state-m" --run-dir "$tmp/run-m" --no-agent \
+	--interface $IM 2>&1)
+t "laptop3 joins: $(tail -n 1 <<<"$out")" has "$out" 'laptop3 joined jointest'
+t "laptop3's registration is in the store" test -e "$tmp/store/registrations/laptop3.json"
+# the rules naming laptop3 itself go first (revoke asks for that)
+sed -i -e '/^allow = laptop3 /d' -e 's/, laptop3$//' "$tmp/net.conf"
+out=$("$LANWIRE" -f "$tmp/net.conf" revoke laptop3 --store "$tmp/store" 2>&1)
+echo "$out" | tail -n 3
+t "revoke takes laptop3's registered key and revokes it" has "$out" '^laptop3 joined: public-key = '
+t "revoke voids laptop3's invitation and registration" \
+	has "$out" '^revoked \(invitation and registration voided\): laptop3$'
+t "laptop3's grant, redemption marker and registration are gone" \
+	bash -c "! ls '$tmp/store/grants/laptop3.'* '$tmp/store/registrations/laptop3.json' 2>/dev/null | grep -q ."
+t "the hub drops laptop3" \
+	bash -c "for i in \$(seq 50); do ! ip netns exec $Z wg show $IZ allowed-ips | grep -q '10.97.0.31/32' && exit 0; sleep 0.1; done; exit 1"
+out=$("$LANWIRE" -f "$tmp/net.conf" invite laptop3 --store "$tmp/store" 2>&1)
+t "a revoked node is not invited again" test ! -e "$tmp/store/grants/laptop3.json"
+
 echo "ctl-join: $pass passed, $fail failed"
 [ $fail -eq 0 ]

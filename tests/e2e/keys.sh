@@ -10,11 +10,14 @@
 #     new handshake);
 #   - `wg set private-key` with the key A already has: no new handshake;
 #   - a new private key on A: the peer that has A's new public key is
-#     removed, B's packets under the old session are no longer delivered
-#     (lanwired drops every keypair; wireguard-go, as the kernel, still
-#     decrypts them: said, not checked), and once B knows the new key the
-#     first ping A->B answers within 3 s (printed; before the fix about
-#     5-10 s, the handshake held back by the rate limit);
+#     removed, B's packets under the old session are still delivered
+#     (lanwired keeps the old session for receiving, so packets in flight
+#     during a key rotation are not lost, docs/control.md "Key rotation";
+#     wireguard-go, as the kernel, decrypts them too: said, not checked),
+#     and once B knows the new key the first ping A->B answers within 7 s
+#     (printed; A's answers to B's pings started a handshake B refused, so
+#     REKEY_TIMEOUT (5 s) may hold the next one; before the fix without
+#     that 5-10 s);
 #   - an endpoint with an IPv6 zone, B's link-local address on A's veth
 #     ([fe80::...%lv<tag>ab]:port), accepted by `wg set` and used: the
 #     tunnel works over it, and B learns A's link-local endpoint;
@@ -104,7 +107,7 @@ e0=$(echo_in)
 n B ping -q -n -c 3 -i 0.2 -W 1 $IN4_A >/dev/null 2>&1
 delivered=$(($(echo_in) - e0))
 if ((LW_A)); then
-	check_eq "B's packets under the old session no longer delivered" 0 "$delivered"
+	check "B's packets under the old session still delivered ($delivered of 3)" test "$delivered" -gt 0
 else
 	info "$DAEMON_A delivered $delivered of B's 3 echo requests sent under the old session (it keeps them for receiving, as the kernel)"
 fi
@@ -121,7 +124,7 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 info "first ping A->B after the new key answered after $ms ms"
 check_eq "traffic flows again after the new key" 1 "$ok"
 if ((LW_A)); then
-	check "... within 3 s ($ms ms)" test "$ms" -lt 3000
+	check "... within 7 s ($ms ms)" test "$ms" -lt 7000
 fi
 check "ping A<->B with the new key" both_ways_ok
 check "a new handshake" test "$hs_a" != "$(handshakes "$IFA")"

@@ -4,11 +4,13 @@
 # `lanwire lab live --json` with the given lanwire binary and checks its
 # one JSON line: the five figures are there, by their exact names
 # (join_ms, revoke_ms, change_ms, sessions_kept, rotate_lost_pings), with
-# sane values; the run exits 0. Timings are bounded only generously (a
-# shared, noisy machine): the goals (join_ms < 3,000, change_ms and
-# revoke_ms < 1,000, rotate_lost_pings 0) are printed by the lab itself,
-# not asserted here. The lab makes and removes its own namespaces
-# (lwlab-TAG-*).
+# sane values; the run exits 0. rotate_lost_pings must be 0 (the goal:
+# make-before-break rotation, docs/control.md "Key rotation"). Timings
+# are bounded only generously (a shared, noisy machine): their goals
+# (join_ms < 3,000, change_ms and revoke_ms < 1,000) are printed by the
+# lab itself and in its JSON, not asserted here. The lab makes and
+# removes its own namespaces (lwlab-TAG-*). A make check step (lab-live,
+# lab-live-san), about 35 s.
 # Usage: tests/lab/live.sh [LANWIRE [LANWIRED]]
 # Closing line: "lab-live: N passed, M failed".
 set -u
@@ -46,7 +48,7 @@ t "change_ms under a generous 15,000 ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]] && [ 
 v=$(field revoke_ms)
 t "revoke_ms under a generous 5,000 ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]] && [ $v -lt 5000 ]"
 v=$(field rotate_lost_pings)
-t "rotate_lost_pings under 300, the pings sent ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]] && [ $v -lt 300 ]"
+t "rotate_lost_pings is 0 ($v)" test "$v" = 0
 # (other labs may run at the same time: only this run's tag)
 tag=$(sed -n 's/^lab: building namespaces lwlab-\([0-9a-z]*\)-\*$/\1/p' "$err")
 t "the run named its namespaces ($tag)" test -n "$tag"
