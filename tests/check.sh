@@ -89,6 +89,10 @@ step ctl-join-san bash tests/ctl/join.sh "$PWD/build-san/lanwire"
 # The overlay (issue 11): lanwired per link, BIRD per router, a hub killed.
 step overlay bash tests/overlay/smoke.sh "$PWD/build/lanwire" "$LW"
 step overlay-san bash tests/overlay/smoke.sh "$PWD/build-san/lanwire" "$LWSAN"
+# Seed 003's asymmetric paths (examples/asymmetric.conf): captures on the
+# hub, 8 MiB A -> C, strict rp_filter as the negative control (~25 s each).
+step overlay-asym bash tests/overlay/asymmetric.sh "$PWD/build/lanwire" "$LW"
+step overlay-asym-san bash tests/overlay/asymmetric.sh "$PWD/build-san/lanwire" "$LWSAN"
 # The package: built, linted, installed, used, purged (issue 13).
 step pkg bash tests/pkg/run.sh
 step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
