@@ -102,6 +102,14 @@ static bool on_path(const unsigned long *dist, size_t n, size_t a, size_t b,
 
 /* Seed 003: one interface per pair, A -> C via B, C -> A direct, from
  * costs alone: B a hub at cost 10, [link A C] at 30 one way, 10 back. */
+/* Seed 003 as costs: hub B, sites A and C, A -> C 30, C -> A 10. */
+static const char *const seed_003 =
+	"[network]\ntunnel = 10.70.0.0/16\n"
+	"[hub B]\nendpoint = 203.0.113.2:51820\ncost = 10\n"
+	"[site A]\nlan = 192.168.51.0/24\npublic-address = 198.51.100.1\n"
+	"[site C]\nlan = 192.168.53.0/24\n"
+	"[link A C]\ncost = 30, 10\n";
+
 static void test_seed_003(void)
 {
 	struct lw_desc d;
@@ -109,14 +117,7 @@ static void test_seed_003(void)
 	unsigned long *dist;
 	size_t a, b, c, n;
 
-	CHECK_EQ(parse(&d, "[network]\ntunnel = 10.70.0.0/16\n"
-			   "[hub B]\nendpoint = 203.0.113.2:51820\n"
-			   "cost = 10\n"
-			   "[site A]\nlan = 192.168.51.0/24\n"
-			   "public-address = 198.51.100.1\n"
-			   "[site C]\nlan = 192.168.53.0/24\n"
-			   "[link A C]\ncost = 30, 10\n"),
-		 0);
+	CHECK_EQ(parse(&d, seed_003), 0);
 	CHECK_EQ(check_desc(&d), 0u); /* A and C do not talk: no refusal */
 	CHECK_EQ(overlay_build(&d, &o), 0);
 	CHECK_EQ(o.n_links, (size_t)3);
@@ -335,14 +336,7 @@ static void test_rp_loose_seed_003(void)
 	bool loose[6];
 	size_t a, c, k;
 
-	CHECK_EQ(parse(&d, "[network]\ntunnel = 10.70.0.0/16\n"
-			   "[hub B]\nendpoint = 203.0.113.2:51820\n"
-			   "cost = 10\n"
-			   "[site A]\nlan = 192.168.51.0/24\n"
-			   "public-address = 198.51.100.1\n"
-			   "[site C]\nlan = 192.168.53.0/24\n"
-			   "[link A C]\ncost = 30, 10\n"),
-		 0);
+	CHECK_EQ(parse(&d, seed_003), 0);
 	CHECK_EQ(overlay_build(&d, &o), 0);
 	CHECK_EQ(o.n_links, (size_t)3);
 	dist = overlay_all_dist(&o);

@@ -23,21 +23,12 @@ WORK=$(mktemp -d)
 ROUTERS=(B a c)
 declare -A HOLDER=() WAN=([B]=2 [a]=3 [c]=4)
 declare -A PIDS=()
-passed=0 failed=0
-
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+IFP=lwas NFT=1
+# shellcheck source=tests/overlay/lib.sh
+. "$HERE/lib.sh"
 
 cleanup() {
-	local r p
-	for r in "${!PIDS[@]}"; do
-		for p in ${PIDS[$r]}; do kill "$p" 2>/dev/null; done
-	done
-	for r in "${!HOLDER[@]}"; do kill "${HOLDER[$r]}" 2>/dev/null; done
-	wait 2>/dev/null
-	for r in wan "${ROUTERS[@]}" h1 h2; do
-		ip netns del "$P-$r" 2>/dev/null
-	done
+	ov_cleanup h1 h2
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -46,100 +37,6 @@ trap 'exit 1' INT TERM
 for t in bird ip wg nft nc sha256sum; do
 	command -v "$t" >/dev/null || { echo "asymmetric: no $t"; exit 1; }
 done
-
-in_r() { local r=$1; shift; nsenter -t "${HOLDER[$r]}" -n -m "$@"; }
-in_ns() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
-
-render() {
-	cp -r "$ROOT/tests/planner/keys/overlay-asymmetric" "$WORK/keys"
-	chmod 700 "$WORK/keys" && chmod 600 "$WORK/keys"/*
-	sed 's/^infra-pool = .*/&\nlink-interface = lwas/' \
-		"$ROOT/examples/asymmetric.conf" >"$WORK/asymmetric.conf"
-	"$LANWIRE" -f "$WORK/asymmetric.conf" -k "$WORK/keys" render --all \
-		-o "$WORK/out" >/dev/null 2>&1
-}
-
-# The internet: a bridge; routers at 203.0.113.N/24, C also at its
-# public-address 198.51.100.3, which every router reaches on-link.
-make_wan() {
-	local r
-	ip netns add "$P-wan"
-	in_ns wan ip link add lwas"$TAG"br type bridge
-	in_ns wan ip link set lwas"$TAG"br up
-	for r in "${ROUTERS[@]}"; do
-		ip netns add "$P-$r"
-		ip link add "lwas$TAG$r" type veth peer name "lwas$TAG${r}w"
-		ip link set "lwas$TAG$r" netns "$P-$r"
-		ip link set "lwas$TAG${r}w" netns "$P-wan"
-		in_ns wan ip link set "lwas$TAG${r}w" master lwas"$TAG"br up
-		in_ns "$r" ip addr add "203.0.113.${WAN[$r]}/24" dev "lwas$TAG$r"
-		in_ns "$r" ip link set "lwas$TAG$r" up
-		in_ns "$r" ip link set lo up
-		in_ns "$r" ip route add 198.51.100.0/24 dev "lwas$TAG$r"
-		in_ns "$r" sysctl -q -w net.ipv4.ip_forward=1
-	done
-	in_ns c ip addr add 198.51.100.3/32 dev "lwas${TAG}c"
-}
-
-make_host() {
-	local h=$1 gw=$2 addr=$3 gwaddr=$4
-	ip netns add "$P-$h"
-	ip link add "lwas$TAG$h" type veth peer name "lwas$TAG${h}g"
-	ip link set "lwas$TAG$h" netns "$P-$h"
-	ip link set "lwas$TAG${h}g" netns "$P-$gw"
-	in_ns "$h" ip addr add "$addr/24" dev "lwas$TAG$h"
-	in_ns "$h" ip link set "lwas$TAG$h" up
-	in_ns "$h" ip link set lo up
-	in_ns "$h" ip route add default via "$gwaddr"
-	in_ns "$gw" ip addr add "$gwaddr/24" dev "lwas$TAG${h}g"
-	in_ns "$gw" ip link set "lwas$TAG${h}g" up
-}
-
-make_holder() {
-	local r=$1
-	ip netns exec "$P-$r" unshare -m --propagation private \
-		sh -c 'mount -t tmpfs lwas /var/run/wireguard &&
-			mkdir -p /run/bird && exec sleep 100000' &
-	HOLDER[$r]=$!
-	sleep 0.3
-}
-
-# Router $1: unreachable routes, nft policy, one lanwired per link, BIRD.
-start_router() {
-	local r=$1 dir=$WORK/out/$1 f ifc addr
-	grep '^ip route' "$dir/overlay-routes.txt" | while read -r line; do
-		# shellcheck disable=SC2086 # the rendered line is a command
-		in_r "$r" $line
-	done
-	in_r "$r" nft -f "$dir/wg0.nft" || bad "$r: nft -f wg0.nft"
-	for f in "$dir"/lwas*.conf; do
-		ifc=$(basename "$f" .conf)
-		in_r "$r" sh -c 'echo $$ >"$1"; exec env WG_PROCESS_FOREGROUND=1 "$2" -f "$3"' \
-			sh "$WORK/$r-$ifc.pid" "$LANWIRED" "$ifc" \
-			>"$WORK/$r-$ifc.log" 2>&1 &
-		for _ in $(seq 50); do
-			[ -s "$WORK/$r-$ifc.pid" ] && break
-			sleep 0.1
-		done
-		PIDS[$r]="${PIDS[$r]:-} $(cat "$WORK/$r-$ifc.pid")"
-		for _ in $(seq 50); do
-			in_r "$r" test -S "/var/run/wireguard/$ifc.sock" && break
-			sleep 0.1
-		done
-		wg-quick strip "$f" >"$WORK/$r-$ifc.wg" 2>/dev/null
-		in_r "$r" wg setconf "$ifc" "$WORK/$r-$ifc.wg" ||
-			bad "$r: wg setconf $ifc"
-		addr=$(sed -n 's/^Address = //p' "$f")
-		in_r "$r" ip addr add "$addr" dev "$ifc"
-		in_r "$r" ip link set "$ifc" mtu 1420 up
-	done
-	in_r "$r" sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$WORK/$r.pid" \
-		bird -f -c "$dir/bird.conf" -s "$WORK/$r.ctl" \
-		-P "$WORK/$r.bird.pid" >"$WORK/$r.bird.log" 2>&1 &
-	for _ in $(seq 20); do [ -s "$WORK/$r.pid" ] && break; sleep 0.1; done
-	[ -s "$WORK/$r.pid" ] || bad "$r: bird did not start"
-	PIDS[$r]="${PIDS[$r]:-} $(cat "$WORK/$r.pid" 2>/dev/null)"
-}
 
 # rp_filter: "rendered" runs the link files' rp_filter PostUp lines over
 # strict (1) everywhere; "strict" leaves 1 everywhere.
@@ -194,10 +91,16 @@ transfer() {
 }
 
 start=$(date +%s)
-render || { echo "asymmetric: render failed"; exit 1; }
+ov_render "$ROOT/examples/asymmetric.conf" overlay-asymmetric infra-pool ||
+	{ echo "asymmetric: render failed"; exit 1; }
 head -c $((8 << 20)) /dev/urandom >"$WORK/payload"
 want=$(sha256sum <"$WORK/payload" | cut -d' ' -f1)
 make_wan
+# C's public-address, 198.51.100.3, which every router reaches on-link
+for r in "${ROUTERS[@]}"; do
+	in_ns "$r" ip route add 198.51.100.0/24 dev "lwas$TAG$r"
+done
+in_ns c ip addr add 198.51.100.3/32 dev "lwas${TAG}c"
 for r in "${ROUTERS[@]}"; do make_holder "$r"; done
 make_host h1 a 192.168.51.10 192.168.51.1
 make_host h2 c 192.168.53.10 192.168.53.1
@@ -258,17 +161,7 @@ got=$(transfer 30)
 [ "$got" = "$want" ] && ok "works again with the rendered rp_filter" ||
 	bad "rendered rp_filter again: sha256 $got"
 
-for r in "${!PIDS[@]}"; do
-	for p in ${PIDS[$r]}; do kill "$p" 2>/dev/null; done
-done
-PIDS=()
-sleep 1
-if grep -l -E 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' \
-	"$WORK"/*.log 2>/dev/null; then
-	bad "sanitizer reports in the logs above"
-else
-	ok "no sanitizer reports in $(ls "$WORK"/*.log | wc -l) daemon logs"
-fi
+stop_and_check_logs
 echo "run time $(( $(date +%s) - start )) s"
 echo "overlay-asym: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -26,21 +26,12 @@ WORK=$(mktemp -d)
 ROUTERS=(z1 z2 a c)
 declare -A HOLDER=() WAN=([z1]=1 [z2]=2 [a]=3 [c]=4)
 declare -A PIDS=()
-passed=0 failed=0
-
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+IFP=lwbd
+# shellcheck source=tests/overlay/lib.sh
+. "$HERE/lib.sh"
 
 cleanup() {
-	local r p
-	for r in "${!PIDS[@]}"; do
-		for p in ${PIDS[$r]}; do kill "$p" 2>/dev/null; done
-	done
-	for r in "${!HOLDER[@]}"; do kill "${HOLDER[$r]}" 2>/dev/null; done
-	wait 2>/dev/null
-	for r in wan "${ROUTERS[@]}" h1 h2; do
-		ip netns del "$P-$r" 2>/dev/null
-	done
+	ov_cleanup h1 h2
 	[ -n "${KEEP:-}" ] && cp "$WORK/ping" /tmp/lwbd-ping.txt; rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -49,103 +40,6 @@ trap 'exit 1' INT TERM
 for t in bird ip wg ping; do
 	command -v "$t" >/dev/null || { echo "smoke: no $t"; exit 1; }
 done
-
-# Runs a command in router $1's network and mount namespaces.
-in_r() { local r=$1; shift; nsenter -t "${HOLDER[$r]}" -n -m "$@"; }
-in_ns() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
-
-render() {
-	cp -r "$ROOT/tests/planner/keys/overlay-ha" "$WORK/keys"
-	chmod 700 "$WORK/keys" && chmod 600 "$WORK/keys"/*
-	sed 's/^link-pool = .*/&\nlink-interface = lwbd/' \
-		"$ROOT/tests/planner/overlay/ha.conf" >"$WORK/ha.conf"
-	"$LANWIRE" -f "$WORK/ha.conf" -k "$WORK/keys" render --all \
-		-o "$WORK/out" >/dev/null 2>&1
-}
-
-# The internet: a bridge in $P-wan, every router at 203.0.113.N/24.
-make_wan() {
-	local r
-	ip netns add "$P-wan"
-	in_ns wan ip link add lwbd"$TAG"br type bridge
-	in_ns wan ip link set lwbd"$TAG"br up
-	for r in "${ROUTERS[@]}"; do
-		ip netns add "$P-$r"
-		ip link add "lwbd$TAG$r" type veth peer name "lwbd$TAG${r}w"
-		ip link set "lwbd$TAG$r" netns "$P-$r"
-		ip link set "lwbd$TAG${r}w" netns "$P-wan"
-		in_ns wan ip link set "lwbd$TAG${r}w" master lwbd"$TAG"br up
-		in_ns "$r" ip addr add "203.0.113.${WAN[$r]}/24" dev "lwbd$TAG$r"
-		in_ns "$r" ip link set "lwbd$TAG$r" up
-		in_ns "$r" ip link set lo up
-		in_ns "$r" sysctl -q -w net.ipv4.ip_forward=1
-	done
-}
-
-# A host on site gateway $2's LAN: namespace $P-$1, address $3, the
-# gateway's LAN address $4, the LAN $5.
-make_host() {
-	local h=$1 gw=$2 addr=$3 gwaddr=$4
-	ip netns add "$P-$h"
-	ip link add "lwbd$TAG$h" type veth peer name "lwbd$TAG${h}g"
-	ip link set "lwbd$TAG$h" netns "$P-$h"
-	ip link set "lwbd$TAG${h}g" netns "$P-$gw"
-	in_ns "$h" ip addr add "$addr/24" dev "lwbd$TAG$h"
-	in_ns "$h" ip link set "lwbd$TAG$h" up
-	in_ns "$h" ip link set lo up
-	in_ns "$h" ip route add default via "$gwaddr"
-	in_ns "$gw" ip addr add "$gwaddr/24" dev "lwbd$TAG${h}g"
-	in_ns "$gw" ip link set "lwbd$TAG${h}g" up
-}
-
-# A process holding router $1's mount namespace, with a private
-# /var/run/wireguard.
-make_holder() {
-	local r=$1
-	ip netns exec "$P-$r" unshare -m --propagation private \
-		sh -c 'mount -t tmpfs lwbd /var/run/wireguard &&
-			mkdir -p /run/bird && exec sleep 100000' &
-	HOLDER[$r]=$!
-	sleep 0.3
-}
-
-# Router $1: unreachable routes, one lanwired per link, BIRD.
-start_router() {
-	local r=$1 dir=$WORK/out/$1 f ifc addr
-	grep '^ip route' "$dir/overlay-routes.txt" | while read -r line; do
-		# shellcheck disable=SC2086 # the rendered line is a command
-		in_r "$r" $line
-	done
-	for f in "$dir"/lwbd*.conf; do
-		ifc=$(basename "$f" .conf)
-		# nsenter forks: the daemon's PID comes from inside.
-		in_r "$r" sh -c 'echo $$ >"$1"; exec env WG_PROCESS_FOREGROUND=1 "$2" -f "$3"' \
-			sh "$WORK/$r-$ifc.pid" "$LANWIRED" "$ifc" \
-			>"$WORK/$r-$ifc.log" 2>&1 &
-		for _ in $(seq 50); do
-			[ -s "$WORK/$r-$ifc.pid" ] && break
-			sleep 0.1
-		done
-		PIDS[$r]="${PIDS[$r]:-} $(cat "$WORK/$r-$ifc.pid")"
-		for _ in $(seq 50); do
-			in_r "$r" test -S "/var/run/wireguard/$ifc.sock" && break
-			sleep 0.1
-		done
-		wg-quick strip "$f" >"$WORK/$r-$ifc.wg" 2>/dev/null
-		in_r "$r" wg setconf "$ifc" "$WORK/$r-$ifc.wg" ||
-			bad "$r: wg setconf $ifc"
-		addr=$(sed -n 's/^Address = //p' "$f")
-		in_r "$r" ip addr add "$addr" dev "$ifc"
-		in_r "$r" ip link set "$ifc" mtu 1420 up
-	done
-	# In the foreground, so that this script reaps it.
-	in_r "$r" sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$WORK/$r.pid" \
-		bird -f -c "$dir/bird.conf" -s "$WORK/$r.ctl" \
-		-P "$WORK/$r.bird.pid" >"$WORK/$r.bird.log" 2>&1 &
-	for _ in $(seq 20); do [ -s "$WORK/$r.pid" ] && break; sleep 0.1; done
-	[ -s "$WORK/$r.pid" ] || bad "$r: bird did not start"
-	PIDS[$r]="${PIDS[$r]:-} $(cat "$WORK/$r.pid" 2>/dev/null)"
-}
 
 # The longest time between two answered pings in ping -D's output $1, in
 # ms (ICMP errors are not answers).
@@ -156,7 +50,8 @@ gap_ms() {
 		END { printf "%d\n", gap * 1000 }' "$1"
 }
 
-render || { echo "smoke: render failed"; exit 1; }
+ov_render "$ROOT/tests/planner/overlay/ha.conf" overlay-ha link-pool ||
+	{ echo "smoke: render failed"; exit 1; }
 make_wan
 for r in "${ROUTERS[@]}"; do make_holder "$r"; done
 make_host h1 a 192.168.201.10 192.168.201.247
@@ -214,17 +109,6 @@ else
 fi
 tail -n 2 "$WORK/ping" | head -1 | grep -q ' 0 received' &&
 	bad "no answers at all" || ok "pings answered after the failure"
-# Stop the rest, then read the daemons' logs for sanitizer reports.
-for r in "${!PIDS[@]}"; do
-	for p in ${PIDS[$r]}; do kill "$p" 2>/dev/null; done
-done
-PIDS=()
-sleep 1
-if grep -l -E 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' \
-	"$WORK"/*.log 2>/dev/null; then
-	bad "sanitizer reports in the logs above"
-else
-	ok "no sanitizer reports in $(ls "$WORK"/*.log | wc -l) daemon logs"
-fi
+stop_and_check_logs
 echo "overlay-smoke: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
