@@ -6,11 +6,12 @@
  * every other, and no router carries only one direction of a pair of
  * sites that talk.
  *
- * That last one stands for "a stateful rule on a one-direction transit
- * node": every forward chain lanwire renders accepts replies only as
- * ct state established, so a router that sees one direction of a flow
- * drops the other. Stateless transit rules are not built yet, so for now
- * every such router is refused, naming the pair and the costs to change.
+ * That last one is "a stateful rule on a one-direction transit node":
+ * hubs forward between links statelessly (render_nft.c), but a site
+ * gateway's forward chain accepts replies only as ct state established,
+ * so a gateway that carries one direction of a flow between two other
+ * sites drops the other. Such a gateway is refused, naming the pair and
+ * the costs to change; a hub is not.
  */
 #include "check_int.h"
 
@@ -163,7 +164,8 @@ static void check_pair(struct lw_desc *d, const unsigned long *dist,
 	if (dist[a * n + b] == LW_DIST_INF || dist[b * n + a] == LW_DIST_INF)
 		return;
 	for (v = 0; v < n; v++) {
-		if (v == a || v == b || d->nodes[v].role == LW_ROLE_CLIENT)
+		/* hubs are stateless between links, clients route nothing */
+		if (v == a || v == b || d->nodes[v].role != LW_ROLE_GATEWAY)
 			continue;
 		there = on_path(dist, n, a, b, v);
 		back = on_path(dist, n, b, a, v);
@@ -171,10 +173,10 @@ static void check_pair(struct lw_desc *d, const unsigned long *dist,
 			continue;
 		err(d, d->nodes[v].line,
 		    "%s carries site %s -> %s but not %s -> %s (the costs "
-		    "make the paths asymmetric), and its forward rules are "
-		    "stateful: it would drop the replies. Make the costs "
-		    "symmetric, or stop %s and %s talking (stateless transit "
-		    "rules are not built yet)",
+		    "make the paths asymmetric), and a site gateway's forward "
+		    "rules are stateful: it would drop the replies. Make the "
+		    "costs symmetric, let a hub carry the one direction, or "
+		    "stop %s and %s talking",
 		    d->nodes[v].name, d->sites[there ? s : t].name,
 		    d->sites[there ? t : s].name, d->sites[there ? t : s].name,
 		    d->sites[there ? s : t].name, d->sites[s].name,

@@ -379,6 +379,7 @@ struct lw_link_plan {
 	uint8_t psk[LW_KEY_LEN];
 	bool has_endpoint; /* the peer is reachable: a hub, a public site */
 	struct lw_endpoint endpoint;
+	bool rp_loose; /* paths may be asymmetric here: rp_filter 2 */
 };
 
 /* "ip route add dst via via" on a site's LAN router. */

@@ -270,3 +270,67 @@ unsigned long *overlay_all_dist(const struct lw_overlay *o)
 	}
 	return dist;
 }
+
+/* Whether a shortest path from v to s may leave by a link other than
+ * link k. */
+static bool back_elsewhere(const struct lw_overlay *o,
+			   const unsigned long *dist, size_t v, size_t s,
+			   size_t k)
+{
+	size_t n = o->n_nodes, j;
+
+	for (j = 0; j < o->n_links; j++) {
+		const struct lw_olink *l = &o->links[j];
+		int e = overlay_end(l, v);
+		size_t w;
+
+		if (j == k || e < 0 || l->end[0] == l->end[1])
+			continue;
+		w = l->end[1 - e];
+		if (dist[w * n + s] != LW_DIST_INF &&
+		    l->cost[e] + dist[w * n + s] == dist[v * n + s])
+			return true;
+	}
+	return false;
+}
+
+/* Whether a shortest path from s to some router enters v over link k
+ * from u (cost c on the way in). */
+static bool enters(const struct lw_overlay *o, const unsigned long *dist,
+		   size_t s, size_t u, size_t v, unsigned int c)
+{
+	size_t n = o->n_nodes, t;
+
+	if (dist[s * n + u] == LW_DIST_INF)
+		return false;
+	for (t = 0; t < n; t++) {
+		if (dist[v * n + t] != LW_DIST_INF &&
+		    dist[s * n + u] + c + dist[v * n + t] == dist[s * n + t])
+			return true;
+	}
+	return false;
+}
+
+void overlay_rp_loose(const struct lw_overlay *o, const unsigned long *dist,
+		      bool *loose)
+{
+	size_t k, s;
+	int e;
+
+	for (k = 0; k < o->n_links; k++) {
+		const struct lw_olink *l = &o->links[k];
+
+		for (e = 0; e < 2; e++) {
+			size_t v = l->end[e], u = l->end[1 - e];
+
+			loose[2 * k + e] = false;
+			if (u == v)
+				continue;
+			for (s = 0; s < o->n_nodes && !loose[2 * k + e]; s++)
+				loose[2 * k + e] =
+					s != v &&
+					enters(o, dist, s, u, v, l->cost[1 - e]) &&
+					back_elsewhere(o, dist, v, s, k);
+		}
+	}
+}

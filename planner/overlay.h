@@ -68,5 +68,18 @@ int overlay_dist(const struct lw_overlay *o, size_t src, unsigned long *dist);
 /* All-pairs distances, dist[a * n + b], n = o->n_nodes; the caller frees.
  * NULL on allocation failure. */
 unsigned long *overlay_all_dist(const struct lw_overlay *o);
+/*
+ * Where strict reverse-path filtering would drop traffic the overlay
+ * routes: loose[2 * k + e] is set for link k at its end e when some
+ * shortest path from a router s to a router t enters end[e] over link k
+ * while a shortest path from end[e] back to s leaves by another link
+ * (strict rp_filter drops a packet whose source is not routed out of the
+ * interface it came in on). With equal costs OSPF picks one of the
+ * shortest paths (ecmp no), so any of them counts: loose wherever the
+ * paths may be asymmetric, strict everywhere else. dist is
+ * overlay_all_dist()'s; loose has 2 * o->n_links entries.
+ */
+void overlay_rp_loose(const struct lw_overlay *o, const unsigned long *dist,
+		      bool *loose);
 
 #endif

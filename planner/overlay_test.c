@@ -102,6 +102,14 @@ static bool on_path(const unsigned long *dist, size_t n, size_t a, size_t b,
 
 /* Seed 003: one interface per pair, A -> C via B, C -> A direct, from
  * costs alone: B a hub at cost 10, [link A C] at 30 one way, 10 back. */
+/* Seed 003 as costs: hub B, sites A and C, A -> C 30, C -> A 10. */
+static const char *const seed_003 =
+	"[network]\ntunnel = 10.70.0.0/16\n"
+	"[hub B]\nendpoint = 203.0.113.2:51820\ncost = 10\n"
+	"[site A]\nlan = 192.168.51.0/24\npublic-address = 198.51.100.1\n"
+	"[site C]\nlan = 192.168.53.0/24\n"
+	"[link A C]\ncost = 30, 10\n";
+
 static void test_seed_003(void)
 {
 	struct lw_desc d;
@@ -109,14 +117,7 @@ static void test_seed_003(void)
 	unsigned long *dist;
 	size_t a, b, c, n;
 
-	CHECK_EQ(parse(&d, "[network]\ntunnel = 10.70.0.0/16\n"
-			   "[hub B]\nendpoint = 203.0.113.2:51820\n"
-			   "cost = 10\n"
-			   "[site A]\nlan = 192.168.51.0/24\n"
-			   "public-address = 198.51.100.1\n"
-			   "[site C]\nlan = 192.168.53.0/24\n"
-			   "[link A C]\ncost = 30, 10\n"),
-		 0);
+	CHECK_EQ(parse(&d, seed_003), 0);
 	CHECK_EQ(check_desc(&d), 0u); /* A and C do not talk: no refusal */
 	CHECK_EQ(overlay_build(&d, &o), 0);
 	CHECK_EQ(o.n_links, (size_t)3);
@@ -196,10 +197,174 @@ static void test_dist_reference(void)
 	CHECK_EQ(mism, 0u);
 }
 
+/*
+ * The naive reference for overlay_rp_loose(): every simple path (as its
+ * links) from every router to every other, by depth-first search; the
+ * cheapest ones per pair are its shortest paths. A link end is loose when
+ * a shortest s -> t path enters it while a shortest path from that end
+ * back to s starts on another link.
+ */
+#define RP_NODES 7
+#define RP_LINKS 12
+
+struct rp_walk {
+	const struct lw_overlay *o;
+	unsigned long best[RP_NODES][RP_NODES];
+	/* enter[v][s][k]: a shortest s -> t enters v over link k */
+	bool enter[RP_NODES][RP_NODES][RP_LINKS];
+	/* first[v][s][k]: a shortest v -> s starts on link k */
+	bool first[RP_NODES][RP_NODES][RP_LINKS];
+	size_t path[RP_NODES];	/* links taken */
+	size_t nodes[RP_NODES + 1];
+	bool seen[RP_NODES];
+	bool marking;
+};
+
+static void rp_visit(struct rp_walk *w, size_t depth, unsigned long cost)
+{
+	size_t s = w->nodes[0], v = w->nodes[depth], k, i;
+
+	if (depth) {
+		if (!w->marking && cost < w->best[s][v])
+			w->best[s][v] = cost;
+		if (w->marking && cost == w->best[s][v]) {
+			w->first[s][v][w->path[0]] = true;
+			for (i = 1; i <= depth; i++)
+				w->enter[w->nodes[i]][s][w->path[i - 1]] = true;
+		}
+	}
+	for (k = 0; k < w->o->n_links; k++) {
+		const struct lw_olink *l = &w->o->links[k];
+		int e = overlay_end(l, v);
+		size_t u;
+
+		if (e < 0 || l->end[0] == l->end[1])
+			continue;
+		u = l->end[1 - e];
+		if (w->seen[u])
+			continue;
+		w->seen[u] = true;
+		w->path[depth] = k;
+		w->nodes[depth + 1] = u;
+		rp_visit(w, depth + 1, cost + l->cost[e]);
+		w->seen[u] = false;
+	}
+}
+
+static void rp_reference(const struct lw_overlay *o, bool *loose)
+{
+	static struct rp_walk w;
+	size_t s, k;
+	int e, pass;
+
+	memset(&w, 0, sizeof(w));
+	w.o = o;
+	for (s = 0; s < RP_NODES; s++)
+		for (k = 0; k < RP_NODES; k++)
+			w.best[s][k] = LW_DIST_INF;
+	for (pass = 0; pass < 2; pass++) {
+		w.marking = pass;
+		for (s = 0; s < o->n_nodes; s++) {
+			w.nodes[0] = s;
+			w.seen[s] = true;
+			rp_visit(&w, 0, 0);
+			w.seen[s] = false;
+		}
+	}
+	for (k = 0; k < o->n_links; k++) {
+		for (e = 0; e < 2; e++) {
+			size_t v = o->links[k].end[e], j;
+
+			loose[2 * k + e] = false;
+			for (s = 0; s < o->n_nodes; s++) {
+				if (!w.enter[v][s][k])
+					continue;
+				for (j = 0; j < o->n_links; j++)
+					if (j != k && w.first[v][s][j])
+						loose[2 * k + e] = true;
+			}
+		}
+	}
+}
+
+static void test_rp_loose_reference(void)
+{
+	struct lw_olink links[RP_LINKS];
+	struct lw_overlay o;
+	bool got[2 * RP_LINKS], ref[2 * RP_LINKS];
+	unsigned long *dist;
+	unsigned int seed = 3, round, mism = 0, any = 0;
+	size_t k;
+
+	for (round = 0; round < 400; round++) {
+		memset(&o, 0, sizeof(o));
+		o.n_nodes = 2 + rand_r(&seed) % (RP_NODES - 1);
+		o.n_links = rand_r(&seed) % RP_LINKS;
+		o.links = links;
+		for (k = 0; k < o.n_links; k++) {
+			memset(&links[k], 0, sizeof(links[k]));
+			links[k].end[0] = rand_r(&seed) % o.n_nodes;
+			links[k].end[1] = rand_r(&seed) % o.n_nodes;
+			/* small costs: many ties, which must count too */
+			links[k].cost[0] = 1 + rand_r(&seed) % 4;
+			links[k].cost[1] = 1 + rand_r(&seed) % 4;
+		}
+		dist = overlay_all_dist(&o);
+		CHECK(dist != NULL);
+		if (!dist)
+			return;
+		overlay_rp_loose(&o, dist, got);
+		rp_reference(&o, ref);
+		if (memcmp(got, ref, 2 * o.n_links * sizeof(*got)))
+			mism++;
+		for (k = 0; k < 2 * o.n_links; k++)
+			any += got[k];
+		free(dist);
+	}
+	CHECK_EQ(mism, 0u);
+	CHECK(any > 0); /* the random overlays had asymmetric ones */
+}
+
+/* Seed 003: A's link to C (C -> A comes in there, A -> C leaves by B)
+ * and C's link to B (A -> C comes in there, C -> A leaves direct) are
+ * loose; B's links and the others strict. */
+static void test_rp_loose_seed_003(void)
+{
+	struct lw_desc d;
+	struct lw_overlay o;
+	unsigned long *dist;
+	bool loose[6];
+	size_t a, c, k;
+
+	CHECK_EQ(parse(&d, seed_003), 0);
+	CHECK_EQ(overlay_build(&d, &o), 0);
+	CHECK_EQ(o.n_links, (size_t)3);
+	dist = overlay_all_dist(&o);
+	CHECK(dist != NULL);
+	if (dist && o.n_links == 3) {
+		a = node(&d, "A");
+		c = node(&d, "C");
+		overlay_rp_loose(&o, dist, loose);
+		for (k = 0; k < 6; k++) {
+			const struct lw_olink *l = &o.links[k / 2];
+			size_t v = l->end[k % 2], u = l->end[1 - k % 2];
+			bool want = (v == a && u == c) ||
+				    (v == c && l->kind == LW_OLINK_HUB_SITE);
+
+			CHECK_EQ(loose[k], want);
+		}
+	}
+	free(dist);
+	overlay_free(&o);
+	desc_free(&d);
+}
+
 int main(void)
 {
 	test_links();
 	test_seed_003();
 	test_dist_reference();
+	test_rp_loose_reference();
+	test_rp_loose_seed_003();
 	return test_finish("planner_overlay");
 }

@@ -245,7 +245,7 @@ static int plan_lan_routes(struct lw_node_plan *pl)
 }
 
 static int fill_link(struct lw_node_plan *pl, const struct lw_keyring *kr,
-		     const struct lw_olink *l, int e, char *err,
+		     const struct lw_olink *l, int e, bool loose, char *err,
 		     size_t errlen)
 {
 	const struct lw_desc *d = pl->desc;
@@ -265,6 +265,7 @@ static int fill_link(struct lw_node_plan *pl, const struct lw_keyring *kr,
 	lp->peer_addr = l->addr[1 - e];
 	lp->port = l->port;
 	lp->cost = l->cost[e];
+	lp->rp_loose = loose;
 	memcpy(lp->public_key, kr->nodes[peer].public_key, LW_KEY_LEN);
 	if (psk && psk->present) {
 		lp->has_psk = true;
@@ -287,6 +288,8 @@ static int plan_links(struct lw_node_plan *pl, const struct lw_keyring *kr,
 		      char *err, size_t errlen)
 {
 	struct lw_overlay o;
+	unsigned long *dist = NULL;
+	bool *loose = NULL;
 	size_t i;
 	int e, r = 0;
 
@@ -295,13 +298,20 @@ static int plan_links(struct lw_node_plan *pl, const struct lw_keyring *kr,
 	if (overlay_build(pl->desc, &o))
 		return -ENOMEM;
 	pl->links = calloc(o.n_links ? o.n_links : 1, sizeof(*pl->links));
-	if (!pl->links)
+	loose = calloc(o.n_links ? 2 * o.n_links : 1, sizeof(*loose));
+	dist = overlay_all_dist(&o);
+	if (!pl->links || !loose || !dist)
 		r = -ENOMEM;
+	else
+		overlay_rp_loose(&o, dist, loose);
 	for (i = 0; !r && i < o.n_links; i++) {
 		e = overlay_end(&o.links[i], pl->node);
 		if (e >= 0)
-			r = fill_link(pl, kr, &o.links[i], e, err, errlen);
+			r = fill_link(pl, kr, &o.links[i], e,
+				      loose[2 * i + (size_t)e], err, errlen);
 	}
+	free(loose);
+	free(dist);
 	overlay_free(&o);
 	return r;
 }

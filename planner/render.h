@@ -80,7 +80,8 @@ struct lw_fw_lines {
 
 /* The nft match lines of one firewall rule (one per family and protocol),
  * each as pre LINE post and a newline, skipping lines in seen; ifc is the
- * tunnel interface's name as the text should carry it. */
+ * tunnel's interface match as the text should carry it, quoted: "\"wg0\""
+ * or, on an overlay router, "{ \"wg0\", \"lwl1\" }". */
 void render_fw_rule_lines(struct lw_buf *out, const struct lw_fw_rule *r,
 			  const char *ifc, const char *pre, const char *post,
 			  struct lw_fw_lines *seen);

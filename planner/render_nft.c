@@ -18,6 +18,13 @@
  *            connections into the LAN are rewritten to the gateway's LAN
  *            address, as seed 001's MASQUERADE rule
  *
+ * On an overlay router (docs/overlay.md) "the tunnel" is the set of its
+ * interfaces, the hub-and-spoke one and every link; OSPF and BFD are
+ * accepted on the links in and out. A hub forwards between links
+ * statelessly: with asymmetric costs it sees one direction of a flow,
+ * and a ct state rule would drop the other; the site gateways at both
+ * ends see both directions and keep the stateful policy.
+ *
  * Linux clients get the input chain as wg-quick PostUp commands
  * (render_wgquick.c, through render_fw_rule_lines). WireGuard's own UDP
  * never crosses the tunnel interface and is not touched. This file only
@@ -66,16 +73,16 @@ static void put_side(struct lw_buf *b, enum lw_fw_side side, const char *ifc)
 {
 	switch (side) {
 	case LW_FW_RELAY:
-		buf_printf(b, "iifname \"%s\" oifname \"%s\" ", ifc, ifc);
+		buf_printf(b, "iifname %s oifname %s ", ifc, ifc);
 		break;
 	case LW_FW_FROM_TUNNEL:
-		buf_printf(b, "iifname \"%s\" ", ifc);
+		buf_printf(b, "iifname %s ", ifc);
 		break;
 	case LW_FW_FROM_LAN:
-		buf_printf(b, "iifname != \"%s\" ", ifc);
+		buf_printf(b, "iifname != %s ", ifc);
 		break;
 	case LW_FW_TO_TUNNEL:
-		buf_printf(b, "oifname \"%s\" ", ifc);
+		buf_printf(b, "oifname %s ", ifc);
 		break;
 	}
 }
@@ -192,7 +199,8 @@ void render_fw_rule_lines(struct lw_buf *out, const struct lw_fw_rule *r,
 /* The accept rules of chain, each source line's lines under its
  * comment. */
 static void put_rules(struct lw_buf *b, const struct lw_node_plan *pl,
-		      enum lw_fw_chain chain, struct lw_fw_lines *seen)
+		      const char *tun, enum lw_fw_chain chain,
+		      struct lw_fw_lines *seen)
 {
 	const struct lw_firewall *fw = &pl->fw;
 	const struct lw_rule *cur = NULL;
@@ -218,7 +226,7 @@ static void put_rules(struct lw_buf *b, const struct lw_node_plan *pl,
 		if (!r)
 			break;
 		cur = r->rule;
-		render_fw_rule_lines(&lines, r, pl->iface, "\t\t", "", seen);
+		render_fw_rule_lines(&lines, r, tun, "\t\t", "", seen);
 	}
 	if (lines.oom)
 		seen->oom = true;
@@ -235,31 +243,85 @@ static void chain_head(struct lw_buf *b, const char *name, bool stateful)
 		buf_puts(b, "\t\tct state established,related accept\n");
 }
 
-static void put_forward(struct lw_buf *b, const struct lw_node_plan *pl,
-			struct lw_fw_lines *seen)
+/* The quoted interface names as an nft match: "a" or { "a", "b" }; the
+ * hub-and-spoke interface unless links_only, and the links. */
+static void put_ifset(struct lw_buf *b, const struct lw_node_plan *pl,
+		      bool links_only)
 {
-	chain_head(b, "forward", true);
-	put_rules(b, pl, LW_FW_FORWARD, seen);
-	buf_printf(b, "\t\tiifname \"%s\" drop\n", pl->iface);
-	buf_printf(b, "\t\toifname \"%s\" drop\n", pl->iface);
+	size_t i, n = pl->n_links + !links_only;
+
+	if (n > 1)
+		buf_puts(b, "{ ");
+	if (!links_only)
+		buf_printf(b, "\"%s\"", pl->iface);
+	for (i = 0; i < pl->n_links; i++)
+		buf_printf(b, "%s\"%s\"", i || !links_only ? ", " : "",
+			   pl->links[i].iface);
+	if (n > 1)
+		buf_puts(b, " }");
+}
+
+/* OSPF (IP protocol 89) and BFD (UDP 3784 control, 3785 echo) on the
+ * links, dir "iifname" or "oifname". */
+static void put_routing(struct lw_buf *b, const struct lw_node_plan *pl,
+			const char *dir)
+{
+	if (!pl->n_links)
+		return;
+	buf_puts(b, "\t\t# the routing engine: OSPF and BFD on the links\n");
+	buf_printf(b, "\t\t%s ", dir);
+	put_ifset(b, pl, true);
+	buf_puts(b, " meta l4proto 89 accept\n");
+	buf_printf(b, "\t\t%s ", dir);
+	put_ifset(b, pl, true);
+	buf_puts(b, " udp dport { 3784, 3785 } accept\n");
+}
+
+/* A hub of the overlay: transit between links without state (above). */
+static void put_stateless_transit(struct lw_buf *b,
+				  const struct lw_node_plan *pl)
+{
+	if (!pl->n_links || pl->self->role != LW_ROLE_HUB)
+		return;
+	buf_puts(b, "\t\t# transit between links, stateless: the paths may "
+		    "be asymmetric,\n\t\t# so this hub may see one "
+		    "direction of a flow; the gateways at\n\t\t# both "
+		    "ends see both and keep the stateful policy\n\t\t");
+	buf_puts(b, "iifname ");
+	put_ifset(b, pl, true);
+	buf_puts(b, " oifname ");
+	put_ifset(b, pl, true);
+	buf_puts(b, " accept\n");
+}
+
+static void put_forward(struct lw_buf *b, const struct lw_node_plan *pl,
+			const char *tun, struct lw_fw_lines *seen)
+{
+	chain_head(b, "forward", false);
+	put_stateless_transit(b, pl);
+	buf_puts(b, "\t\tct state established,related accept\n");
+	put_rules(b, pl, tun, LW_FW_FORWARD, seen);
+	buf_printf(b, "\t\tiifname %s drop\n", tun);
+	buf_printf(b, "\t\toifname %s drop\n", tun);
 	buf_puts(b, "\t}\n");
 }
 
 static void put_input(struct lw_buf *b, const struct lw_node_plan *pl,
-		      struct lw_fw_lines *seen)
+		      const char *tun, struct lw_fw_lines *seen)
 {
 	const struct lw_firewall *fw = &pl->fw;
 	unsigned int fi;
 
 	buf_puts(b, "\n");
 	chain_head(b, "input", true);
-	put_rules(b, pl, LW_FW_INPUT, seen);
-	buf_printf(b, "\t\tiifname \"%s\" drop\n", pl->iface);
+	put_routing(b, pl, "iifname");
+	put_rules(b, pl, tun, LW_FW_INPUT, seen);
+	buf_printf(b, "\t\tiifname %s drop\n", tun);
 	for (fi = 0; fi < LW_FAMILIES; fi++) {
 		struct lw_buf line = { 0 };
 
-		buf_printf(&line, "iifname != \"lo\" iifname != \"%s\" %s daddr ",
-			   pl->iface, nft_family(fi));
+		buf_printf(&line, "iifname != \"lo\" iifname != %s %s daddr ",
+			   tun, nft_family(fi));
 		if (put_set(&line, fw->guard_addrs, fw->n_guard_addrs, fi) &&
 		    buf_str(&line))
 			buf_printf(b, "\t\t%s drop\n", buf_str(&line));
@@ -269,12 +331,13 @@ static void put_input(struct lw_buf *b, const struct lw_node_plan *pl,
 }
 
 static void put_output(struct lw_buf *b, const struct lw_node_plan *pl,
-		       struct lw_fw_lines *seen)
+		       const char *tun, struct lw_fw_lines *seen)
 {
 	buf_puts(b, "\n");
 	chain_head(b, "output", false);
-	put_rules(b, pl, LW_FW_OUTPUT, seen);
-	buf_printf(b, "\t\toifname \"%s\" ct state new drop\n", pl->iface);
+	put_routing(b, pl, "oifname");
+	put_rules(b, pl, tun, LW_FW_OUTPUT, seen);
+	buf_printf(b, "\t\toifname %s ct state new drop\n", tun);
 	buf_puts(b, "\t}\n");
 }
 
@@ -316,10 +379,15 @@ static char *ruleset(const struct lw_node_plan *pl,
 		     const struct lw_render_opts *o)
 {
 	struct lw_fw_lines seen = { 0 };
-	struct lw_buf b = { 0 };
+	struct lw_buf b = { 0 }, tunb = { 0 };
+	const char *tun;
 
 	if (!pl->fw.has_table)
 		return strdup("");
+	put_ifset(&tunb, pl, false);
+	tun = buf_str(&tunb);
+	if (!tun)
+		return NULL;
 	buf_puts(&b, "#!/usr/sbin/nft -f\n");
 	render_header(&b, pl, o, "nftables policy");
 	buf_printf(&b, "# Replaces table inet %s as a whole; nft delete table "
@@ -328,16 +396,17 @@ static char *ruleset(const struct lw_node_plan *pl,
 	buf_printf(&b, "table inet %s\ndelete table inet %s\n\n",
 		   LW_NFT_TABLE, LW_NFT_TABLE);
 	buf_printf(&b, "table inet %s {\n", LW_NFT_TABLE);
-	put_forward(&b, pl, &seen);
-	put_input(&b, pl, &seen);
-	if (pl->fw.output)
-		put_output(&b, pl, &seen);
+	put_forward(&b, pl, tun, &seen);
+	put_input(&b, pl, tun, &seen);
+	if (pl->fw.output || pl->n_links)
+		put_output(&b, pl, tun, &seen);
 	if (pl->fw.n_masq_src)
 		put_postrouting(&b, pl);
 	buf_puts(&b, "}\n");
 	if (seen.oom)
 		b.oom = true;
 	render_fw_lines_free(&seen);
+	buf_free(&tunb);
 	return buf_steal(&b);
 }
 

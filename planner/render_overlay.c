@@ -64,6 +64,15 @@ static int render_link(const struct lw_node_plan *pl,
 		buf_printf(&b, "PostUp = wg set %%i private-key %s\n",
 			   pl->private_key_path);
 	buf_puts(&b, "PostUp = sysctl -q -w net.ipv4.ip_forward=1\n");
+	if (lp->rp_loose) {
+		/* The kernel uses the larger of all and the interface's
+		 * value, so 2 here is loose whatever all says. */
+		buf_puts(&b, "# Paths through here are asymmetric (the costs): "
+			     "strict\n# reverse-path filtering would drop "
+			     "them, so loose.\n");
+		buf_puts(&b, "PostUp = sysctl -q -w "
+			     "net.ipv4.conf.%i.rp_filter=2\n");
+	}
 	buf_puts(&b, "\n");
 	render_peer_comment(&b, pl, lp->peer);
 	buf_puts(&b, "[Peer]\n");
@@ -103,19 +112,20 @@ static void put_stubnet(struct lw_buf *b, const struct lw_prefix *p)
 	buf_printf(b, "\t\tstubnet %s;\n", t);
 }
 
-/* What this router announces: a gateway its site's LANs, a hub its own
- * address and those of the clients that connect to it. */
+/* What this router announces: its own tunnel address (replies and ICMP
+ * errors from it route back), a gateway its site's LANs, a hub those of
+ * the clients that connect to it. */
 static void put_stubnets(struct lw_buf *b, const struct lw_node_plan *pl)
 {
 	const struct lw_desc *d = pl->desc;
 	size_t i;
 
+	put_stubnet(b, &pl->self->addr[0].p);
 	if (pl->site) {
 		for (i = 0; i < pl->site->n_lans; i++)
 			put_stubnet(b, &pl->site->lans[i].p);
 		return;
 	}
-	put_stubnet(b, &pl->self->addr[0].p);
 	for (i = 0; i < d->n_nodes; i++) {
 		if (d->nodes[i].role == LW_ROLE_CLIENT &&
 		    d->nodes[i].has_hub && d->nodes[i].hub == pl->node)

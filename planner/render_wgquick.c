@@ -63,7 +63,7 @@ static void put_client_table(struct lw_buf *b, const struct lw_node_plan *pl)
 		   LW_NFT_TABLE);
 	buf_printf(b, "%sct state established,related accept'\n", add);
 	for (i = 0; i < pl->fw.n_rules; i++)
-		render_fw_rule_lines(b, &pl->fw.rules[i], "%i", add, "'",
+		render_fw_rule_lines(b, &pl->fw.rules[i], "\"%i\"", add, "'",
 				     &seen);
 	buf_printf(b, "%siifname \"%%i\" drop'\n", add);
 	buf_printf(b, "PreDown = nft delete table inet %s\n", LW_NFT_TABLE);

@@ -96,6 +96,10 @@ step lab-live-san bash tests/lab/live.sh "$PWD/build-san/lanwire"
 # The overlay (issue 11): lanwired per link, BIRD per router, a hub killed.
 step overlay bash tests/overlay/smoke.sh "$PWD/build/lanwire" "$LW"
 step overlay-san bash tests/overlay/smoke.sh "$PWD/build-san/lanwire" "$LWSAN"
+# Seed 003's asymmetric paths (examples/asymmetric.conf): captures on the
+# hub, 8 MiB A -> C, strict rp_filter as the negative control (~25 s each).
+step overlay-asym bash tests/overlay/asymmetric.sh "$PWD/build/lanwire" "$LW"
+step overlay-asym-san bash tests/overlay/asymmetric.sh "$PWD/build-san/lanwire" "$LWSAN"
 # lanwire up / down of overlay routers (about 15 s).
 step overlay-up bash tests/overlay/up.sh "$PWD/build/lanwire" "$LW"
 # The ha lab: a hub killed, its UDP dropped, its link flapping, under a

@@ -18,24 +18,21 @@ set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=tests/overlay/manual.sh
+. "$HERE/manual.sh"
 LANWIRE=$(realpath "${1:-$ROOT/build/lanwire}")
 LANWIRED=$(realpath "${2:-$ROOT/build/lanwired}")
 TAG=$(printf '%x' $$ | tail -c 4)
 P=lwbd-$TAG
 WORK=$(mktemp -d)
-I=lwbd$TAG
+ROUTERS=(z1 z2 a c)
+declare -A HOLDER=() WAN=([z1]=1 [z2]=2 [a]=3 [c]=4)
 declare -A PIDS=()
-# ROUTERS, HOLDER, ok/bad, in_r/in_ns, make_wan/make_host/make_holder,
-# gap_ms.
-# shellcheck source=tests/overlay/lib.sh
-. "$HERE/lib.sh"
+IFP=lwbd
+I=$IFP$TAG
 
 cleanup() {
-	local r p
-	for r in "${!PIDS[@]}"; do
-		for p in ${PIDS[$r]}; do kill "$p" 2>/dev/null; done
-	done
-	ov_del_ns
+	ov_stop_all h1 h2
 	[ -n "${KEEP:-}" ] && cp "$WORK/ping" /tmp/lwbd-ping.txt; rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -45,59 +42,10 @@ for t in bird ip wg ping; do
 	command -v "$t" >/dev/null || { echo "smoke: no $t"; exit 1; }
 done
 
-render() {
-	cp -r "$ROOT/tests/planner/keys/overlay-ha" "$WORK/keys"
-	chmod 700 "$WORK/keys" && chmod 600 "$WORK/keys"/*
-	sed 's/^link-pool = .*/&\nlink-interface = lwbd/' \
-		"$ROOT/tests/planner/overlay/ha.conf" >"$WORK/ha.conf"
-	"$LANWIRE" -f "$WORK/ha.conf" -k "$WORK/keys" render --all \
-		-o "$WORK/out" >/dev/null 2>&1
-}
-
-# Router $1: unreachable routes, one lanwired per link, BIRD.
-start_router() {
-	local r=$1 dir=$WORK/out/$1 f ifc addr
-	grep '^ip route' "$dir/overlay-routes.txt" | while read -r line; do
-		# shellcheck disable=SC2086 # the rendered line is a command
-		in_r "$r" $line
-	done
-	for f in "$dir"/lwbd*.conf; do
-		ifc=$(basename "$f" .conf)
-		# nsenter forks: the daemon's PID comes from inside.
-		in_r "$r" sh -c 'echo $$ >"$1"; exec env WG_PROCESS_FOREGROUND=1 "$2" -f "$3"' \
-			sh "$WORK/$r-$ifc.pid" "$LANWIRED" "$ifc" \
-			>"$WORK/$r-$ifc.log" 2>&1 &
-		for _ in $(seq 50); do
-			[ -s "$WORK/$r-$ifc.pid" ] && break
-			sleep 0.1
-		done
-		PIDS[$r]="${PIDS[$r]:-} $(cat "$WORK/$r-$ifc.pid")"
-		for _ in $(seq 50); do
-			in_r "$r" test -S "/var/run/wireguard/$ifc.sock" && break
-			sleep 0.1
-		done
-		wg-quick strip "$f" >"$WORK/$r-$ifc.wg" 2>/dev/null
-		in_r "$r" wg setconf "$ifc" "$WORK/$r-$ifc.wg" ||
-			bad "$r: wg setconf $ifc"
-		addr=$(sed -n 's/^Address = //p' "$f")
-		in_r "$r" ip addr add "$addr" dev "$ifc"
-		in_r "$r" ip link set "$ifc" mtu 1420 up
-	done
-	# In the foreground, so that this script reaps it.
-	in_r "$r" sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$WORK/$r.pid" \
-		bird -f -c "$dir/bird.conf" -s "$WORK/$r.ctl" \
-		-P "$WORK/$r.bird.pid" >"$WORK/$r.bird.log" 2>&1 &
-	for _ in $(seq 20); do [ -s "$WORK/$r.pid" ] && break; sleep 0.1; done
-	[ -s "$WORK/$r.pid" ] || bad "$r: bird did not start"
-	PIDS[$r]="${PIDS[$r]:-} $(cat "$WORK/$r.pid" 2>/dev/null)"
-}
-
-render || { echo "smoke: render failed"; exit 1; }
+ov_render "$ROOT/tests/planner/overlay/ha.conf" overlay-ha link-pool ||
+	{ echo "smoke: render failed"; exit 1; }
 make_wan
-for r in "${ROUTERS[@]}"; do
-	in_ns "$r" sysctl -q -w net.ipv4.ip_forward=1
-	make_holder "$r"
-done
+for r in "${ROUTERS[@]}"; do make_holder "$r"; done
 make_host h1 a 192.168.201.10 192.168.201.247
 make_host h2 c 192.168.200.10 192.168.200.248
 for r in "${ROUTERS[@]}"; do start_router "$r"; done
@@ -153,17 +101,6 @@ else
 fi
 tail -n 2 "$WORK/ping" | head -1 | grep -q ' 0 received' &&
 	bad "no answers at all" || ok "pings answered after the failure"
-# Stop the rest, then read the daemons' logs for sanitizer reports.
-for r in "${!PIDS[@]}"; do
-	for p in ${PIDS[$r]}; do kill "$p" 2>/dev/null; done
-done
-PIDS=()
-sleep 1
-if grep -l -E 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' \
-	"$WORK"/*.log 2>/dev/null; then
-	bad "sanitizer reports in the logs above"
-else
-	ok "no sanitizer reports in $(ls "$WORK"/*.log | wc -l) daemon logs"
-fi
+stop_and_check_logs
 echo "overlay-smoke: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -218,7 +218,7 @@ test_two_hubs() {
 	expect_line "two hubs: IPv6 forwarding" "$o/wg-quick/home/lw0.sysctl" \
 		"net.ipv6.conf.all.forwarding = 1"
 	expect_line "two hubs: IPv6 policy on the gateway" "$o/wg-quick/home/lw0.nft" \
-		$'\t\tiifname "lw0" ip6 saddr { fd00:9::5, fd00:9::6 } ip6 daddr fd12:3456::/64 ct state new accept'
+		$'\t\tiifname { "lw0", "lwl1", "lwl2" } ip6 saddr { fd00:9::5, fd00:9::6 } ip6 daddr fd12:3456::/64 ct state new accept'
 }
 
 # The wg-quick PostUp that keeps an RA-learned IPv6 default route (as up
@@ -605,14 +605,22 @@ test_tools() {
 
 # ---- overlay: several hubs, [link]s, BIRD ----
 
-OVERLAYS=(ha direct)
+OVERLAYS=(ha direct asymmetric)
+
+overlay_conf() { # NAME: its description (asymmetric is an example)
+	if [ "$1" = asymmetric ]; then
+		echo "$HERE/../../examples/asymmetric.conf"
+	else
+		echo "$HERE/overlay/$1.conf"
+	fi
+}
 
 test_overlay() {
 	local ex out gold n=0 bad_files=0 f
 	for ex in "${OVERLAYS[@]}"; do
 		out=$WORK/out/overlay-$ex/wg-quick
 		gold=$HERE/golden/overlay-$ex/wg-quick
-		if ! lw -f "$HERE/overlay/$ex.conf" -k "$(keys_of "overlay-$ex")" \
+		if ! lw -f "$(overlay_conf "$ex")" -k "$(keys_of "overlay-$ex")" \
 			render --all -o "$out" >/dev/null 2>&1; then
 			bad "overlay $ex: render failed"
 			continue
@@ -660,6 +668,29 @@ test_overlay() {
 	fi
 	expect_eq "overlay direct: the direct link's cost" \
 		"$(sed -n '/"lwl2" {/,/}/s/^\t*cost \([0-9]*\);/\1/p' "$out/a/bird.conf")" 5
+	# seed 003: rp_filter loose exactly on a's link to c (C -> A comes in
+	# there, A -> C leaves by B) and c's link to B; B stateless between links
+	out=$WORK/out/overlay-asymmetric/wg-quick
+	expect_eq "overlay asymmetric: loose rp_filter where paths differ" \
+		"$(grep -l 'rp_filter=2' "$out"/*/lwl*.conf 2>/dev/null |
+			sed "s|$out/||" | tr '\n' ' ')" "a/lwl2.conf c/lwl1.conf "
+	expect_line "overlay asymmetric: B forwards between links statelessly" \
+		"$out/B/wg0.nft" $'\t\tiifname { "lwl0", "lwl1" } oifname { "lwl0", "lwl1" } accept'
+	expect_line "overlay asymmetric: c's tunnel match covers its links" \
+		"$out/c/wg0.nft" $'\t\tiifname { "wg0", "lwl1", "lwl2" } drop'
+	expect_line "overlay asymmetric: OSPF accepted on c's links" \
+		"$out/c/wg0.nft" $'\t\tiifname { "lwl1", "lwl2" } meta l4proto 89 accept'
+	expect_line "overlay asymmetric: c announces its tunnel address" \
+		"$out/c/bird.conf" $'\t\tstubnet 10.70.0.3/32;'
+	if command -v nft >/dev/null && [ "$(id -u)" = 0 ]; then
+		bad_files=0
+		for f in "$out"/*/wg0.nft; do
+			nft -c -f "$f" >/dev/null 2>&1 || bad_files=$((bad_files + 1))
+		done
+		expect_eq "overlay asymmetric: nft -c accepts every ruleset" \
+			"$bad_files" 0
+		bad_files=0
+	fi
 	# two-hubs.conf: an overlay too (two hubs), dual stack.
 	out=$WORK/out/overlay-two-hubs
 	if lw -f "$HERE/two-hubs.conf" -k "$WORK/two-hubs-overlay.keys" keys \
