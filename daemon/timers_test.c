@@ -64,6 +64,7 @@ static const struct timers_ops ops = {
 
 #define S(x) ((uint64_t)(x) * NS_PER_SEC)
 #define T0 S(1000)
+#define MS(x) ((uint64_t)(x) * NS_PER_MS)
 
 static void test_keepalive_after_data_received(void)
 {
@@ -137,6 +138,28 @@ static void test_new_handshake_when_no_reply(void)
 	CHECK_EQ(p.initiations, 1);
 }
 
+/* Fires each retry as the device would (send, then handshake_initiated
+ * re-arms) until the timers give up; the last time. step: the interval
+ * every retry must keep, 0 = not checked (jitter). */
+static uint64_t retry_until_given_up(struct peer_timers *t,
+				     struct fake_peer *p, uint64_t now,
+				     uint64_t step)
+{
+	for (int i = 0; i < 200 && !p->gave_up; i++) {
+		uint64_t next = t->deadline[TIMER_RETRANSMIT_HANDSHAKE];
+
+		if (!next)
+			break;
+		if (step)
+			CHECK_EQ(next - now, step);
+		now = next;
+		timers_tick(t, now);
+		if (!p->gave_up)
+			timers_handshake_initiated(t, now);
+	}
+	return now;
+}
+
 static void test_retransmit_and_give_up(void)
 {
 	struct fake_peer p = { .jitter = 333 };
@@ -147,15 +170,7 @@ static void test_retransmit_and_give_up(void)
 	timers_handshake_initiated(&t, now);
 	CHECK_EQ(t.deadline[TIMER_RETRANSMIT_HANDSHAKE],
 		 now + S(REKEY_TIMEOUT) + 333 * NS_PER_MS);
-	/* Each retry re-arms via the device calling handshake_initiated. */
-	for (int i = 0; i < 40 && !p.gave_up; i++) {
-		now = t.deadline[TIMER_RETRANSMIT_HANDSHAKE];
-		if (!now)
-			break;
-		timers_tick(&t, now);
-		if (!p.gave_up)
-			timers_handshake_initiated(&t, now);
-	}
+	now = retry_until_given_up(&t, &p, now, 0);
 	CHECK_EQ(p.retries, MAX_TIMER_HANDSHAKES + 1);
 	CHECK_EQ(p.gave_up, 1);
 	/* About REKEY_ATTEMPT_TIME passed, with jitter. */
@@ -163,8 +178,6 @@ static void test_retransmit_and_give_up(void)
 	CHECK(now - T0 <= S(REKEY_ATTEMPT_TIME + 2 * REKEY_TIMEOUT + 7));
 	CHECK(t.deadline[TIMER_ZERO_KEY_MATERIAL] != 0);
 }
-
-#define MS(x) ((uint64_t)(x) * NS_PER_MS)
 
 /* Off (0): the whitepaper's 15 s, as wireguard-go. */
 static void test_probe_off_keeps_whitepaper_timers(void)
@@ -238,17 +251,7 @@ static void test_probe_retry_cadence(void)
 	t.probe_ms = 1000;
 	CHECK_EQ(timers_handshake_interval_ns(&t), MS(1000));
 	timers_handshake_initiated(&t, now);
-	for (int i = 0; i < 200 && !p.gave_up; i++) {
-		uint64_t next = t.deadline[TIMER_RETRANSMIT_HANDSHAKE];
-
-		if (!next)
-			break;
-		CHECK_EQ(next - now, MS(1000));
-		now = next;
-		timers_tick(&t, now);
-		if (!p.gave_up)
-			timers_handshake_initiated(&t, now);
-	}
+	now = retry_until_given_up(&t, &p, now, MS(1000));
 	CHECK_EQ(p.retries, timers_max_handshakes(&t) + 1);
 	CHECK_EQ(timers_max_handshakes(&t), REKEY_ATTEMPT_TIME);
 	CHECK_EQ(p.gave_up, 1);
