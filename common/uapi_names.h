@@ -38,6 +38,17 @@
  * that peer's AllowedIPs move to this one on its first authenticated
  * packet. wireguard-go refuses the unknown key (-EINVAL). */
 #define UAPI_REPLACES "lanwire_replaces"
+/* lanwired's extension, a peer field: "lanwire_probe_ms=N" (0, or
+ * UAPI_PROBE_MIN_MS..UAPI_PROBE_MAX_MS): after data sent and N ms with
+ * nothing authenticated back, start a new handshake, and retry it every
+ * N ms (daemon/timers.c says why that is safe); 0 (the default) keeps
+ * the whitepaper's timers. get=1 reports it in each peer, after
+ * persistent_keepalive_interval: wg ignores keys it does not know, so
+ * wg show and wg showconf print what they always did. wireguard-go
+ * refuses it in a set (-EINVAL). */
+#define UAPI_PROBE_MS "lanwire_probe_ms"
+#define UAPI_PROBE_MIN_MS 100
+#define UAPI_PROBE_MAX_MS 5000
 /* The answer's last line. */
 #define UAPI_ERRNO "errno"
 /* lanwired's extension of get=1: one "lanwire_drop=COUNT NAME" line per

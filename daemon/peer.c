@@ -28,8 +28,9 @@ static void peer_timer_gave_up(void *ctx)
 {
 	struct peer *peer = ctx;
 
-	log_verbose("%s: handshake did not complete after %d attempts, "
-		    "giving up", peer_name(peer), MAX_TIMER_HANDSHAKES + 2);
+	log_verbose("%s: handshake did not complete after %u attempts, "
+		    "giving up", peer_name(peer),
+		    timers_max_handshakes(&peer->timers) + 2);
 	peer_purge_staged(peer);
 }
 

@@ -6,7 +6,7 @@
  * zero-padded to a multiple of 16, encrypted under the current keypair and
  * handed on as outbound batches (outbound.c, udp.c). Without a usable
  * keypair they are staged and a handshake initiation goes out (at most one
- * per REKEY_TIMEOUT).
+ * per REKEY_TIMEOUT, or per lanwire_probe_ms: timers.c).
  */
 #include "send.h"
 
@@ -150,7 +150,8 @@ void send_handshake_initiation(struct peer *peer, bool is_retry)
 	if (!is_retry)
 		peer->timers.handshake_attempts = 0;
 	if (peer->last_sent_handshake_ns &&
-	    now - peer->last_sent_handshake_ns < REKEY_TIMEOUT * NS_PER_SEC)
+	    now - peer->last_sent_handshake_ns <
+		    timers_handshake_interval_ns(&peer->timers))
 		return;
 	if (!dev->local.has_identity)
 		return;

@@ -8,6 +8,23 @@
  *    REKEY_TIMEOUT: the session is presumed dead, start a new handshake.
  *  - zero_key_material: no new session for REJECT_AFTER_TIME * 3: wipe.
  *  - persistent_keepalive: nothing sent or received for the interval.
+ *
+ * lanwired's probe (probe_ms, off by default) deviates from the
+ * whitepaper on purpose: with it, new_handshake fires after probe_ms of
+ * silence instead of KEEPALIVE_TIMEOUT + REKEY_TIMEOUT (15 s), and an
+ * unanswered initiation is retried every probe_ms instead of
+ * REKEY_TIMEOUT (no jitter), for REKEY_ATTEMPT_TIME in all. The
+ * whitepaper's timers assume a peer that may legitimately stay silent
+ * for KEEPALIVE_TIMEOUT; an overlay link (docs/overlay.md) carries BFD
+ * and OSPF hellos both ways many times a second, so a second of silence
+ * already means the other end lost the session (a restarted hub that
+ * cannot reach a site behind NAT). It is safe between two lanwired link
+ * ends: it costs at most one initiation (148 bytes) and one response
+ * per probe_ms, rate limited by send_handshake_initiation() to one per
+ * probe_ms (uapi_parse.c bounds it below at UAPI_PROBE_MIN_MS), far
+ * under the responder's per-source limit under load (ratelimit.c); on
+ * a link whose peer only receives, it would rekey every probe_ms, which
+ * is why it is per peer and opt-in.
  */
 #include "timers.h"
 
@@ -60,17 +77,37 @@ static bool is_armed(const struct peer_timers *t, enum timer_kind k)
 	return t->deadline[k] != 0;
 }
 
-static uint64_t rekey_timeout_with_jitter(struct peer_timers *t)
+uint64_t timers_handshake_interval_ns(const struct peer_timers *t)
 {
+	return t->probe_ms ? t->probe_ms * NS_PER_MS : REKEY_TIMEOUT * NS_PER_SEC;
+}
+
+unsigned timers_max_handshakes(const struct peer_timers *t)
+{
+	return t->probe_ms ? REKEY_ATTEMPT_TIME * 1000 / t->probe_ms :
+			     MAX_TIMER_HANDSHAKES;
+}
+
+static uint64_t retry_interval(struct peer_timers *t)
+{
+	if (t->probe_ms)
+		return timers_handshake_interval_ns(t);
 	return REKEY_TIMEOUT * NS_PER_SEC + t->ops->jitter_ms(t->ctx) * NS_PER_MS;
+}
+
+static uint64_t silence_before_new_handshake(struct peer_timers *t)
+{
+	if (t->probe_ms)
+		return t->probe_ms * NS_PER_MS;
+	return (KEEPALIVE_TIMEOUT + REKEY_TIMEOUT) * NS_PER_SEC +
+	       t->ops->jitter_ms(t->ctx) * NS_PER_MS;
 }
 
 void timers_data_sent(struct peer_timers *t, uint64_t now)
 {
 	if (!is_armed(t, TIMER_NEW_HANDSHAKE))
 		arm(t, TIMER_NEW_HANDSHAKE,
-		    now + (KEEPALIVE_TIMEOUT + REKEY_TIMEOUT) * NS_PER_SEC +
-			    t->ops->jitter_ms(t->ctx) * NS_PER_MS);
+		    now + silence_before_new_handshake(t));
 }
 
 void timers_data_received(struct peer_timers *t, uint64_t now)
@@ -103,7 +140,7 @@ void timers_any_authenticated_packet_traversal(struct peer_timers *t,
 
 void timers_handshake_initiated(struct peer_timers *t, uint64_t now)
 {
-	arm(t, TIMER_RETRANSMIT_HANDSHAKE, now + rekey_timeout_with_jitter(t));
+	arm(t, TIMER_RETRANSMIT_HANDSHAKE, now + retry_interval(t));
 }
 
 void timers_handshake_complete(struct peer_timers *t, uint64_t now)
@@ -119,7 +156,7 @@ void timers_session_derived(struct peer_timers *t, uint64_t now)
 
 static void expired_retransmit_handshake(struct peer_timers *t, uint64_t now)
 {
-	if (t->handshake_attempts > MAX_TIMER_HANDSHAKES) {
+	if (t->handshake_attempts > timers_max_handshakes(t)) {
 		/* Give up: nothing more is sent until new traffic asks. */
 		disarm(t, TIMER_SEND_KEEPALIVE);
 		t->ops->handshake_gave_up(t->ctx);

@@ -50,6 +50,11 @@ struct peer_timers {
 	bool need_another_keepalive;
 	bool enabled; /* false while the peer is being removed or is down */
 	uint16_t persistent_keepalive_interval; /* seconds, 0 = off */
+	/* lanwired's opt-in probe (UAPI lanwire_probe_ms, uapi_names.h):
+	 * ms of silence after data sent before a new handshake, and the
+	 * retry interval while it is unanswered; 0 = off (the whitepaper's
+	 * timers, as wireguard-go). */
+	uint16_t probe_ms;
 	const struct timers_ops *ops;
 	void *ctx;
 };
@@ -69,6 +74,12 @@ void timers_any_authenticated_packet_traversal(struct peer_timers *t,
 void timers_handshake_initiated(struct peer_timers *t, uint64_t now);
 void timers_handshake_complete(struct peer_timers *t, uint64_t now);
 void timers_session_derived(struct peer_timers *t, uint64_t now);
+
+/* The least time between two initiations of this peer, and between
+ * retries: REKEY_TIMEOUT, or probe_ms when the probe is on. */
+uint64_t timers_handshake_interval_ns(const struct peer_timers *t);
+/* Initiation attempts before giving up, REKEY_ATTEMPT_TIME in all. */
+unsigned timers_max_handshakes(const struct peer_timers *t);
 
 /* Fires every expired timer; returns the earliest remaining deadline or 0. */
 uint64_t timers_tick(struct peer_timers *t, uint64_t now);

@@ -2,7 +2,9 @@
 /*
  * The timer state machine on an injected clock: each whitepaper timer fires
  * exactly when it should, is cancelled by the events that cancel it, and
- * handshake retries stop after MAX_TIMER_HANDSHAKES.
+ * handshake retries stop after MAX_TIMER_HANDSHAKES. lanwired's probe
+ * (probe_ms): a new handshake after probe_ms of silence, not while packets
+ * arrive, never when 0, retries every probe_ms.
  */
 #include <string.h>
 
@@ -62,6 +64,7 @@ static const struct timers_ops ops = {
 
 #define S(x) ((uint64_t)(x) * NS_PER_SEC)
 #define T0 S(1000)
+#define MS(x) ((uint64_t)(x) * NS_PER_MS)
 
 static void test_keepalive_after_data_received(void)
 {
@@ -135,6 +138,28 @@ static void test_new_handshake_when_no_reply(void)
 	CHECK_EQ(p.initiations, 1);
 }
 
+/* Fires each retry as the device would (send, then handshake_initiated
+ * re-arms) until the timers give up; the last time. step: the interval
+ * every retry must keep, 0 = not checked (jitter). */
+static uint64_t retry_until_given_up(struct peer_timers *t,
+				     struct fake_peer *p, uint64_t now,
+				     uint64_t step)
+{
+	for (int i = 0; i < 200 && !p->gave_up; i++) {
+		uint64_t next = t->deadline[TIMER_RETRANSMIT_HANDSHAKE];
+
+		if (!next)
+			break;
+		if (step)
+			CHECK_EQ(next - now, step);
+		now = next;
+		timers_tick(t, now);
+		if (!p->gave_up)
+			timers_handshake_initiated(t, now);
+	}
+	return now;
+}
+
 static void test_retransmit_and_give_up(void)
 {
 	struct fake_peer p = { .jitter = 333 };
@@ -145,21 +170,93 @@ static void test_retransmit_and_give_up(void)
 	timers_handshake_initiated(&t, now);
 	CHECK_EQ(t.deadline[TIMER_RETRANSMIT_HANDSHAKE],
 		 now + S(REKEY_TIMEOUT) + 333 * NS_PER_MS);
-	/* Each retry re-arms via the device calling handshake_initiated. */
-	for (int i = 0; i < 40 && !p.gave_up; i++) {
-		now = t.deadline[TIMER_RETRANSMIT_HANDSHAKE];
-		if (!now)
-			break;
-		timers_tick(&t, now);
-		if (!p.gave_up)
-			timers_handshake_initiated(&t, now);
-	}
+	now = retry_until_given_up(&t, &p, now, 0);
 	CHECK_EQ(p.retries, MAX_TIMER_HANDSHAKES + 1);
 	CHECK_EQ(p.gave_up, 1);
 	/* About REKEY_ATTEMPT_TIME passed, with jitter. */
 	CHECK(now - T0 >= S(REKEY_ATTEMPT_TIME));
 	CHECK(now - T0 <= S(REKEY_ATTEMPT_TIME + 2 * REKEY_TIMEOUT + 7));
 	CHECK(t.deadline[TIMER_ZERO_KEY_MATERIAL] != 0);
+}
+
+/* Off (0): the whitepaper's 15 s, as wireguard-go. */
+static void test_probe_off_keeps_whitepaper_timers(void)
+{
+	struct fake_peer p = { .jitter = 0 };
+	struct peer_timers t;
+
+	timers_init(&t, &ops, &p);
+	CHECK_EQ(t.probe_ms, 0);
+	CHECK_EQ(timers_handshake_interval_ns(&t), S(REKEY_TIMEOUT));
+	CHECK_EQ(timers_max_handshakes(&t), MAX_TIMER_HANDSHAKES);
+	timers_data_sent(&t, T0);
+	timers_tick(&t, T0 + MS(1000));
+	timers_tick(&t, T0 + S(KEEPALIVE_TIMEOUT + REKEY_TIMEOUT) - 1);
+	CHECK_EQ(p.initiations, 0);
+	timers_handshake_initiated(&t, T0);
+	CHECK_EQ(t.deadline[TIMER_RETRANSMIT_HANDSHAKE], T0 + S(REKEY_TIMEOUT));
+}
+
+/* On: data sent, nothing authenticated back for probe_ms: initiate. */
+static void test_probe_fires_after_silence(void)
+{
+	struct fake_peer p = { .jitter = 333 };
+	struct peer_timers t;
+
+	timers_init(&t, &ops, &p);
+	t.probe_ms = 1000;
+	timers_data_sent(&t, T0);
+	CHECK_EQ(t.deadline[TIMER_NEW_HANDSHAKE], T0 + MS(1000)); /* no jitter */
+	timers_data_sent(&t, T0 + MS(500)); /* does not push it out */
+	timers_tick(&t, T0 + MS(999));
+	CHECK_EQ(p.initiations, 0);
+	timers_tick(&t, T0 + MS(1000));
+	CHECK_EQ(p.initiations, 1);
+	CHECK_EQ(p.retries, 0);
+}
+
+/* On, and packets keep arriving: never fires. */
+static void test_probe_quiet_while_packets_arrive(void)
+{
+	struct fake_peer p = { 0 };
+	struct peer_timers t;
+	uint64_t now = T0;
+
+	timers_init(&t, &ops, &p);
+	t.probe_ms = 1000;
+	for (int i = 0; i < 100; i++, now += MS(100)) {
+		timers_data_sent(&t, now);
+		if (i % 5 == 4) /* a reply every 500 ms */
+			timers_any_authenticated_packet_received(&t, now);
+		timers_tick(&t, now);
+	}
+	CHECK_EQ(p.initiations, 0);
+	/* The replies stop: it fires probe_ms after the next send. */
+	timers_data_sent(&t, now);
+	timers_tick(&t, now + MS(999));
+	CHECK_EQ(p.initiations, 0);
+	timers_tick(&t, now + MS(1000));
+	CHECK_EQ(p.initiations, 1);
+}
+
+/* On, unanswered: a retry every probe_ms, without jitter, for
+ * REKEY_ATTEMPT_TIME, then it gives up like the whitepaper's timers. */
+static void test_probe_retry_cadence(void)
+{
+	struct fake_peer p = { .jitter = 333 };
+	struct peer_timers t;
+	uint64_t now = T0;
+
+	timers_init(&t, &ops, &p);
+	t.probe_ms = 1000;
+	CHECK_EQ(timers_handshake_interval_ns(&t), MS(1000));
+	timers_handshake_initiated(&t, now);
+	now = retry_until_given_up(&t, &p, now, MS(1000));
+	CHECK_EQ(p.retries, timers_max_handshakes(&t) + 1);
+	CHECK_EQ(timers_max_handshakes(&t), REKEY_ATTEMPT_TIME);
+	CHECK_EQ(p.gave_up, 1);
+	CHECK(now - T0 >= S(REKEY_ATTEMPT_TIME));
+	CHECK(now - T0 <= S(REKEY_ATTEMPT_TIME + 2));
 }
 
 static void test_handshake_complete_stops_retries(void)
@@ -237,6 +334,10 @@ int main(void)
 	test_new_handshake_when_no_reply();
 	test_retransmit_and_give_up();
 	test_handshake_complete_stops_retries();
+	test_probe_off_keeps_whitepaper_timers();
+	test_probe_fires_after_silence();
+	test_probe_quiet_while_packets_arrive();
+	test_probe_retry_cadence();
 	test_zero_key_material();
 	test_persistent_keepalive();
 	test_next_deadline_and_stop();

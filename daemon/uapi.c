@@ -126,6 +126,8 @@ static void get_peer(struct peer *p, struct uapi_buf *b)
 		   p->tx_bytes, p->rx_bytes);
 	buf_printf(b, UAPI_PERSISTENT_KEEPALIVE "=%u\n",
 		   p->timers.persistent_keepalive_interval);
+	/* lanwired's extension (uapi_names.h); wg skips it. */
+	buf_printf(b, UAPI_PROBE_MS "=%u\n", p->timers.probe_ms);
 	allowedips_walk_by_owner(&p->allowedips, print_allowed_ip, b);
 }
 
@@ -269,6 +271,8 @@ static int apply_peer(struct device *dev, const struct uapi_peer *op)
 	}
 	if (apply_allowed_ips(dev, peer, op) < 0)
 		return -ENOMEM;
+	if (op->has_probe_ms)
+		peer->timers.probe_ms = op->probe_ms;
 	if (op->has_replaces)
 		peer_set_replaces(peer, op->replaces);
 	/* As wireguard-go: turning keepalive on sends one right away, which

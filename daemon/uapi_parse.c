@@ -312,6 +312,24 @@ static int set_replaces(struct uapi_set *s, const char *value, size_t len)
 	return ret;
 }
 
+/* lanwired only: 0 (off) or UAPI_PROBE_MIN_MS..UAPI_PROBE_MAX_MS; below
+ * the minimum it would flood the other end with initiations, above the
+ * maximum it would retry slower than REKEY_TIMEOUT. */
+static int set_probe_ms(struct uapi_set *s, const char *value, size_t len)
+{
+	struct uapi_peer *peer = last_peer(s);
+	uint32_t ms;
+	int ret = parse_decimal(value, len, UAPI_PROBE_MAX_MS, &ms);
+
+	if (ret)
+		return ret;
+	if (ms && ms < UAPI_PROBE_MIN_MS)
+		return -EINVAL;
+	peer->probe_ms = (uint16_t)ms;
+	peer->has_probe_ms = true;
+	return 0;
+}
+
 /* Only version 1 exists; wireguard-go answers -EINVAL for another. */
 static int set_protocol_version(struct uapi_set *s, const char *value,
 				size_t len)
@@ -340,6 +358,7 @@ static const struct uapi_key uapi_keys[] = {
 	UAPI_KEY(UAPI_ALLOWED_IP, KEY_PEER, set_allowed_ip),
 	UAPI_KEY(UAPI_PROTOCOL_VERSION, KEY_PEER, set_protocol_version),
 	UAPI_KEY(UAPI_REPLACES, KEY_PEER, set_replaces),
+	UAPI_KEY(UAPI_PROBE_MS, KEY_PEER, set_probe_ms),
 };
 
 static const struct uapi_key *key_lookup(const char *name, size_t len)

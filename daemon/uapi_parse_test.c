@@ -206,6 +206,27 @@ static void test_set_remove(void)
 	uapi_set_free(&s);
 }
 
+/* lanwired's probe: 0 (off) or 100..5000 ms. */
+static void test_probe_ms(void)
+{
+	struct uapi_set s;
+
+	CHECK_EQ(parse_text(&s, "public_key=" PUB1 "\nlanwire_probe_ms=1000"
+				"\n\n"),
+		 0);
+	CHECK(s.n_peers == 1 && s.peers[0].has_probe_ms);
+	CHECK(s.n_peers == 1 && s.peers[0].probe_ms == 1000);
+	uapi_set_free(&s);
+	CHECK_EQ(parse_text(&s, "public_key=" PUB1 "\nlanwire_probe_ms=0\n\n"),
+		 0);
+	CHECK(s.n_peers == 1 && s.peers[0].has_probe_ms);
+	CHECK(s.n_peers == 1 && s.peers[0].probe_ms == 0);
+	uapi_set_free(&s);
+	CHECK_EQ(parse_text(&s, "public_key=" PUB1 "\n\n"), 0);
+	CHECK(s.n_peers == 1 && !s.peers[0].has_probe_ms);
+	uapi_set_free(&s);
+}
+
 /* lanwired's own peer key: the peer a rotated key replaces. */
 static void test_replaces(void)
 {
@@ -378,6 +399,12 @@ static const struct bad_case bad_cases[] = {
 	{ PEER "lanwire_replaces=", -EINVAL, 2 },
 	{ PEER "lanwire_replaces=" PUB1 "0", -EINVAL, 2 },
 	{ PEER "lanwire_replaces=zz", -EINVAL, 2 },
+	{ "lanwire_probe_ms=1000", -EINVAL, 1 }, /* a peer key */
+	{ PEER "lanwire_probe_ms=", -EINVAL, 2 },
+	{ PEER "lanwire_probe_ms=99", -EINVAL, 2 }, /* under the minimum */
+	{ PEER "lanwire_probe_ms=5001", -EINVAL, 2 },
+	{ PEER "lanwire_probe_ms=-1", -EINVAL, 2 },
+	{ PEER "lanwire_probe_ms=1s", -EINVAL, 2 },
 	/* keys */
 	{ "private_key=", -EINVAL, 1 },
 	{ "private_key=" PRIV "0", -EINVAL, 1 },
@@ -685,6 +712,7 @@ int main(void)
 	test_set_remove();
 	test_zero_private_key();
 	test_replaces();
+	test_probe_ms();
 	test_other_client();
 	test_blank_line_ends();
 	test_replace_allowed_ips_position();

@@ -4,14 +4,15 @@
  * input is the text after "set=1". Besides the sanitizers' findings it
  * traps when an accepted model breaks what the parser promises: prefix
  * lengths within their family, public keys and endpoints that format and
- * parse back to the same bytes (lanwire_replaces too), and a model that uapi_set_free() leaves
- * empty.
+ * parse back to the same bytes (lanwire_replaces too), lanwire_probe_ms 0
+ * or within its bounds, and a model that uapi_set_free() leaves empty.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "uapi_names.h"
 #include "uapi_parse.h"
 
 static void check_allowed_ips(const struct uapi_peer *peer)
@@ -66,6 +67,11 @@ static void check_model(const struct uapi_set *s)
 		check_key(s->peers[i].public_key);
 		if (s->peers[i].has_replaces)
 			check_key(s->peers[i].replaces);
+		if (s->peers[i].probe_ms &&
+		    (!s->peers[i].has_probe_ms ||
+		     s->peers[i].probe_ms < UAPI_PROBE_MIN_MS ||
+		     s->peers[i].probe_ms > UAPI_PROBE_MAX_MS))
+			__builtin_trap();
 		check_allowed_ips(&s->peers[i]);
 		check_endpoint(&s->peers[i]);
 	}

@@ -12,6 +12,9 @@
  *   4. one lanwired per link, each brought up by apply_up() as an
  *      interface of its own (RUN/LINKIF.state): one peer, AllowedIPs
  *      0.0.0.0/0, ::/0, no routes (BIRD makes them), no nft table;
+ *      then, by UAPI set, lanwired's probe (LW_LINK_PROBE_MS) on its
+ *      peer; wireguard-go refuses the key and keeps its own timers (the
+ *      rendered wg-quick files stay plain);
  *   5. BIRD with RUN/NODE.bird.conf, its own socket and pid file
  *      (apply_bird.c), reloaded when the configuration changed;
  *   6. a hub with clients: its client interface, with the clients only.
@@ -35,6 +38,7 @@
 #include "buf.h"
 #include "key.h"
 #include "render.h"
+#include "status.h"
 #include "txn.h"
 
 #define OV_MAX_ROUTES 512
@@ -378,6 +382,25 @@ static int sub_apply(struct ov_ctx *c, const struct lw_node_plan *sp,
 	return r;
 }
 
+/* lanwired's probe on the link's peer (model.h LW_LINK_PROBE_MS). Not a
+ * failure when refused: -EINVAL is another daemon (wireguard-go), which
+ * heals on the whitepaper's timers; anything else is said. update_only:
+ * never creates a peer. Not counted as a change: it is set every up. */
+static void link_probe(struct ov_ctx *c, const struct lw_link_plan *lp)
+{
+	char text[2 * LW_KEY_LEN + 128], hex[2 * LW_KEY_LEN + 1];
+	int r;
+
+	key_to_hex(hex, lp->public_key);
+	snprintf(text, sizeof(text),
+		 UAPI_PUBLIC_KEY "=%s\n" UAPI_UPDATE_ONLY "=true\n"
+		 UAPI_PROBE_MS "=%d\n", hex, LW_LINK_PROBE_MS);
+	r = status_set(lp->iface, text);
+	if (r && r != -EINVAL && c->o->report)
+		fprintf(c->o->report, "%s: %s not set (%s)\n", lp->iface,
+			UAPI_PROBE_MS, strerror(-r));
+}
+
 static int link_up(struct ov_ctx *c, const struct lw_link_plan *lp)
 {
 	struct lw_node_plan lpl;
@@ -391,6 +414,7 @@ static int link_up(struct ov_ctx *c, const struct lw_link_plan *lp)
 	link_plan_wipe(&lpl, &peer);
 	if (r)
 		return r;
+	link_probe(c, lp);
 	for (i = 0; i < c->st.n_links; i++)
 		if (!strcmp(c->st.links[i], lp->iface))
 			return 0;

@@ -53,6 +53,14 @@
  * NAT mappings busy while BIRD runs; this covers a link whose BIRD is
  * down, so that the peer still answers within seconds. */
 #define LW_LINK_KEEPALIVE 5
+/* lanwired's probe on overlay links (UAPI lanwire_probe_ms, set by up
+ * after the link is up; wireguard-go refuses it and keeps its timers):
+ * BFD and OSPF hellos cross a link both ways many times a second, so a
+ * second without an answer means the other end lost the session (a
+ * restarted hub that cannot reach a site behind NAT): handshake again
+ * then, and every second until answered, instead of after 15 s and
+ * every 5 s. */
+#define LW_LINK_PROBE_MS 1000
 /* BFD and OSPF timers, as in issue 11's feasibility run. */
 #define LW_BFD_INTERVAL_MS 100
 #define LW_BFD_MULTIPLIER 3

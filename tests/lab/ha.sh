@@ -22,9 +22,12 @@
 #   no_plaintext     no packet to or from a LAN host on a hub's internet side
 #   restart_ms       from `lanwire up z1` (the restart) to a's route to LAN2
 #                    taking z1 again
+#   restart_link_ms  from the restart to a's WireGuard link to z1
+#                    handshaking again (lanwired's probe, lanwire_probe_ms)
 # Asserted: transfer_intact, no_plaintext, failover_ms < 3000 (the goal,
 # < 1000, is reported: this is a shared, noisy machine), traffic back on
-# z1 after each return. Closing line "lab-ha: N passed, M failed".
+# z1 after each return, restart_link_ms < 4000 (restart_ms's goal, 3 s,
+# is reported). Closing line "lab-ha: N passed, M failed".
 #
 # Usage: ha.sh [LANWIRE [LANWIRED]]  (default build/lanwire, build/lanwired)
 set -u
@@ -145,20 +148,32 @@ pinged kill 8 kill_z1 3
 fo_kill=$GAP
 case $(a_route) in *"dev ${I}2 "*) ok "a fails over to z2 (${I}2)" ;;
 *) bad "a after z1's death: $(a_route)" ;; esac
-# restart_ms: from the restart to a's route taking z1 again.
+# restart_ms: from the restart to a's route taking z1 again;
+# restart_link_ms: to a's link to z1 handshaking again (WireGuard's part,
+# the rest is OSPF's).
+a_hs() { in_r a wg show "$A_VIA_Z1" latest-handshakes | cut -f2; }
 restart_z1() {
-	local t0=$(date +%s%N)
+	local t0=$(date +%s%N) hs0 i
+	hs0=$(a_hs)
 	lw up z1 >"$WORK/restart.out" 2>&1 ||
 		bad "restart z1: $(tail -2 "$WORK/restart.out")"
+	restart_up_ms=$((($(date +%s%N) - t0) / 1000000))
+	for i in $(seq 400); do
+		if [ "$(a_hs)" != "$hs0" ]; then
+			restart_link_ms=$((($(date +%s%N) - t0) / 1000000))
+			break
+		fi
+		sleep 0.05
+	done
 	wait_z1 20
 	restart_ms=$((($(date +%s%N) - t0) / 1000000))
 }
-restart_ms=-1
+restart_ms=-1 restart_link_ms=-1 restart_up_ms=-1
 # 2 s, then the restart; the window covers WireGuard's retry timers (the
 # hub does not know the sites' endpoints: they come back on their own).
 pinged back-kill 20 restart_z1 2
 fb_kill=$GAP
-wait_z1 10 && ok "traffic back on z1 ${restart_ms} ms after its restart" ||
+wait_z1 10 && ok "traffic back on z1 ${restart_ms} ms after its restart (lanwire up z1 took ${restart_up_ms} ms, a's link to z1 handshook after ${restart_link_ms} ms)" ||
 	bad "after z1's restart a routes: $(a_route)"
 sleep 3
 
@@ -214,17 +229,27 @@ $no_plaintext && ok "no plaintext LAN packet among $total captured on the hubs' 
 
 fo=$((fo_kill > fo_udp ? fo_kill : fo_udp))
 fb=$((fb_kill > fb_udp ? fb_kill : fb_udp))
-[ "$fo_kill" -ge 30 ] && [ "$fo_kill" -lt 3000 ] &&
-	ok "failover (z1 killed) $fo_kill ms < 3000" ||
-	bad "failover (z1 killed) $fo_kill ms"
-[ "$fo_udp" -ge 30 ] && [ "$fo_udp" -lt 3000 ] &&
-	ok "failover (z1's UDP dropped) $fo_udp ms < 3000" ||
-	bad "failover (z1's UDP dropped) $fo_udp ms"
-[ "$fo" -lt 1000 ] && echo "goal met: failover_ms $fo < 1000" ||
-	echo "goal missed: failover_ms $fo >= 1000 (not asserted)"
-printf '{"scenario":"ha","failover_ms":%d,"failover_kill_ms":%d,"failover_udp_ms":%d,"failback_ms":%d,"failback_kill_ms":%d,"failback_udp_ms":%d,"transfer_intact":%s,"flaps":%d,"route_changes":%d,"no_plaintext":%s,"restart_ms":%d}\n' \
+# below WHAT VALUE MIN MAX: PASS if MIN <= VALUE < MAX.
+below() {
+	[ "$2" -ge "$3" ] && [ "$2" -lt "$4" ] && ok "$1 $2 ms < $4" ||
+		bad "$1 $2 ms (bounds $3..$4)"
+}
+# goal WHAT VALUE LIMIT: printed, not asserted.
+goal() {
+	[ "$2" -ge 0 ] && [ "$2" -lt "$3" ] && echo "goal met: $1 $2 < $3" ||
+		echo "goal missed: $1 $2 >= $3 (not asserted)"
+}
+below "failover (z1 killed)" "$fo_kill" 30 3000
+below "failover (z1's UDP dropped)" "$fo_udp" 30 3000
+# lanwired's probe: a site handshakes with the restarted hub about 1 s
+# after up (the whitepaper's timers took 10-12 s); 4 s is loose for a
+# noisy machine. restart_ms adds OSPF's part (docs/overlay.md).
+below "a's link to z1 handshaking after z1's restart" "$restart_link_ms" 0 4000
+goal restart_ms "$restart_ms" 3000
+goal failover_ms "$fo" 1000
+printf '{"scenario":"ha","failover_ms":%d,"failover_kill_ms":%d,"failover_udp_ms":%d,"failback_ms":%d,"failback_kill_ms":%d,"failback_udp_ms":%d,"transfer_intact":%s,"flaps":%d,"route_changes":%d,"no_plaintext":%s,"restart_ms":%d,"restart_link_ms":%d}\n' \
 	"$fo" "$fo_kill" "$fo_udp" "$fb" "$fb_kill" "$fb_udp" "$intact" \
-	"$flaps" "$changes" "$no_plaintext" "$restart_ms"
+	"$flaps" "$changes" "$no_plaintext" "$restart_ms" "$restart_link_ms"
 if grep -l -E 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' \
 	"$WORK"/*.out 2>/dev/null; then
 	bad "sanitizer reports in the outputs above"

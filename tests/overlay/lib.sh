@@ -8,7 +8,8 @@
 # down with `lanwire up/down NODE`. The sourcing script sets ROOT,
 # it calls ov_init "$@" first (LANWIRE, LANWIRED, P the namespace prefix,
 # I the interface prefix, WORK), counts with ok/bad and calls ov_cleanup
-# from its EXIT trap.
+# from its EXIT trap. OV_PREFIX (default lwha) names the namespaces and
+# interfaces, for runs beside another's.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ROUTERS=(z1 z2 a c)
@@ -20,8 +21,8 @@ ov_init() {
 	LANWIRE=$(realpath "${1:-$ROOT/build/lanwire}")
 	LANWIRED=$(realpath "${2:-$ROOT/build/lanwired}")
 	TAG=$(printf '%x' $$ | tail -c 4)
-	P=lwha-$TAG
-	I=lwha$TAG
+	P=${OV_PREFIX:-lwha}-$TAG
+	I=${OV_PREFIX:-lwha}$TAG
 	WORK=$(mktemp -d)
 }
 

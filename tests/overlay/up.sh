@@ -5,7 +5,9 @@
 # laptop on z1) brought up with `lanwire up NODE` in namespaces
 # lwha-<tag>-*, each router in a private mount namespace (both ends of a
 # link have the same interface name, and /var/run/wireguard is shared
-# machine-wide otherwise). Asserts: LAN1 -> LAN2 pings pass; a second up
+# machine-wide otherwise). Asserts: LAN1 -> LAN2 pings pass; each link's
+# peer has lanwired's probe (lanwire_probe_ms) and wg showconf still
+# reads the link; a second up
 # changes nothing; down leaves no process, route, interface or file; a
 # failed up (BIRD refusing its configuration, or BIRD not starting after
 # the links are up) leaves nothing either. Prints processes and RSS per
@@ -58,6 +60,21 @@ n=$(daemons a)
 in_r z1 wg show "${I}k1" peers | wc -l | grep -qx 1 &&
 	ok "z1's client interface has its one client only" ||
 	bad "z1's client interface: $(in_r z1 wg show "${I}k1" peers | wc -l) peers"
+# lanwired's probe on every link peer of a (UAPI lanwire_probe_ms); wg
+# showconf, which skips the extension, still reads the link.
+probes=0
+for s in $(in_r a sh -c 'ls /var/run/wireguard/*.sock'); do
+	printf 'get=1\n\n' | in_r a timeout 5 nc -N -U "$s" 2>/dev/null |
+		grep -qx 'lanwire_probe_ms=1000' && probes=$((probes + 1))
+done
+[ "$probes" -eq 2 ] && ok "a's 2 links have lanwired's probe (1000 ms)" ||
+	bad "lanwired's probe on $probes of a's 2 links"
+l=$(in_r a sh -c 'ls /var/run/wireguard/' | head -1)
+l=${l%.sock}
+in_r a wg showconf "$l" | grep -q '^PersistentKeepalive = 5$' &&
+	! in_r a wg showconf "$l" | grep -qi probe &&
+	ok "wg showconf $l still reads the link, without the probe" ||
+	bad "wg showconf $l: $(in_r a wg showconf "$l" 2>&1 | tail -2)"
 in_ns a ip route show 192.168.200.0/24 | grep -q "unreachable.*metric 4000" &&
 	ok "a has the unreachable route below BIRD's" ||
 	bad "a lacks the unreachable route for LAN2"
