@@ -12,9 +12,9 @@
  *   4. one lanwired per link, each brought up by apply_up() as an
  *      interface of its own (RUN/LINKIF.state): one peer, AllowedIPs
  *      0.0.0.0/0, ::/0, no routes (BIRD makes them), no nft table;
- *      then, by UAPI set, lanwired's probe (LW_LINK_PROBE_MS) on its
- *      peer; wireguard-go refuses the key and keeps its own timers (the
- *      rendered wg-quick files stay plain);
+ *      then, if LANWIRE_LINK_PROBE_MS is set, by UAPI set lanwired's
+ *      probe on its peer; wireguard-go refuses the key and keeps its own
+ *      timers (the rendered wg-quick files stay plain);
  *   5. BIRD with RUN/NODE.bird.conf, its own socket and pid file
  *      (apply_bird.c), reloaded when the configuration changed;
  *   6. a hub with clients: its client interface, with the clients only.
@@ -62,6 +62,7 @@ struct ov_ctx {
 	char path[PATH_MAX];
 	struct ov_state st;
 	unsigned int changes;
+	int probe_ms; /* LANWIRE_LINK_PROBE_MS; 0: not set */
 	struct up_ctx up; /* for apply_fail(): pl only */
 };
 
@@ -382,7 +383,29 @@ static int sub_apply(struct ov_ctx *c, const struct lw_node_plan *sp,
 	return r;
 }
 
-/* lanwired's probe on the link's peer (model.h LW_LINK_PROBE_MS). Not a
+/* LANWIRE_LINK_PROBE_MS: unset or empty is 0 (the probe off: it is
+ * opt-in, see model.h LW_LINK_PROBE_MIN_MS); otherwise a whole number of
+ * ms in lanwired's range, or the up is refused before anything changes. */
+static int probe_from_env(struct ov_ctx *c)
+{
+	const char *v = getenv("LANWIRE_LINK_PROBE_MS");
+	char *end;
+	long ms;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	ms = strtol(v, &end, 10);
+	if (errno || *end || end == v || (ms != 0 &&
+	    (ms < LW_LINK_PROBE_MIN_MS || ms > LW_LINK_PROBE_MAX_MS)))
+		return apply_fail(&c->up, "LANWIRE_LINK_PROBE_MS=%s: not 0 or "
+				  "a number of ms from %d to %d", v,
+				  LW_LINK_PROBE_MIN_MS, LW_LINK_PROBE_MAX_MS);
+	c->probe_ms = (int)ms;
+	return 0;
+}
+
+/* lanwired's probe on the link's peer (model.h LW_LINK_PROBE_MIN_MS). Not a
  * failure when refused: -EINVAL is another daemon (wireguard-go), which
  * heals on the whitepaper's timers; anything else is said. update_only:
  * never creates a peer. Not counted as a change: it is set every up. */
@@ -394,7 +417,7 @@ static void link_probe(struct ov_ctx *c, const struct lw_link_plan *lp)
 	key_to_hex(hex, lp->public_key);
 	snprintf(text, sizeof(text),
 		 UAPI_PUBLIC_KEY "=%s\n" UAPI_UPDATE_ONLY "=true\n"
-		 UAPI_PROBE_MS "=%d\n", hex, LW_LINK_PROBE_MS);
+		 UAPI_PROBE_MS "=%d\n", hex, c->probe_ms);
 	r = status_set(lp->iface, text);
 	if (r && r != -EINVAL && c->o->report)
 		fprintf(c->o->report, "%s: %s not set (%s)\n", lp->iface,
@@ -414,7 +437,8 @@ static int link_up(struct ov_ctx *c, const struct lw_link_plan *lp)
 	link_plan_wipe(&lpl, &peer);
 	if (r)
 		return r;
-	link_probe(c, lp);
+	if (c->probe_ms)
+		link_probe(c, lp);
 	for (i = 0; i < c->st.n_links; i++)
 		if (!strcmp(c->st.links[i], lp->iface))
 			return 0;
@@ -606,6 +630,10 @@ int apply_overlay_up(const struct lw_node_plan *pl, const struct lw_apply *o)
 	if (!c)
 		return 1;
 	ov_init(c, pl, o);
+	if (probe_from_env(c)) {
+		free(c);
+		return 1;
+	}
 	r = lw_mkdir_private(o->run_dir, &(bool){ false });
 	if (r)
 		r = apply_fail(&c->up, "cannot make %s: %s", o->run_dir, strerror(-r));

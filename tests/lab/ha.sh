@@ -23,11 +23,12 @@
 #   restart_ms       from `lanwire up z1` (the restart) to a's route to LAN2
 #                    taking z1 again
 #   restart_link_ms  from the restart to a's WireGuard link to z1
-#                    handshaking again (lanwired's probe, lanwire_probe_ms)
+#                    handshaking again
 # Asserted: transfer_intact, no_plaintext, failover_ms < 3000 (the goal,
 # < 1000, is reported: this is a shared, noisy machine), traffic back on
-# z1 after each return, restart_link_ms < 4000 (restart_ms's goal, 3 s,
-# is reported). Closing line "lab-ha: N passed, M failed".
+# z1 after each return; with LANWIRE_LINK_PROBE_MS set (lanwired's probe,
+# opt-in, passed on to lanwire up) restart_link_ms < 4000 (restart_ms's
+# goal, 3 s, is reported). Closing line "lab-ha: N passed, M failed".
 #
 # Usage: ha.sh [LANWIRE [LANWIRED]]  (default build/lanwire, build/lanwired)
 set -u
@@ -241,10 +242,14 @@ goal() {
 }
 below "failover (z1 killed)" "$fo_kill" 30 3000
 below "failover (z1's UDP dropped)" "$fo_udp" 30 3000
-# lanwired's probe: a site handshakes with the restarted hub about 1 s
-# after up (the whitepaper's timers took 10-12 s); 4 s is loose for a
-# noisy machine. restart_ms adds OSPF's part (docs/overlay.md).
-below "a's link to z1 handshaking after z1's restart" "$restart_link_ms" 0 4000
+# lanwired's probe (opt-in): a site handshakes with the restarted hub
+# about 1 s after up (the whitepaper's timers take 10-12 s); 4 s is loose
+# for a noisy machine. restart_ms adds OSPF's part (docs/overlay.md).
+if [ -n "${LANWIRE_LINK_PROBE_MS:-}" ]; then
+	below "a's link to z1 handshaking after z1's restart" "$restart_link_ms" 0 4000
+else
+	echo "restart_link_ms=$restart_link_ms (lanwired's probe off)"
+fi
 goal restart_ms "$restart_ms" 3000
 goal failover_ms "$fo" 1000
 printf '{"scenario":"ha","failover_ms":%d,"failover_kill_ms":%d,"failover_udp_ms":%d,"failback_ms":%d,"failback_kill_ms":%d,"failback_udp_ms":%d,"transfer_intact":%s,"flaps":%d,"route_changes":%d,"no_plaintext":%s,"restart_ms":%d,"restart_link_ms":%d}\n' \

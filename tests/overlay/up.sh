@@ -43,7 +43,8 @@ leftovers() {
 
 ov_build
 
-# 1. up, LAN to LAN.
+# 1. up, LAN to LAN; lanwired's probe asked for (opt-in, checked below).
+export LANWIRE_LINK_PROBE_MS=1000
 all_up
 t0=$(date +%s%N)
 if ov_wait_ping 30; then
@@ -135,6 +136,15 @@ else
 fi
 left=$(leftovers a)
 [ -z "$left" ] && ok "the refused up left nothing" || bad "the refused up left:$left"
+if LANWIRE_LINK_PROBE_MS=50 lw up a >"$WORK/f0.out" 2>&1; then
+	bad "up a with LANWIRE_LINK_PROBE_MS=50 succeeded"
+else
+	grep -q 'LANWIRE_LINK_PROBE_MS=50: not 0' "$WORK/f0.out" &&
+		ok "up a refused a bad probe: $(head -1 "$WORK/f0.out")" ||
+		bad "up a with a bad probe: $(tail -2 "$WORK/f0.out")"
+fi
+left=$(leftovers a)
+[ -z "$left" ] && ok "the bad probe's up left nothing" || bad "the bad probe's up left:$left"
 printf '#!/bin/sh\ncase " $* " in *" -p "*) exec %s "$@" ;; esac\nexit 1\n' \
 	"$(command -v bird)" >"$WORK/fake/bird"
 if XPATH="$WORK/fake:" lw up a >"$WORK/f2.out" 2>&1; then
