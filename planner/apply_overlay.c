@@ -383,9 +383,15 @@ static int sub_apply(struct ov_ctx *c, const struct lw_node_plan *sp,
 	return r;
 }
 
-/* LANWIRE_LINK_PROBE_MS: unset or empty is 0 (the probe off: it is
- * opt-in, see model.h LW_LINK_PROBE_MIN_MS); otherwise a whole number of
- * ms in lanwired's range, or the up is refused before anything changes. */
+/* LANWIRE_LINK_PROBE_MS: unset or empty is 0, the probe off. It is
+ * opt-in: BFD and OSPF hellos cross a link both ways many times a
+ * second, so with it a silent link re-handshakes at once (a restarted hub
+ * that cannot reach a site behind NAT), but in 2 of 7 ha runs that
+ * brought the hub's links back before OSPF had settled and LAN traffic
+ * was dropped for 5 s, where the whitepaper's timers return slowly but
+ * cleanly (docs/overlay.md, "Restarted hub"). Otherwise a whole number of
+ * ms in lanwired's range (uapi_names.h), or the up is refused before
+ * anything changes. */
 static int probe_from_env(struct ov_ctx *c)
 {
 	const char *v = getenv("LANWIRE_LINK_PROBE_MS");
@@ -397,15 +403,15 @@ static int probe_from_env(struct ov_ctx *c)
 	errno = 0;
 	ms = strtol(v, &end, 10);
 	if (errno || *end || end == v || (ms != 0 &&
-	    (ms < LW_LINK_PROBE_MIN_MS || ms > LW_LINK_PROBE_MAX_MS)))
+	    (ms < UAPI_PROBE_MIN_MS || ms > UAPI_PROBE_MAX_MS)))
 		return apply_fail(&c->up, "LANWIRE_LINK_PROBE_MS=%s: not 0 or "
 				  "a number of ms from %d to %d", v,
-				  LW_LINK_PROBE_MIN_MS, LW_LINK_PROBE_MAX_MS);
+				  UAPI_PROBE_MIN_MS, UAPI_PROBE_MAX_MS);
 	c->probe_ms = (int)ms;
 	return 0;
 }
 
-/* lanwired's probe on the link's peer (model.h LW_LINK_PROBE_MIN_MS). Not a
+/* lanwired's probe on the link's peer (probe_from_env()). Not a
  * failure when refused: -EINVAL is another daemon (wireguard-go), which
  * heals on the whitepaper's timers; anything else is said. update_only:
  * never creates a peer. Not counted as a change: it is set every up. */

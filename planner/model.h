@@ -53,19 +53,6 @@
  * NAT mappings busy while BIRD runs; this covers a link whose BIRD is
  * down, so that the peer still answers within seconds. */
 #define LW_LINK_KEEPALIVE 5
-/* lanwired's probe on overlay links (UAPI lanwire_probe_ms, set by up
- * after the link is up when LANWIRE_LINK_PROBE_MS asks for it; off by
- * default: in 2 of 7 ha runs it brought a restarted hub's links back
- * before OSPF had settled and LAN traffic was dropped for 5 s, where the
- * whitepaper's timers return slowly but cleanly; wireguard-go refuses it
- * and keeps its timers):
- * BFD and OSPF hellos cross a link both ways many times a second, so a
- * second without an answer means the other end lost the session (a
- * restarted hub that cannot reach a site behind NAT): handshake again
- * then, and every second until answered, instead of after 15 s and
- * every 5 s. */
-#define LW_LINK_PROBE_MIN_MS 100
-#define LW_LINK_PROBE_MAX_MS 5000
 /* BFD and OSPF timers, as in issue 11's feasibility run. */
 #define LW_BFD_INTERVAL_MS 100
 #define LW_BFD_MULTIPLIER 3
