@@ -17,16 +17,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=tests/overlay/manual.sh
 . "$HERE/manual.sh"
-LANWIRE=$(realpath "${1:-$ROOT/build/lanwire}")
-LANWIRED=$(realpath "${2:-$ROOT/build/lanwired}")
-TAG=$(printf '%x' $$ | tail -c 4)
-P=lwas-$TAG
-WORK=$(mktemp -d)
+ov_manual_init lwas "$@"
 ROUTERS=(B a c)
 declare -A HOLDER=() WAN=([B]=2 [a]=3 [c]=4)
-declare -A PIDS=()
-IFP=lwas
-I=$IFP$TAG NFT=1
+NFT=1
 
 cleanup() {
 	ov_stop_all h1 h2

@@ -3,15 +3,27 @@
 # `lanwire up` (smoke.sh, asymmetric.sh): a rendered overlay's routers in
 # namespaces $P-NAME, one lanwired per link and BIRD per router, started
 # from the rendered files. The namespaces, hosts, holders and counters are
-# lib.sh's (sourced here first); the caller sources this file, then sets
-# P (namespace prefix), IFP (interface prefix, also the rendered
-# link-interface), TAG, WORK, LANWIRED, ROUTERS, WAN (router -> N of
-# 203.0.113.N), I="$IFP$TAG" (lib.sh's interface prefix) and declares
-# PIDS (an associative array). NFT=1 makes start_router load the rendered
-# wg0.nft too.
+# lib.sh's (sourced here first); the caller sources this file, calls
+# ov_manual_init PREFIX "$@", then sets ROUTERS and WAN (router -> N of
+# 203.0.113.N). NFT=1 makes start_router load the rendered wg0.nft too.
 
 # shellcheck source=tests/overlay/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# ov_manual_init PREFIX [LANWIRE [LANWIRED]] (default build/lanwire,
+# build/lanwired): LANWIRE, LANWIRED, TAG, namespace prefix P=PREFIX-TAG,
+# interface prefix IFP=PREFIX (also the rendered link-interface) and
+# lib.sh's I=PREFIXTAG, WORK, and no daemons yet (PIDS).
+ov_manual_init() {
+	LANWIRE=$(realpath "${2:-$ROOT/build/lanwire}")
+	LANWIRED=$(realpath "${3:-$ROOT/build/lanwired}")
+	TAG=$(printf '%x' $$ | tail -c 4)
+	P=$1-$TAG
+	IFP=$1
+	I=$IFP$TAG
+	WORK=$(mktemp -d)
+	declare -gA PIDS=()
+}
 
 # Renders description $1 with the keys tests/planner/keys/$2 into
 # $WORK/out, links named $IFP + number (inserted after the key $3).

@@ -20,16 +20,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=tests/overlay/manual.sh
 . "$HERE/manual.sh"
-LANWIRE=$(realpath "${1:-$ROOT/build/lanwire}")
-LANWIRED=$(realpath "${2:-$ROOT/build/lanwired}")
-TAG=$(printf '%x' $$ | tail -c 4)
-P=lwbd-$TAG
-WORK=$(mktemp -d)
+ov_manual_init lwbd "$@"
 ROUTERS=(z1 z2 a c)
 declare -A HOLDER=() WAN=([z1]=1 [z2]=2 [a]=3 [c]=4)
-declare -A PIDS=()
-IFP=lwbd
-I=$IFP$TAG
 
 cleanup() {
 	ov_stop_all h1 h2
