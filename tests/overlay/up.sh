@@ -121,30 +121,34 @@ done
 out=$(lw down a 2>&1) && ok "a second down: ${out#lanwire: }" ||
 	bad "a second down failed: $out"
 
+# up_refused WHAT PATTERN VAR=VALUE...: `up a` with those variables set
+# must fail before anything changes, say PATTERN, and leave nothing.
+refusals=0
+up_refused() {
+	local what=$1 pat=$2 out left
+	shift 2
+	refusals=$((refusals + 1))
+	out=$WORK/refused-$refusals.out
+	if (export "$@"; lw up a) >"$out" 2>&1; then
+		bad "up a with $what succeeded"
+	elif grep -q "$pat" "$out"; then
+		ok "up a refused $what: $(grep "$pat" "$out" | head -1 | cut -c1-90)"
+	else
+		bad "up a with $what failed without saying why: $(tail -2 "$out")"
+	fi
+	left=$(leftovers a)
+	[ -z "$left" ] && ok "up a with $what left nothing" ||
+		bad "up a with $what left:$left"
+}
+
 # 4. Failed ups leave nothing: a BIRD that refuses every configuration
 # (before anything changes), then one that does not start (after the
 # routes and links are up).
 mkdir "$WORK/fake"
 printf '#!/bin/sh\nexit 1\n' >"$WORK/fake/bird"
 chmod 755 "$WORK/fake/bird"
-if XPATH="$WORK/fake:" lw up a >"$WORK/f1.out" 2>&1; then
-	bad "up a with a BIRD refusing its configuration succeeded"
-else
-	grep -q 'BIRD refuses' "$WORK/f1.out" &&
-		ok "up a refused: $(grep 'BIRD refuses' "$WORK/f1.out" | cut -c1-90)..." ||
-		bad "up a failed without saying why: $(tail -2 "$WORK/f1.out")"
-fi
-left=$(leftovers a)
-[ -z "$left" ] && ok "the refused up left nothing" || bad "the refused up left:$left"
-if LANWIRE_LINK_PROBE_MS=50 lw up a >"$WORK/f0.out" 2>&1; then
-	bad "up a with LANWIRE_LINK_PROBE_MS=50 succeeded"
-else
-	grep -q 'LANWIRE_LINK_PROBE_MS=50: not 0' "$WORK/f0.out" &&
-		ok "up a refused a bad probe: $(head -1 "$WORK/f0.out")" ||
-		bad "up a with a bad probe: $(tail -2 "$WORK/f0.out")"
-fi
-left=$(leftovers a)
-[ -z "$left" ] && ok "the bad probe's up left nothing" || bad "the bad probe's up left:$left"
+up_refused "a BIRD refusing its configuration" 'BIRD refuses' XPATH="$WORK/fake:"
+up_refused "a bad probe" 'LANWIRE_LINK_PROBE_MS=50: not 0' LANWIRE_LINK_PROBE_MS=50
 printf '#!/bin/sh\ncase " $* " in *" -p "*) exec %s "$@" ;; esac\nexit 1\n' \
 	"$(command -v bird)" >"$WORK/fake/bird"
 if XPATH="$WORK/fake:" lw up a >"$WORK/f2.out" 2>&1; then
