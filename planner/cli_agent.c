@@ -15,9 +15,9 @@
  * long poll ends with nothing new (every CTL_POLL_SECONDS), so the
  * admin's `lanwire status --store` sees handshake ages that fresh.
  *
- * A key rotation (ctl_switch.h) is applied in steps: the state as it
- * must be now, then the long poll is cut at the next step's time and
- * the last good state applied again.
+ * A key rotation (ctl_switch.h; its steps in cli_agent_rotate.c) is
+ * applied in steps: the state as it must be now, then the long poll is
+ * cut at the next step's time and the last good state applied again.
  *
  * Faults: a state refused is logged and changes nothing; a state that
  * fails to apply is logged, the last good one is applied again and kept;
@@ -29,6 +29,7 @@
  * envelope's text and the private key (wiped at exit).
  */
 #include "cli.h"
+#include "cli_agent.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -51,33 +52,6 @@
 #include "uapi_names.h"
 #include "txn.h"
 
-#define AGENT_MAX_HUBS 16
-#define AGENT_RETRY_SECONDS 2
-
-struct agent {
-	const char *node, *key_path, *state_dir, *run_dir, *user, *daemon;
-	char network[LW_NAME_MAX + 1];
-	EVP_PKEY *pub;
-	uint8_t priv[LW_KEY_LEN];
-	/* lanwire join's bootstrap key: opens the state published at invite
-	 * time (named for it) until the admin publishes this node's own key */
-	const char *boot_path;
-	bool has_boot;
-	uint8_t boot[LW_KEY_LEN];
-	uint64_t epoch;	    /* applied */
-	char *good;	    /* the last good envelope's text */
-	char iface[LW_IFNAME_MAX + 1]; /* its interface, for reports */
-	char hubs[AGENT_MAX_HUBS][LW_PREFIX_STRLEN];
-	size_t n_hubs, n_given;
-	bool once;
-	bool hub_lost; /* said so; said again only after an answer */
-	/* a key rotation's next step (ctl_switch.h), Unix ms; 0 none: the
-	 * last good state is applied again then */
-	uint64_t step_at;
-	bool said_no_replaces; /* the daemon is not lanwired: said once */
-	bool replaces_ok;      /* the daemon took lanwire_replaces */
-};
-
 /* poll_hub(): the long poll was cut for a rotation step. */
 #define POLL_STEP (-1)
 
@@ -88,7 +62,7 @@ struct body {
 	bool too_big;
 };
 
-static uint64_t now_ms(void)
+uint64_t agent_now_ms(void)
 {
 	struct timespec ts;
 
@@ -96,10 +70,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void say(const struct agent *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void say(const struct agent *a, const char *fmt, ...)
+void agent_say(const struct agent *a, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -124,147 +95,6 @@ static void add_hub(struct agent *a, const char *addr)
 		snprintf(a->hubs[a->n_hubs++], LW_PREFIX_STRLEN, "%s", addr);
 }
 
-/* A state this node's key does not open may name the next key
- * (`lanwire rotate`, ctl_rotate.h): read with KEY.next then. 0 when it
- * does (*rotating set, next holds the key). */
-static int plan_with_next(struct agent *a, const struct ctl_envelope *e,
-			  struct ctl_plan *cp, uint8_t next[LW_KEY_LEN],
-			  char *path, size_t size, bool *rotating)
-{
-	char err[512];
-
-	if (ctl_next_key_load(a->key_path, next) ||
-	    ctl_next_path(path, size, a->key_path))
-		return 1;
-	if (ctl_state_plan(cp, e->state, a->network, a->node, next, path, err,
-			   sizeof(err))) {
-		crypto_wipe(next, LW_KEY_LEN);
-		return 1;
-	}
-	*rotating = true;
-	return 0;
-}
-
-/* The rotation done: KEY.next is the key now. */
-static void promote_next(struct agent *a, uint8_t next[LW_KEY_LEN])
-{
-	int r = ctl_next_key_promote(a->key_path);
-
-	if (r)
-		say(a, "rotated, but cannot move the new key over %s: %s",
-		    a->key_path, strerror(-r));
-	else
-		say(a, "rotated: the new key pair is in %s", a->key_path);
-	memcpy(a->priv, next, LW_KEY_LEN);
-	crypto_wipe(next, LW_KEY_LEN);
-}
-
-/* The rotating node before its switch time: the state applied with the
- * key it has; the agent comes back at switch_at for the new one. */
-static int keep_key_until_switch(struct agent *a, struct ctl_plan *cp)
-{
-	char *path = strdup(a->key_path);
-
-	if (!path)
-		return -ENOMEM;
-	free(cp->pl.private_key_path);
-	cp->pl.private_key_path = path;
-	x25519_public_from_private(cp->desc.nodes[0].public_key, a->priv);
-	say(a, "rotation: switching to the new key at %llu (in %llu ms)",
-	    (unsigned long long)cp->switch_at,
-	    (unsigned long long)(cp->switch_at - now_ms()));
-	return 0;
-}
-
-/* lanwired moves the old key's AllowedIPs to the new key on its first
- * packet (lanwire_replaces, README); other daemons refuse the key and
- * switch at T (ctl_switch.h), said once. */
-static void tell_replaces(struct agent *a, const struct ctl_plan *cp,
-			  const struct ctl_switch *sw)
-{
-	char text[4 * LW_KEY_LEN + 64], new_hex[2 * LW_KEY_LEN + 1];
-	char old_hex[2 * LW_KEY_LEN + 1];
-	int r;
-
-	key_to_hex(new_hex, cp->pl.peers[sw->peer].public_key);
-	key_to_hex(old_hex, sw->replaces);
-	snprintf(text, sizeof(text), "public_key=%s\n" UAPI_REPLACES "=%s\n",
-		 new_hex, old_hex);
-	r = status_set(cp->pl.iface, text);
-	a->replaces_ok = !r;
-	if (r && !a->said_no_replaces)
-		say(a, "rotation: %s's daemon refused %s (%s): peer %s switches "
-		       "at %llu, not on its first packet (said once)",
-		    cp->pl.iface, UAPI_REPLACES, strerror(-r), sw->name,
-		    (unsigned long long)sw->at_ms);
-	a->said_no_replaces |= r != 0;
-}
-
-/* Where the AllowedIPs of each rotating peer are, when the daemon moves
- * them itself (ctl_switch.h): on the new key once it holds any. */
-static void find_holders(struct agent *a, struct ctl_plan *cp)
-{
-	struct lw_wg_status st;
-	size_t i, j;
-
-	if (!cp->n_switches || !a->replaces_ok ||
-	    status_get(&st, cp->pl.iface)) {
-		for (i = 0; i < cp->n_switches; i++)
-			cp->switches[i].daemon_moves = false;
-		return;
-	}
-	for (i = 0; i < cp->n_switches; i++) {
-		struct ctl_switch *sw = &cp->switches[i];
-
-		sw->daemon_moves = true;
-		sw->new_holds = false;
-		for (j = 0; j < st.n_peers; j++)
-			if (!memcmp(st.peers[j].public_key,
-				    cp->pl.peers[sw->peer].public_key,
-				    LW_KEY_LEN))
-				sw->new_holds = st.peers[j].allowed_ips[0];
-	}
-	status_free(&st);
-}
-
-/* apply_up() with the peers the rotation schedule (ctl_switch.h) has at
- * this moment; a->step_at set to its next step (or step, if sooner). */
-static int apply_phase(struct agent *a, struct ctl_plan *cp,
-		       const struct lw_apply *o, uint64_t step)
-{
-	struct lw_peer_plan *all = cp->pl.peers, *v;
-	size_t n_all = cp->pl.n_peers, n, i;
-	uint64_t now = now_ms(), next;
-	int r;
-
-	find_holders(a, cp);
-	r = ctl_switch_peers(&cp->pl, cp->switches, cp->n_switches, now, &v,
-			     &n, &next);
-	if (r) {
-		say(a, "out of memory");
-		return 1;
-	}
-	cp->pl.peers = v;
-	cp->pl.n_peers = n;
-	r = apply_up(&cp->pl, o);
-	cp->pl.peers = all;
-	cp->pl.n_peers = n_all;
-	ctl_switch_peers_free(v, n);
-	for (i = 0; !r && i < cp->n_switches; i++)
-		if (ctl_switch_before(&cp->switches[i], now))
-			tell_replaces(a, cp, &cp->switches[i]);
-	/* lanwired just took them: no step at T, it moves them itself (a
-	 * step there would race the node's first packet) */
-	for (i = 0; !r && a->replaces_ok && i < cp->n_switches; i++)
-		cp->switches[i].daemon_moves = true;
-	if (!r && a->replaces_ok)
-		next = ctl_switch_next(cp->switches, cp->n_switches, now);
-	if (step && (!next || step < next))
-		next = step;
-	a->step_at = r ? 0 : next;
-	return r;
-}
-
 /* Applies a verified envelope. 0 or 1 (logged). */
 static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 {
@@ -284,8 +114,8 @@ static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 		return 1;
 	r = ctl_state_plan(&cp, e->state, a->network, a->node, a->priv,
 			   a->key_path, err, sizeof(err));
-	if (r && !plan_with_next(a, e, &cp, next, next_path,
-				 sizeof(next_path), &rotating))
+	if (r && !agent_plan_with_next(a, e, &cp, next, next_path,
+				       sizeof(next_path), &rotating))
 		r = 0;
 	if (r && a->has_boot &&
 	    !ctl_state_plan(&cp, e->state, a->network, a->node, a->boot,
@@ -295,19 +125,19 @@ static int apply_envelope(struct agent *a, const struct ctl_envelope *e)
 					   a->priv);
 	}
 	if (r) {
-		say(a, "epoch %llu refused: %s", (unsigned long long)e->epoch,
+		agent_say(a, "epoch %llu refused: %s", (unsigned long long)e->epoch,
 		    err);
 		free(daemon);
 		return 1;
 	}
-	if (rotating && cp.switch_at > now_ms()) {
+	if (rotating && cp.switch_at > agent_now_ms()) {
 		step = cp.switch_at;
 		rotating = false;
-		r = keep_key_until_switch(a, &cp);
+		r = agent_keep_key_until_switch(a, &cp);
 	}
-	r = r ? 1 : apply_phase(a, &cp, &o, step);
+	r = r ? 1 : agent_apply_phase(a, &cp, &o, step);
 	if (rotating && !r)
-		promote_next(a, next);
+		agent_promote_next(a, next);
 	crypto_wipe(next, sizeof(next));
 	if (!r) {
 		snprintf(a->iface, sizeof(a->iface), "%s", cp.pl.iface);
@@ -335,7 +165,7 @@ static int save_good(struct agent *a, const char *text)
 		r = txn_commit(&t);
 	txn_free(&t);
 	if (r)
-		say(a, "cannot keep %s: %s", path, strerror(-r));
+		agent_say(a, "cannot keep %s: %s", path, strerror(-r));
 	return r;
 }
 
@@ -350,7 +180,7 @@ static void apply_good_again(struct agent *a, const char *why)
 					   a->network, a->node, 0, err,
 					   sizeof(err)))
 		return;
-	say(a, "applying epoch %llu again%s", (unsigned long long)e.epoch,
+	agent_say(a, "applying epoch %llu again%s", (unsigned long long)e.epoch,
 	    why);
 	apply_envelope(a, &e);
 	ctl_envelope_free(&e);
@@ -361,19 +191,19 @@ static int take_state(struct agent *a, char *text, size_t len,
 		      const char *from)
 {
 	struct ctl_envelope e;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = agent_now_ms();
 	char err[512];
 	int r = ctl_envelope_parse(&e, text, len, a->pub, a->network, a->node,
 				   a->epoch, err, sizeof(err));
 
 	if (r) {
-		say(a, "refused a state from %s: %s; nothing changed", from,
+		agent_say(a, "refused a state from %s: %s; nothing changed", from,
 		    err);
 		return 1;
 	}
 	r = apply_envelope(a, &e);
 	if (r) {
-		say(a, "epoch %llu from %s not applied; keeping epoch %llu",
+		agent_say(a, "epoch %llu from %s not applied; keeping epoch %llu",
 		    (unsigned long long)e.epoch, from,
 		    (unsigned long long)a->epoch);
 		apply_good_again(a, "");
@@ -382,9 +212,9 @@ static int take_state(struct agent *a, char *text, size_t len,
 		free(a->good);
 		a->good = strndup(text, len);
 		save_good(a, a->good ? a->good : "");
-		say(a, "epoch %llu applied at %llu ms (%llu ms to apply)",
-		    (unsigned long long)e.epoch, (unsigned long long)now_ms(),
-		    (unsigned long long)(now_ms() - t0));
+		agent_say(a, "epoch %llu applied at %llu ms (%llu ms to apply)",
+		    (unsigned long long)e.epoch, (unsigned long long)agent_now_ms(),
+		    (unsigned long long)(agent_now_ms() - t0));
 	}
 	ctl_envelope_free(&e);
 	return r;
@@ -393,7 +223,7 @@ static int take_state(struct agent *a, char *text, size_t len,
 /* A rotation step that is due. */
 static void take_step(struct agent *a)
 {
-	if (!a->step_at || now_ms() < a->step_at)
+	if (!a->step_at || agent_now_ms() < a->step_at)
 		return;
 	a->step_at = 0;
 	apply_good_again(a, " (key rotation step)");
@@ -432,7 +262,7 @@ static void url_of(char *url, size_t size, const char *hub, const char *path)
 static long poll_ms(const struct agent *a)
 {
 	long ms = (CTL_POLL_SECONDS + 15) * 1000L;
-	uint64_t now = now_ms();
+	uint64_t now = agent_now_ms();
 
 	if (a->step_at && a->step_at < now + (uint64_t)ms)
 		ms = a->step_at > now ? (long)(a->step_at - now) : 1;
@@ -466,7 +296,7 @@ static long poll_hub(struct agent *a, const char *hub, struct body *b)
 	else if (b->too_big)
 		code = 413;
 	else if (res == CURLE_OPERATION_TIMEDOUT && a->step_at &&
-		 now_ms() >= a->step_at)
+		 agent_now_ms() >= a->step_at)
 		code = POLL_STEP;
 	curl_easy_cleanup(curl);
 	return code;
@@ -480,7 +310,7 @@ static void report(struct agent *a, const char *hub)
 
 	if (!a->epoch)
 		return;
-	body = ctl_report_text(a->epoch, a->iface, now_ms() / 1000);
+	body = ctl_report_text(a->epoch, a->iface, agent_now_ms() / 1000);
 	curl = body ? curl_easy_init() : NULL;
 	if (!curl) {
 		free(body);
@@ -494,7 +324,7 @@ static void report(struct agent *a, const char *hub)
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
 	if (curl_easy_perform(curl) != CURLE_OK)
-		say(a, "could not report epoch %llu to %s",
+		agent_say(a, "could not report epoch %llu to %s",
 		    (unsigned long long)a->epoch, hub);
 	curl_easy_cleanup(curl);
 	free(answer.text);
@@ -522,7 +352,7 @@ static bool follow_hub(struct agent *a, const char *hub)
 		} else if (code == 204) {
 			report(a, hub); /* fresh handshake ages */
 		} else if (code != 204 && !a->hub_lost) {
-			say(a, "hub %s: %s; trying the others every second "
+			agent_say(a, "hub %s: %s; trying the others every second "
 			       "(said once)",
 			    hub,
 			    code == 413 ? "state over 1 MiB refused" :
@@ -582,13 +412,13 @@ static void load_good(struct agent *a)
 		return;
 	if (ctl_envelope_parse(&e, text, len, a->pub, a->network, a->node, 0,
 			       err, sizeof(err))) {
-		say(a, "ignoring %s: %s", path, err);
+		agent_say(a, "ignoring %s: %s", path, err);
 		free(text);
 		return;
 	}
 	a->good = text;
 	a->epoch = e.epoch;
-	say(a, "last good state: epoch %llu", (unsigned long long)e.epoch);
+	agent_say(a, "last good state: epoch %llu", (unsigned long long)e.epoch);
 	apply_envelope(a, &e);
 	ctl_envelope_free(&e);
 }
