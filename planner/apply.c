@@ -337,25 +337,22 @@ static int converge_accept_ra(struct up_ctx *u)
 	return r;
 }
 
-/* RUN/IFACE.nft is the ruleset last loaded: load again only when the
- * plan's differs or the table is gone. */
-static int converge_nft(struct up_ctx *u)
+/* The nft table to the ruleset want ("": none), path the ruleset last
+ * loaded: load again only when want differs or the table is gone. The
+ * ruleset replaces an older table in one nft -f transaction (it deletes
+ * and recreates the table itself, render_nft.c), so there is no moment
+ * without a policy. u->st.nft says whether up loaded it. */
+int apply_nft(struct up_ctx *u, const char *path, const char *want)
 {
-	struct lw_render_opts ro = { u->o->source, u->o->run_dir };
 	const char *del[] = { "nft", "delete", "table", "inet", LW_NFT_TABLE,
 			      NULL };
-	char path[PATH_MAX], *had = NULL;
-	char *want = u->pl->nft_ruleset ? strdup(u->pl->nft_ruleset) :
-					  render_nft_host_ruleset(u->pl, &ro);
 	const char *load[] = { "nft", "-f", path, NULL };
 	bool table = host_nft_table(u->o), same;
+	char *had = NULL;
 	struct lw_txn t;
 	size_t len;
 	int r = 0;
 
-	if (!want)
-		return apply_fail(u, "out of memory");
-	snprintf(path, sizeof(path), "%s/%s.nft", u->o->run_dir, u->pl->iface);
 	if (!*want) {
 		if (u->st.nft && table && host_run(u->o, del, NULL))
 			r = apply_fail(u, "cannot delete table inet %s",
@@ -367,25 +364,40 @@ static int converge_nft(struct up_ctx *u)
 			u->st.nft = false;
 			unlink(path);
 		}
-		free(want);
 		return r;
 	}
 	same = table && u->st.nft && !lw_read_file(path, &had, &len, 1 << 24) &&
 	       !strcmp(had, want);
 	free(had);
-	if (!same) {
-		txn_init(&t);
-		r = txn_add(&t, path, want, strlen(want), 0600, false);
-		if (!r)
-			r = txn_commit(&t);
-		txn_free(&t);
-		if (r || host_run(u->o, load, NULL))
-			r = apply_fail(u, "cannot load %s", path);
-		else
-			apply_report(u, "nft table inet %s %s", LW_NFT_TABLE,
-				     table ? "replaced" : "loaded");
-		u->st.nft |= !r;
-	}
+	if (same)
+		return 0;
+	txn_init(&t);
+	r = txn_add(&t, path, want, strlen(want), 0600, false);
+	if (!r)
+		r = txn_commit(&t);
+	txn_free(&t);
+	if (r || host_run(u->o, load, NULL))
+		r = apply_fail(u, "cannot load %s", path);
+	else
+		apply_report(u, "nft table inet %s %s", LW_NFT_TABLE,
+			     table ? "replaced" : "loaded");
+	u->st.nft |= !r;
+	return r;
+}
+
+/* RUN/IFACE.nft: the plan's ruleset, or the host's rendered from fw. */
+static int converge_nft(struct up_ctx *u)
+{
+	struct lw_render_opts ro = { u->o->source, u->o->run_dir };
+	char path[PATH_MAX];
+	char *want = u->pl->nft_ruleset ? strdup(u->pl->nft_ruleset) :
+					  render_nft_host_ruleset(u->pl, &ro);
+	int r;
+
+	if (!want)
+		return apply_fail(u, "out of memory");
+	snprintf(path, sizeof(path), "%s/%s.nft", u->o->run_dir, u->pl->iface);
+	r = apply_nft(u, path, want);
 	free(want);
 	return r;
 }

@@ -77,6 +77,11 @@ bool host_pid_serves(pid_t pid, const char *name);
 int state_load(struct up_ctx *u);
 int state_save(struct up_ctx *u);
 
+/* apply.c: the nft table inet lanwire brought to the ruleset want ("":
+ * removed if up loaded it), the last one loaded kept in path; u->st.nft
+ * says whether up loaded it. 0 or 1 (reported). */
+int apply_nft(struct up_ctx *u, const char *path, const char *want);
+
 /* apply_wg.c: the interface's keys, port and peers brought to the plan
  * with the fewest changes (never re-setting an unchanged key or port).
  * fresh: the interface was just made. 0 or 1 (reported). */
