@@ -32,10 +32,11 @@ bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 in_r() { local r=$1; shift; nsenter -t "${HOLDER[$r]}" -n -m "$@"; }
 in_ns() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
 
-# lanwire up/down NODE in its router's namespaces, extra PATH first.
+# lanwire up/down NODE in its router's namespaces, extra PATH first; the
+# description OV_DESC (default $WORK/ha.conf).
 lw() {
 	local verb=$1 r=$2
-	in_r "$r" env PATH="${XPATH:-}$PATH" "$LANWIRE" -f "$WORK/ha.conf" \
+	in_r "$r" env PATH="${XPATH:-}$PATH" "$LANWIRE" -f "${OV_DESC:-$WORK/ha.conf}" \
 		-k "$WORK/keys" "$verb" --daemon "$LANWIRED" \
 		--run-dir "$WORK/run-$r" "$r"
 }
