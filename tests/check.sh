@@ -100,8 +100,9 @@ step overlay-san bash tests/overlay/smoke.sh "$PWD/build-san/lanwire" "$LWSAN"
 # hub, 8 MiB A -> C, strict rp_filter as the negative control (~25 s each).
 step overlay-asym bash tests/overlay/asymmetric.sh "$PWD/build/lanwire" "$LW"
 step overlay-asym-san bash tests/overlay/asymmetric.sh "$PWD/build-san/lanwire" "$LWSAN"
-# lanwire up / down of overlay routers (about 15 s).
+# lanwire up / down of overlay routers, their nft policy (about 15 s each).
 step overlay-up bash tests/overlay/up.sh "$PWD/build/lanwire" "$LW"
+step overlay-up-san bash tests/overlay/up.sh "$PWD/build-san/lanwire" "$LWSAN"
 # The ha lab: a hub killed, its UDP dropped, its link flapping, under a
 # TCP transfer and 10 ms pings (about 100 s each).
 step lab-ha bash tests/lab/ha.sh "$PWD/build/lanwire" "$LW"
