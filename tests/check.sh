@@ -103,6 +103,9 @@ step overlay-asym-san bash tests/overlay/asymmetric.sh "$PWD/build-san/lanwire" 
 # lanwire up / down of overlay routers, their nft policy (about 15 s each).
 step overlay-up bash tests/overlay/up.sh "$PWD/build/lanwire" "$LW"
 step overlay-up-san bash tests/overlay/up.sh "$PWD/build-san/lanwire" "$LWSAN"
+# Debian's wireguard-go on a router's links (wg-quick up of the rendered
+# link files) against lanwired on the hubs (about 15 s).
+step overlay-wggo bash tests/overlay/wggo.sh "$PWD/build/lanwire" "$LW"
 # The ha lab: a hub killed, its UDP dropped, its link flapping, under a
 # TCP transfer and 10 ms pings (about 100 s each).
 step lab-ha bash tests/lab/ha.sh "$PWD/build/lanwire" "$LW"
