@@ -244,6 +244,57 @@ static int converge_sysctl(struct up_ctx *u, const char *setting)
 	return r;
 }
 
+/* Whether the plan sets key (one of its "key=value" sysctls). */
+static bool plan_sets(const struct lw_node_plan *pl, const char *key)
+{
+	size_t i, n = strlen(key);
+
+	for (i = 0; i < pl->n_sysctls; i++)
+		if (!strncmp(pl->sysctls[i], key, n) && pl->sysctls[i][n] == '=')
+			return true;
+	return false;
+}
+
+/* Whether key is one of the interface's own (net.ipv4.conf.IFACE.*,
+ * net.ipv6.conf.IFACE.*, either spelling). */
+static bool iface_own_sysctl(const char *iface, const char *key)
+{
+	static const char *const fams[] = { "ipv4", "ipv6" };
+	char own[96];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		iface_sysctl_key(own, sizeof(own), fams[i], iface, "");
+		if (!strncmp(key, own, strlen(own)))
+			return true;
+	}
+	return false;
+}
+
+/* A sysctl of the interface's own that up set and the plan no longer
+ * sets (an overlay link whose rp_filter mark a description change took
+ * away) goes back to its old value and out of the state. Host-wide ones
+ * (forwarding, an uplink's accept_ra) stay until down. */
+static int converge_dropped_sysctls(struct up_ctx *u)
+{
+	struct lw_up_state *st = &u->st;
+	size_t i, kept = 0;
+	int r = 0;
+
+	for (i = 0; i < st->n_sysctls; i++) {
+		const struct lw_up_sysctl *s = &st->sysctls[i];
+		bool dropped = iface_own_sysctl(u->cur, s->key) &&
+			       !plan_sets(u->pl, s->key);
+
+		if (dropped && !restore_sysctl(u, s))
+			continue; /* set back: forgotten */
+		r |= dropped;
+		st->sysctls[kept++] = *s;
+	}
+	st->n_sysctls = kept;
+	return r;
+}
+
 #define IPV6_FORWARDING "net.ipv6.conf.all.forwarding=1"
 
 static bool plan_forwards_ipv6(const struct lw_node_plan *pl)
@@ -419,6 +470,8 @@ static int converge(struct up_ctx *u, bool fresh)
 		r = converge_accept_ra(u);
 	for (i = 0; !r && i < u->pl->n_sysctls; i++)
 		r = converge_sysctl(u, u->pl->sysctls[i]);
+	if (!r)
+		r = converge_dropped_sysctls(u);
 	if (!r)
 		r = converge_nft(u);
 	r |= state_save(u);

@@ -89,6 +89,10 @@ int apply_wg(struct up_ctx *u, bool fresh);
 /* apply_down.c: removes everything u's state records (a failed first up
  * undone). */
 void apply_undo(struct up_ctx *u);
+/* apply_down.c: one recorded sysctl set back to its old value if it
+ * differs (a key that no longer exists, its interface gone, is left).
+ * 0 or 1 (reported). */
+int restore_sysctl(struct up_ctx *u, const struct lw_up_sysctl *s);
 
 /* apply_overlay.c: up / down of a node whose plan has links. */
 int apply_overlay_up(const struct lw_node_plan *pl, const struct lw_apply *o);

@@ -27,6 +27,8 @@ OV_DESC=$WORK/net.conf
 
 cleanup() {
 	local r
+	# down reads the description: never a half-edited one.
+	[ -e "$WORK/net.orig" ] && cp "$WORK/net.orig" "$OV_DESC"
 	for r in "${ROUTERS[@]}"; do
 		[ -n "${HOLDER[$r]:-}" ] && lw down "$r" >/dev/null 2>&1
 	done
@@ -198,6 +200,27 @@ marked=$(rp_as_rendered) && ok "up set rp_filter as rendered again" ||
 got=$(transfer 30)
 [ "$got" = "$want" ] && ok "works again with the rendered rp_filter" ||
 	bad "rendered rp_filter again: sha256 $got"
+
+# A description change that takes the asymmetry away (the direct link
+# at 10 both ways): up sets the two rp_filter 2s back to 1 (their old
+# values); the asymmetric costs back: 2 again.
+cp "$OV_DESC" "$WORK/net.orig"
+sed -i '/^\[link A C\]$/,/^$/ s/^cost = 30, 10$/cost = 10/' "$OV_DESC"
+grep -A2 '^\[link A C\]' "$OV_DESC" | grep -qx 'cost = 10' || bad "cost not changed"
+all_up_asym
+n=0
+for r in a c; do
+	for f in "$WORK/out/$r/$IFP"*.conf; do
+		[ "$(in_r "$r" sysctl -n "net.ipv4.conf.$(basename "$f" .conf).rp_filter")" = 1 ] &&
+			n=$((n + 1))
+	done
+done
+[ "$n" -eq 4 ] && ok "symmetric costs: up set rp_filter back to 1 on every link of a and c" ||
+	bad "symmetric costs: rp_filter 1 on $n of a's and c's 4 links"
+cp "$WORK/net.orig" "$OV_DESC"
+all_up_asym
+marked=$(rp_as_rendered) && ok "asymmetric costs again: rp_filter as rendered" ||
+	bad "asymmetric costs again: $(echo $marked)"
 
 # down: no nft table, no link left.
 for r in "${ROUTERS[@]}"; do
