@@ -113,7 +113,7 @@ for r in "${ROUTERS[@]:1}"; do
 	lw up "$r" >"$WORK/up-$r.out" 2>"$WORK/up-$r.err" ||
 		echo "up $r failed: $(tail -2 "$WORK/up-$r.err")"
 done
-links=$(in_r h1 ip -o link | grep -cE ": $I[0-9]+:")
+links=$(in_r h1 ip -o link | grep -cE ": ${I}[0-9]+:")
 echo "h1: $links link interfaces; peers: $PEERS"
 sleep "$SETTLE"
 

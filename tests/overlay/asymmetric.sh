@@ -227,7 +227,7 @@ for r in "${ROUTERS[@]}"; do
 	lw down "$r" >"$WORK/down-$r.out" 2>&1 || bad "down $r: $(tail -2 "$WORK/down-$r.out")"
 	left=""
 	in_r "$r" nft list table inet lanwire >/dev/null 2>&1 && left="$left nft table;"
-	in_r "$r" ip -o link 2>/dev/null | grep -qE ": $IFP[0-9]+[:@]" && left="$left links;"
+	in_r "$r" ip -o link 2>/dev/null | grep -qE ": ${IFP}[0-9]+[:@]" && left="$left links;"
 	[ -z "$left" ] && ok "down $r removed its nft table and links" ||
 		bad "down $r left:$left"
 done
