@@ -436,21 +436,27 @@ int apply_nft(struct up_ctx *u, const char *path, const char *want)
 	return r;
 }
 
-/* RUN/IFACE.nft: the plan's ruleset, or the host's rendered from fw. */
-static int converge_nft(struct up_ctx *u)
+int apply_plan_nft(struct up_ctx *u, const char *path)
 {
 	struct lw_render_opts ro = { u->o->source, u->o->run_dir };
-	char path[PATH_MAX];
 	char *want = u->pl->nft_ruleset ? strdup(u->pl->nft_ruleset) :
 					  render_nft_host_ruleset(u->pl, &ro);
 	int r;
 
 	if (!want)
 		return apply_fail(u, "out of memory");
-	snprintf(path, sizeof(path), "%s/%s.nft", u->o->run_dir, u->pl->iface);
 	r = apply_nft(u, path, want);
 	free(want);
 	return r;
+}
+
+/* RUN/IFACE.nft is the ruleset last loaded. */
+static int converge_nft(struct up_ctx *u)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s.nft", u->o->run_dir, u->pl->iface);
+	return apply_plan_nft(u, path);
 }
 
 /* Every part of the interface brought to the plan, then the state saved

@@ -81,6 +81,9 @@ int state_save(struct up_ctx *u);
  * removed if up loaded it), the last one loaded kept in path; u->st.nft
  * says whether up loaded it. 0 or 1 (reported). */
 int apply_nft(struct up_ctx *u, const char *path, const char *want);
+/* apply_nft() with the plan's ruleset: the one it came with (the agent's
+ * signed state) or the one rendered from its firewall model. */
+int apply_plan_nft(struct up_ctx *u, const char *path);
 
 /* apply_wg.c: the interface's keys, port and peers brought to the plan
  * with the fewest changes (never re-setting an unchanged key or port).

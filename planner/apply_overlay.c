@@ -336,8 +336,9 @@ static void policy_path(const struct ov_ctx *c, char path[static PATH_MAX])
 		 c->pl->self->name);
 }
 
-/* want: the rendered ruleset, or "" to remove the table up loaded. */
-static int policy_apply(struct ov_ctx *c, const char *want)
+/* up: the plan's ruleset (apply_plan_nft()); else the table up loaded
+ * removed. */
+static int policy_apply(struct ov_ctx *c, bool up)
 {
 	char path[PATH_MAX];
 	unsigned int before = c->up.changes;
@@ -345,25 +346,12 @@ static int policy_apply(struct ov_ctx *c, const char *want)
 
 	policy_path(c, path);
 	c->up.st.nft = c->st.nft;
-	r = apply_nft(&c->up, path, want);
+	r = up ? apply_plan_nft(&c->up, path) : apply_nft(&c->up, path, "");
 	c->changes += c->up.changes - before;
 	if (c->up.st.nft == c->st.nft)
 		return r;
 	c->st.nft = c->up.st.nft;
 	return ov_save(c) || r;
-}
-
-static int policy_up(struct ov_ctx *c)
-{
-	struct lw_render_opts ro = { c->o->source, c->o->run_dir };
-	char *want = render_nft_ruleset(c->pl, &ro);
-	int r;
-
-	if (!want)
-		return apply_fail(&c->up, "out of memory");
-	r = policy_apply(c, want);
-	free(want);
-	return r;
 }
 
 /* ---- the link and client interfaces, through apply_up() ---- */
@@ -642,7 +630,7 @@ static int ov_remove_all(struct ov_ctx *c)
 	r |= forward_down(c);
 	r |= routes_down(c);
 	/* Last: while anything of the router forwards, the policy holds. */
-	r |= policy_apply(c, "");
+	r |= policy_apply(c, false);
 	if (r) {
 		ov_save(c);
 		return apply_fail(&c->up, "down left something behind (above); %s "
@@ -674,7 +662,7 @@ static int ov_converge(struct ov_ctx *c, const struct lw_files *f)
 	if (!r)
 		r = routes_up(c, file_text(f, "overlay-routes.txt"));
 	if (!r)
-		r = policy_up(c);
+		r = policy_apply(c, true);
 	if (!r)
 		r = forward_up(c);
 	for (i = 0; !r && i < c->pl->n_links; i++)
