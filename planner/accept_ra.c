@@ -59,12 +59,18 @@ int ra_default_ifaces(const char *route_text,
 	return 0;
 }
 
-void ra_sysctl_key(char *buf, size_t size, const char *iface)
+void iface_sysctl_key(char *buf, size_t size, const char *family,
+		      const char *iface, const char *name)
 {
 	if (strchr(iface, '.'))
-		snprintf(buf, size, "net/ipv6/conf/%s/accept_ra", iface);
+		snprintf(buf, size, "net/%s/conf/%s/%s", family, iface, name);
 	else
-		snprintf(buf, size, "net.ipv6.conf.%s.accept_ra", iface);
+		snprintf(buf, size, "net.%s.conf.%s.%s", family, iface, name);
+}
+
+void ra_sysctl_key(char *buf, size_t size, const char *iface)
+{
+	iface_sysctl_key(buf, size, "ipv6", iface, "accept_ra");
 }
 
 enum ra_action ra_decide(const char *cur)

@@ -30,6 +30,11 @@
 int ra_default_ifaces(const char *route_text,
 		      char names[][LW_IFNAME_MAX + 1], size_t max, size_t *n);
 
+/* "net.FAMILY.conf.IFACE.NAME", or the slash form when IFACE has a dot
+ * (ra_sysctl_key; the overlay's rp_filter, apply_overlay.c). */
+void iface_sysctl_key(char *buf, size_t size, const char *family,
+		      const char *iface, const char *name);
+
 /* "net.ipv6.conf.NAME.accept_ra", or the slash form
  * "net/ipv6/conf/NAME/accept_ra" when NAME has a dot (a VLAN such as
  * eth0.10), which sysctl(8) would otherwise split. */

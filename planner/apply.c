@@ -244,6 +244,57 @@ static int converge_sysctl(struct up_ctx *u, const char *setting)
 	return r;
 }
 
+/* Whether the plan sets key (one of its "key=value" sysctls). */
+static bool plan_sets(const struct lw_node_plan *pl, const char *key)
+{
+	size_t i, n = strlen(key);
+
+	for (i = 0; i < pl->n_sysctls; i++)
+		if (!strncmp(pl->sysctls[i], key, n) && pl->sysctls[i][n] == '=')
+			return true;
+	return false;
+}
+
+/* Whether key is one of the interface's own (net.ipv4.conf.IFACE.*,
+ * net.ipv6.conf.IFACE.*, either spelling). */
+static bool iface_own_sysctl(const char *iface, const char *key)
+{
+	static const char *const fams[] = { "ipv4", "ipv6" };
+	char own[96];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		iface_sysctl_key(own, sizeof(own), fams[i], iface, "");
+		if (!strncmp(key, own, strlen(own)))
+			return true;
+	}
+	return false;
+}
+
+/* A sysctl of the interface's own that up set and the plan no longer
+ * sets (an overlay link whose rp_filter mark a description change took
+ * away) goes back to its old value and out of the state. Host-wide ones
+ * (forwarding, an uplink's accept_ra) stay until down. */
+static int converge_dropped_sysctls(struct up_ctx *u)
+{
+	struct lw_up_state *st = &u->st;
+	size_t i, kept = 0;
+	int r = 0;
+
+	for (i = 0; i < st->n_sysctls; i++) {
+		const struct lw_up_sysctl *s = &st->sysctls[i];
+		bool dropped = iface_own_sysctl(u->cur, s->key) &&
+			       !plan_sets(u->pl, s->key);
+
+		if (dropped && !restore_sysctl(u, s))
+			continue; /* set back: forgotten */
+		r |= dropped;
+		st->sysctls[kept++] = *s;
+	}
+	st->n_sysctls = kept;
+	return r;
+}
+
 #define IPV6_FORWARDING "net.ipv6.conf.all.forwarding=1"
 
 static bool plan_forwards_ipv6(const struct lw_node_plan *pl)
@@ -337,25 +388,22 @@ static int converge_accept_ra(struct up_ctx *u)
 	return r;
 }
 
-/* RUN/IFACE.nft is the ruleset last loaded: load again only when the
- * plan's differs or the table is gone. */
-static int converge_nft(struct up_ctx *u)
+/* The nft table to the ruleset want ("": none), path the ruleset last
+ * loaded: load again only when want differs or the table is gone. The
+ * ruleset replaces an older table in one nft -f transaction (it deletes
+ * and recreates the table itself, render_nft.c), so there is no moment
+ * without a policy. u->st.nft says whether up loaded it. */
+int apply_nft(struct up_ctx *u, const char *path, const char *want)
 {
-	struct lw_render_opts ro = { u->o->source, u->o->run_dir };
 	const char *del[] = { "nft", "delete", "table", "inet", LW_NFT_TABLE,
 			      NULL };
-	char path[PATH_MAX], *had = NULL;
-	char *want = u->pl->nft_ruleset ? strdup(u->pl->nft_ruleset) :
-					  render_nft_host_ruleset(u->pl, &ro);
 	const char *load[] = { "nft", "-f", path, NULL };
 	bool table = host_nft_table(u->o), same;
+	char *had = NULL;
 	struct lw_txn t;
 	size_t len;
 	int r = 0;
 
-	if (!want)
-		return apply_fail(u, "out of memory");
-	snprintf(path, sizeof(path), "%s/%s.nft", u->o->run_dir, u->pl->iface);
 	if (!*want) {
 		if (u->st.nft && table && host_run(u->o, del, NULL))
 			r = apply_fail(u, "cannot delete table inet %s",
@@ -367,27 +415,48 @@ static int converge_nft(struct up_ctx *u)
 			u->st.nft = false;
 			unlink(path);
 		}
-		free(want);
 		return r;
 	}
 	same = table && u->st.nft && !lw_read_file(path, &had, &len, 1 << 24) &&
 	       !strcmp(had, want);
 	free(had);
-	if (!same) {
-		txn_init(&t);
-		r = txn_add(&t, path, want, strlen(want), 0600, false);
-		if (!r)
-			r = txn_commit(&t);
-		txn_free(&t);
-		if (r || host_run(u->o, load, NULL))
-			r = apply_fail(u, "cannot load %s", path);
-		else
-			apply_report(u, "nft table inet %s %s", LW_NFT_TABLE,
-				     table ? "replaced" : "loaded");
-		u->st.nft |= !r;
-	}
+	if (same)
+		return 0;
+	txn_init(&t);
+	r = txn_add(&t, path, want, strlen(want), 0600, false);
+	if (!r)
+		r = txn_commit(&t);
+	txn_free(&t);
+	if (r || host_run(u->o, load, NULL))
+		r = apply_fail(u, "cannot load %s", path);
+	else
+		apply_report(u, "nft table inet %s %s", LW_NFT_TABLE,
+			     table ? "replaced" : "loaded");
+	u->st.nft |= !r;
+	return r;
+}
+
+int apply_plan_nft(struct up_ctx *u, const char *path)
+{
+	struct lw_render_opts ro = { u->o->source, u->o->run_dir };
+	char *want = u->pl->nft_ruleset ? strdup(u->pl->nft_ruleset) :
+					  render_nft_host_ruleset(u->pl, &ro);
+	int r;
+
+	if (!want)
+		return apply_fail(u, "out of memory");
+	r = apply_nft(u, path, want);
 	free(want);
 	return r;
+}
+
+/* RUN/IFACE.nft is the ruleset last loaded. */
+static int converge_nft(struct up_ctx *u)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s.nft", u->o->run_dir, u->pl->iface);
+	return apply_plan_nft(u, path);
 }
 
 /* Every part of the interface brought to the plan, then the state saved
@@ -407,6 +476,8 @@ static int converge(struct up_ctx *u, bool fresh)
 		r = converge_accept_ra(u);
 	for (i = 0; !r && i < u->pl->n_sysctls; i++)
 		r = converge_sysctl(u, u->pl->sysctls[i]);
+	if (!r)
+		r = converge_dropped_sysctls(u);
 	if (!r)
 		r = converge_nft(u);
 	r |= state_save(u);

@@ -97,30 +97,32 @@ static int remove_link(struct up_ctx *u)
 	return 0;
 }
 
-static int restore_sysctls(struct up_ctx *u)
+int restore_sysctl(struct up_ctx *u, const struct lw_up_sysctl *s)
 {
 	char setting[192];
 	const char *argv[] = { "sysctl", "-q", "-w", setting, NULL };
-	struct lw_up_sysctl *s;
-	char *cur;
+	char *cur = host_sysctl(u->o, s->key);
+	int r = 0;
+
+	if (cur && strcmp(cur, s->old)) {
+		snprintf(setting, sizeof(setting), "%s=%s", s->key, s->old);
+		if (host_run(u->o, argv, NULL))
+			r = apply_fail(u, "sysctl -w %s failed", setting);
+		else
+			apply_report(u, "sysctl %s %s -> %s", s->key, cur,
+				     s->old);
+	}
+	free(cur);
+	return r;
+}
+
+static int restore_sysctls(struct up_ctx *u)
+{
 	size_t i;
 	int r = 0;
 
-	for (i = 0; i < u->st.n_sysctls; i++) {
-		s = &u->st.sysctls[i];
-		cur = host_sysctl(u->o, s->key);
-		if (cur && strcmp(cur, s->old)) {
-			snprintf(setting, sizeof(setting), "%s=%s", s->key,
-				 s->old);
-			if (host_run(u->o, argv, NULL))
-				r = apply_fail(u, "sysctl -w %s failed",
-					       setting);
-			else
-				apply_report(u, "sysctl %s %s -> %s", s->key,
-					     cur, s->old);
-		}
-		free(cur);
-	}
+	for (i = 0; i < u->st.n_sysctls; i++)
+		r |= restore_sysctl(u, &u->st.sysctls[i]);
 	return r;
 }
 

@@ -77,6 +77,14 @@ bool host_pid_serves(pid_t pid, const char *name);
 int state_load(struct up_ctx *u);
 int state_save(struct up_ctx *u);
 
+/* apply.c: the nft table inet lanwire brought to the ruleset want ("":
+ * removed if up loaded it), the last one loaded kept in path; u->st.nft
+ * says whether up loaded it. 0 or 1 (reported). */
+int apply_nft(struct up_ctx *u, const char *path, const char *want);
+/* apply_nft() with the plan's ruleset: the one it came with (the agent's
+ * signed state) or the one rendered from its firewall model. */
+int apply_plan_nft(struct up_ctx *u, const char *path);
+
 /* apply_wg.c: the interface's keys, port and peers brought to the plan
  * with the fewest changes (never re-setting an unchanged key or port).
  * fresh: the interface was just made. 0 or 1 (reported). */
@@ -84,6 +92,10 @@ int apply_wg(struct up_ctx *u, bool fresh);
 /* apply_down.c: removes everything u's state records (a failed first up
  * undone). */
 void apply_undo(struct up_ctx *u);
+/* apply_down.c: one recorded sysctl set back to its old value if it
+ * differs (a key that no longer exists, its interface gone, is left).
+ * 0 or 1 (reported). */
+int restore_sysctl(struct up_ctx *u, const struct lw_up_sysctl *s);
 
 /* apply_overlay.c: up / down of a node whose plan has links. */
 int apply_overlay_up(const struct lw_node_plan *pl, const struct lw_apply *o);

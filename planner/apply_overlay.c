@@ -8,21 +8,29 @@
  *      prefix of the network, metric 4000), each added only if missing:
  *      a router without a BIRD route for a prefix drops it instead of
  *      sending it out of its default route unencrypted;
- *   3. net.ipv4.ip_forward=1 (the old value kept for down);
- *   4. one lanwired per link, each brought up by apply_up() as an
+ *   3. the router's nft policy (render_nft.c: stateful on a site
+ *      gateway, stateless transit between links on a hub), loaded by
+ *      apply_nft() as up loads any node's, before any link exists, so
+ *      no link ever forwards without it; RUN/NODE.overlay.nft is the
+ *      ruleset last loaded, and a changed one replaces the table in the
+ *      same nft transaction;
+ *   4. net.ipv4.ip_forward=1 (the old value kept for down);
+ *   5. one lanwired per link, each brought up by apply_up() as an
  *      interface of its own (RUN/LINKIF.state): one peer, AllowedIPs
- *      0.0.0.0/0, ::/0, no routes (BIRD makes them), no nft table;
+ *      0.0.0.0/0, ::/0, no routes (BIRD makes them), no nft table of
+ *      its own; rp_filter=2 on the link ends the plan marks rp_loose
+ *      (the sysctl of the link's plan: its old value is in the link's
+ *      state, and goes with the interface);
  *      then, if LANWIRE_LINK_PROBE_MS is set, by UAPI set lanwired's
  *      probe on its peer; wireguard-go refuses the key and keeps its own
  *      timers (the rendered wg-quick files stay plain);
- *   5. BIRD with RUN/NODE.bird.conf, its own socket and pid file
+ *   6. BIRD with RUN/NODE.bird.conf, its own socket and pid file
  *      (apply_bird.c), reloaded when the configuration changed;
- *   6. a hub with clients: its client interface, with the clients only.
+ *   7. a hub with clients: its client interface, with the clients only.
  * RUN/NODE.overlay records what was started; down stops exactly that
  * (BIRD by its recorded pid, each link by its state) in reverse and
- * removes the routes it added and the sysctl it set. A failed first up
- * is undone the same way. The nft policy of overlay routers is not
- * applied by up yet (docs/overlay.md).
+ * removes the routes it added, the sysctl it set and, last, the nft
+ * table. A failed first up is undone the same way.
  *
  * Ownership: struct ov_ctx lives on apply_overlay_up()/_down()'s stack.
  */
@@ -35,6 +43,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "accept_ra.h"
 #include "buf.h"
 #include "key.h"
 #include "render.h"
@@ -54,6 +63,7 @@ struct ov_state {
 	size_t n_links;
 	pid_t bird;
 	bool clients; /* the hub's client interface (pl->iface) */
+	bool nft;     /* the router's nft table */
 };
 
 struct ov_ctx {
@@ -99,6 +109,8 @@ static int ov_save(struct ov_ctx *c)
 		buf_printf(&b, "bird %d\n", (int)c->st.bird);
 	if (c->st.clients)
 		buf_printf(&b, "clients %s\n", c->pl->iface);
+	if (c->st.nft)
+		buf_puts(&b, "nft inet " LW_NFT_TABLE "\n");
 	if (!buf_str(&b))
 		return apply_fail(&c->up, "out of memory");
 	txn_init(&x);
@@ -131,6 +143,9 @@ static bool ov_line(struct ov_state *st, const char *key, const char *val,
 		return (st->bird = (pid_t)atoi(val)) > 0;
 	if (!strcmp(key, "clients"))
 		return (st->clients = true);
+	if (!strcmp(key, "nft") && !strcmp(val, "inet") &&
+	    !strcmp(extra, LW_NFT_TABLE))
+		return (st->nft = true);
 	return false;
 }
 
@@ -311,14 +326,59 @@ static int forward_down(struct ov_ctx *c)
 	return r;
 }
 
+/* ---- the router's nft policy, through apply_nft() ---- */
+
+/* RUN/NODE.overlay.nft: not RUN/IFACE.nft, which the hub's client
+ * interface's own apply_up() (no table of its own) removes. */
+static void policy_path(const struct ov_ctx *c, char path[static PATH_MAX])
+{
+	snprintf(path, PATH_MAX, "%s/%s.overlay.nft", c->o->run_dir,
+		 c->pl->self->name);
+}
+
+/* up: the plan's ruleset (apply_plan_nft()); else the table up loaded
+ * removed. */
+static int policy_apply(struct ov_ctx *c, bool up)
+{
+	char path[PATH_MAX];
+	unsigned int before = c->up.changes;
+	int r;
+
+	policy_path(c, path);
+	c->up.st.nft = c->st.nft;
+	r = up ? apply_plan_nft(&c->up, path) : apply_nft(&c->up, path, "");
+	c->changes += c->up.changes - before;
+	if (c->up.st.nft == c->st.nft)
+		return r;
+	c->st.nft = c->up.st.nft;
+	return ov_save(c) || r;
+}
+
 /* ---- the link and client interfaces, through apply_up() ---- */
 
+/* "net.ipv4.conf.LINK.rp_filter=2" in rp when the link end is marked
+ * rp_loose (the paths through it may be asymmetric: strict reverse-path
+ * filtering would drop them; the kernel takes the larger of all's and
+ * the interface's value, so 2 is loose whatever all says), else "". */
+static void link_rp_sysctl(const struct lw_link_plan *lp, char rp[128])
+{
+	char key[96];
+
+	*rp = '\0';
+	if (!lp->rp_loose)
+		return;
+	iface_sysctl_key(key, sizeof(key), "ipv4", lp->iface, "rp_filter");
+	snprintf(rp, 128, "%s=2", key);
+}
+
 /* A plan of its own for one link: the link's /31, its port, its one peer
- * taking everything (BIRD picks the routes), no routes, no sysctls, no
- * nft. Points into pl and *peer. */
+ * taking everything (BIRD picks the routes), no routes, no nft; its only
+ * sysctl is rp_filter (rp, link_rp_sysctl()). Points into pl, *peer and
+ * rp. */
 static void link_plan(const struct lw_node_plan *pl,
 		      const struct lw_link_plan *lp, struct lw_node_plan *out,
-		      struct lw_peer_plan *peer, struct lw_prefix all[2])
+		      struct lw_peer_plan *peer, struct lw_prefix all[2],
+		      char rp[128])
 {
 	memset(out, 0, sizeof(*out));
 	memset(peer, 0, sizeof(*peer));
@@ -349,6 +409,9 @@ static void link_plan(const struct lw_node_plan *pl,
 	out->peers = peer;
 	out->n_peers = 1;
 	out->nft_ruleset = "";
+	link_rp_sysctl(lp, rp);
+	if (*rp)
+		out->sysctls[out->n_sysctls++] = rp;
 }
 
 static void link_plan_wipe(struct lw_node_plan *lpl, struct lw_peer_plan *pp)
@@ -435,10 +498,11 @@ static int link_up(struct ov_ctx *c, const struct lw_link_plan *lp)
 	struct lw_node_plan lpl;
 	struct lw_peer_plan peer;
 	struct lw_prefix all[2];
+	char rp[128];
 	size_t i;
 	int r;
 
-	link_plan(c->pl, lp, &lpl, &peer, all);
+	link_plan(c->pl, lp, &lpl, &peer, all, rp);
 	r = sub_apply(c, &lpl, true);
 	link_plan_wipe(&lpl, &peer);
 	if (r)
@@ -565,6 +629,8 @@ static int ov_remove_all(struct ov_ctx *c)
 	c->st.n_links = kept;
 	r |= forward_down(c);
 	r |= routes_down(c);
+	/* Last: while anything of the router forwards, the policy holds. */
+	r |= policy_apply(c, false);
 	if (r) {
 		ov_save(c);
 		return apply_fail(&c->up, "down left something behind (above); %s "
@@ -596,6 +662,8 @@ static int ov_converge(struct ov_ctx *c, const struct lw_files *f)
 	if (!r)
 		r = routes_up(c, file_text(f, "overlay-routes.txt"));
 	if (!r)
+		r = policy_apply(c, true);
+	if (!r)
 		r = forward_up(c);
 	for (i = 0; !r && i < c->pl->n_links; i++)
 		r = link_up(c, &c->pl->links[i]);
@@ -621,6 +689,7 @@ static void ov_init(struct ov_ctx *c, const struct lw_node_plan *pl,
 	c->pl = pl;
 	c->o = o;
 	c->up.pl = pl;
+	c->up.o = o;
 	snprintf(c->path, sizeof(c->path), "%s/%s.overlay", o->run_dir,
 		 pl->self->name);
 }

@@ -14,9 +14,11 @@
 #      overlay smoke test (tests/overlay/smoke.sh:
 #      two hubs, two sites, lanwired per link and BIRD per router, the
 #      preferred hub killed), plain and with lanwire and lanwired under
-#      ASan + UBSan; then lanwire up/down of overlay routers
-#      (tests/overlay/up.sh) and the ha lab (tests/lab/ha.sh), plain and
-#      with lanwire and lanwired under ASan + UBSan
+#      ASan + UBSan; then lanwire up/down of overlay routers with their
+#      nft policy and rp_filter (tests/overlay/up.sh, asymmetric.sh) and
+#      the ha lab (tests/lab/ha.sh), plain and with lanwire and lanwired
+#      under ASan + UBSan; Debian's wireguard-go on a router's links
+#      (tests/overlay/wggo.sh)
 #   3b. the Debian package (tests/pkg/run.sh): make deb, lintian,
 #      hardening, dpkg -i, the lab from /usr/sbin, man pages, completion,
 #      lanwire@.service verified and its commands run sandboxed, dpkg -P
@@ -96,12 +98,17 @@ step lab-live-san bash tests/lab/live.sh "$PWD/build-san/lanwire"
 # The overlay (issue 11): lanwired per link, BIRD per router, a hub killed.
 step overlay bash tests/overlay/smoke.sh "$PWD/build/lanwire" "$LW"
 step overlay-san bash tests/overlay/smoke.sh "$PWD/build-san/lanwire" "$LWSAN"
-# Seed 003's asymmetric paths (examples/asymmetric.conf): captures on the
-# hub, 8 MiB A -> C, strict rp_filter as the negative control (~25 s each).
+# Seed 003's asymmetric paths (examples/asymmetric.conf) through lanwire
+# up: rp_filter where rendered, counters on the hub, 8 MiB A -> C, strict
+# rp_filter as the negative control (~25 s each).
 step overlay-asym bash tests/overlay/asymmetric.sh "$PWD/build/lanwire" "$LW"
 step overlay-asym-san bash tests/overlay/asymmetric.sh "$PWD/build-san/lanwire" "$LWSAN"
-# lanwire up / down of overlay routers (about 15 s).
+# lanwire up / down of overlay routers, their nft policy (about 15 s each).
 step overlay-up bash tests/overlay/up.sh "$PWD/build/lanwire" "$LW"
+step overlay-up-san bash tests/overlay/up.sh "$PWD/build-san/lanwire" "$LWSAN"
+# Debian's wireguard-go on a router's links (wg-quick up of the rendered
+# link files) against lanwired on the hubs (about 15 s).
+step overlay-wggo bash tests/overlay/wggo.sh "$PWD/build/lanwire" "$LW"
 # The ha lab: a hub killed, its UDP dropped, its link flapping, under a
 # TCP transfer and 10 ms pings (about 100 s each).
 step lab-ha bash tests/lab/ha.sh "$PWD/build/lanwire" "$LW"

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: MIT
-# Shared by tests/overlay/up.sh and tests/lab/ha.sh (source it): examples/ha.conf
+# Shared by tests/overlay/up.sh, wggo.sh and tests/lab/ha.sh (source it;
+# also manual.sh, and bench/overlay-scale.sh with its own description in
+# OV_DESC and ROUTERS/WAN of its own): examples/ha.conf
 # (hubs z1 and z2, sites LAN1 and LAN2, a laptop on z1) with the keys of
 # tests/planner/keys/overlay-ha, its routers in namespaces $P-* on an
 # "internet" bridge (203.0.113.0/24), each router in a private mount
@@ -32,10 +34,11 @@ bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 in_r() { local r=$1; shift; nsenter -t "${HOLDER[$r]}" -n -m "$@"; }
 in_ns() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
 
-# lanwire up/down NODE in its router's namespaces, extra PATH first.
+# lanwire up/down NODE in its router's namespaces, extra PATH first; the
+# description OV_DESC (default $WORK/ha.conf).
 lw() {
 	local verb=$1 r=$2
-	in_r "$r" env PATH="${XPATH:-}$PATH" "$LANWIRE" -f "$WORK/ha.conf" \
+	in_r "$r" env PATH="${XPATH:-}$PATH" "$LANWIRE" -f "${OV_DESC:-$WORK/ha.conf}" \
 		-k "$WORK/keys" "$verb" --daemon "$LANWIRED" \
 		--run-dir "$WORK/run-$r" "$r"
 }

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # For the overlay tests that start the routers by hand rather than through
-# `lanwire up` (smoke.sh, asymmetric.sh): a rendered overlay's routers in
+# `lanwire up` (smoke.sh): a rendered overlay's routers in
 # namespaces $P-NAME, one lanwired per link and BIRD per router, started
 # from the rendered files. The namespaces, hosts, holders and counters are
 # lib.sh's (sourced here first); the caller sources this file, calls

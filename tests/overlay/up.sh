@@ -10,8 +10,14 @@
 # reads the link; a second up
 # changes nothing; down leaves no process, route, interface or file; a
 # failed up (BIRD refusing its configuration, or BIRD not starting after
-# the links are up) leaves nothing either. Prints processes and RSS per
-# router.
+# the links are up) leaves nothing either. The nft policy (the test's
+# copy allows LAN1 -> LAN2 only): every router has its table after up;
+# LAN2 -> LAN1 is dropped at the site gateways while LAN1 -> LAN2 passes
+# and hub z1 forwards it between its links (counted there); as the
+# negative control, LAN2 -> LAN1 passes once the gateways' tables are
+# deleted by hand, and is dropped again after up reloads them; a policy
+# change is one "replaced" table; down removes every table. Prints
+# processes and RSS per router.
 #
 # Usage: up.sh [LANWIRE [LANWIRED]]  (default build/lanwire, build/lanwired)
 set -u
@@ -38,10 +44,15 @@ leftovers() {
 	[ -e "$WORK/run-$r" ] && left="$left files($(ls "$WORK/run-$r"));"
 	[ "$(in_ns "$r" sysctl -n net.ipv4.ip_forward)" = 0 ] ||
 		left="$left forwarding;"
+	in_ns "$r" nft list table inet lanwire >/dev/null 2>&1 &&
+		left="$left nft table;"
 	echo "$left"
 }
 
 ov_build
+# The policy one way only, so that the other is a flow it refuses.
+sed -i 's/^allow = LAN1 <-> LAN2$/allow = LAN1 -> LAN2/' "$WORK/ha.conf"
+grep -qx 'allow = LAN1 -> LAN2' "$WORK/ha.conf" || bad "policy not narrowed"
 
 # 1. up, LAN to LAN; lanwired's probe asked for (opt-in, checked below).
 export LANWIRE_LINK_PROBE_MS=1000
@@ -79,6 +90,64 @@ in_r a wg showconf "$l" | grep -q '^PersistentKeepalive = 5$' &&
 in_ns a ip route show 192.168.200.0/24 | grep -q "unreachable.*metric 4000" &&
 	ok "a has the unreachable route below BIRD's" ||
 	bad "a lacks the unreachable route for LAN2"
+
+# 1b. The nft policy up loaded.
+for r in "${ROUTERS[@]}"; do
+	in_ns "$r" nft list table inet lanwire >/dev/null 2>&1 &&
+		ok "$r has its nft policy (table inet lanwire)" ||
+		bad "$r has no nft table after up"
+done
+in_ns z1 nft list chain inet lanwire forward |
+	grep -qE 'iifname \{ .* \} oifname \{ .* \} accept$' &&
+	ok "z1's policy has stateless transit between its links" ||
+	bad "z1's policy lacks the transit rule"
+# lanwire_ping N FROM TO: N pings answered (exit status).
+lan_ping() { in_ns "$2" ping -c "$1" -i 0.1 -W 1 -q "$3" >/dev/null 2>&1; }
+in_ns z1 nft -f - <<NFT
+table inet ${I}count {
+	chain count {
+		type filter hook forward priority filter - 10; policy accept;
+		ip saddr 192.168.201.0/24 ip daddr 192.168.200.0/24 counter
+		ip saddr 192.168.200.0/24 ip daddr 192.168.201.0/24 counter
+	}
+}
+NFT
+lan_ping 5 h1 192.168.200.10 && ok "LAN1 -> LAN2 (allowed) passes with the policy" ||
+	bad "LAN1 -> LAN2 (allowed) dropped"
+n=$(in_ns z1 nft list chain inet "${I}count" count | grep -o 'packets [0-9]*' |
+	awk '{ print $2 }' | tr '\n' ' ')
+in_ns z1 nft delete table inet "${I}count"
+set -- $n
+[ "${1:-0}" -ge 5 ] && [ "${2:-0}" -ge 5 ] &&
+	ok "hub z1 forwarded between its links: $1 packets there, $2 back" ||
+	bad "hub z1 forwarded: ${n:-nothing}"
+lan_ping 3 h2 192.168.201.10 && bad "LAN2 -> LAN1 (not allowed) passes" ||
+	ok "LAN2 -> LAN1 (not allowed) is dropped"
+# Negative control: the gateways' tables deleted by hand.
+in_ns a nft delete table inet lanwire && in_ns c nft delete table inet lanwire
+lan_ping 3 h2 192.168.201.10 &&
+	ok "negative control: without the gateways' policy LAN2 -> LAN1 passes" ||
+	bad "negative control: LAN2 -> LAN1 dropped without any policy"
+for r in a c; do
+	out=$(lw up "$r" 2>/dev/null)
+	[ "$out" = "$r: nft table inet lanwire loaded" ] &&
+		ok "up $r after its table was deleted: $out" ||
+		bad "up $r after its table was deleted said: $(echo "$out" | head -3)"
+done
+lan_ping 3 h2 192.168.201.10 && bad "LAN2 -> LAN1 passes after up reloaded the policy" ||
+	ok "LAN2 -> LAN1 dropped again after up reloaded the policy"
+# A policy change replaces the table in one nft transaction.
+sed -i 's/^allow = LAN1 -> LAN2$/allow = LAN1 <-> LAN2/' "$WORK/ha.conf"
+for r in a c; do
+	out=$(lw up "$r" 2>/dev/null)
+	[ "$out" = "$r: nft table inet lanwire replaced" ] &&
+		ok "up $r after the policy change: $out" ||
+		bad "up $r after the policy change said: $(echo "$out" | head -3)"
+done
+lan_ping 3 h2 192.168.201.10 && ok "LAN2 -> LAN1 passes once the policy allows it" ||
+	bad "LAN2 -> LAN1 dropped though now allowed"
+sed -i 's/^allow = LAN1 <-> LAN2$/allow = LAN1 -> LAN2/' "$WORK/ha.conf"
+for r in a c; do lw up "$r" >/dev/null 2>&1 || bad "up $r with the policy back"; done
 
 # 2. A second up changes nothing.
 for r in "${ROUTERS[@]}"; do
@@ -155,7 +224,8 @@ if XPATH="$WORK/fake:" lw up a >"$WORK/f2.out" 2>&1; then
 	bad "up a with a BIRD that does not start succeeded"
 else
 	grep -q 'undoing' "$WORK/f2.out" && grep -q 'interface .* created' "$WORK/f2.out" &&
-		ok "up a failed after its links were up, and undid them" ||
+		grep -q 'nft table inet lanwire loaded' "$WORK/f2.out" &&
+		ok "up a failed after its policy and links were up, and undid them" ||
 		bad "up a failed differently: $(tail -3 "$WORK/f2.out")"
 fi
 sleep 0.5
