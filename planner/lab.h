@@ -238,16 +238,29 @@ int lab_ov_run(struct lab *l);
 void lab_ov_cleanup(struct lab *l);
 int lab_ov_sh(struct lab *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* As lab_ov_sh, body taken as is, with the overlay's names set: A and C
+ * (sites 0's and 1's gateways), HUBS, LAN2, NETS, Z1 (the preferred hub),
+ * Z1WAN, Z1IF, and the functions of lab_overlay.c's OV_STEP_FUNCS. */
+int lab_ov_step(struct lab *l, const char *body);
 long long lab_ov_num(struct lab *l, const char *name, long long def);
 void lab_ov_line(struct lab *l, const char *name, char *out, size_t size);
 void lab_ov_check(struct lab *l, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int lab_ov_transfer_start(struct lab *l);
 bool lab_ov_transfer_stop(struct lab *l);
+/* Every hub's internet side captured until lab_ov_no_plaintext(), which
+ * stops every background process and says whether packets were seen and
+ * none of them to or from a LAN. */
+int lab_ov_capture_wan(struct lab *l);
+bool lab_ov_no_plaintext(struct lab *l);
 
 /* lab_direct.c */
 int lab_direct(struct lab *l);
 void lab_direct_report(const struct lab *l, bool json, FILE *f);
+
+/* lab_ha.c */
+int lab_ha(struct lab *l);
+void lab_ha_report(const struct lab *l, bool json, FILE *f);
 
 /* lab_report.c */
 void lab_report_text(const struct lab *l, FILE *f);

@@ -33,11 +33,13 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "overlay.h"
 #include "txn.h"
 
 #define OV_PREAMBLE                                                         \
@@ -53,6 +55,22 @@
 	"pinged() { local p; in_ns \"$H1\" ping -D -n -i 0.01 -w \"$2\" "    \
 	"\"$H2ADDR\" >\"$DIR/ping-$1\" 2>&1 & p=$!; sleep \"$4\"; eval "     \
 	"\"$3\"; wait $p; gap_ms \"$DIR/ping-$1\" >\"$DIR/gap-$1\"; }\n"
+
+/* For lab_ov_step(): a_dev (the interface A routes site 1's test host
+ * into), a_link_to IP (A's link interface whose peer endpoint is IP),
+ * hub_window SECS NAME (every hub captures LAN packets on all its
+ * interfaces for SECS into hub-NAME-HUB.pcap; their count into
+ * count-NAME). */
+#define OV_STEP_FUNCS                                                      \
+	"a_dev() { in_r $A ip route get \"$H2ADDR\" | "                   \
+	"sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -1; }\n"            \
+	"a_link_to() { in_r $A wg show all endpoints | "                   \
+	"awk -v ip=\"$1:\" 'index($3, ip) == 1 { print $1; exit }'; }\n"     \
+	"hub_window() { local h n=0; for h in $HUBS; do in_ns ${h%%:*} "    \
+	"timeout $1 tcpdump -i any -n -s 96 -U -w \"$DIR/hub-$2-${h%%:*}"  \
+	".pcap\" $NETS >/dev/null 2>&1 & done; wait\n"                      \
+	"for h in $HUBS; do n=$((n + $(tcpdump -r \"$DIR/hub-$2-${h%%:*}"   \
+	".pcap\" -n 2>/dev/null | wc -l))); done; echo $n >count-$2; }\n"
 
 static const char receiver_py[] =
 	"import hashlib, socket, sys\n"
@@ -136,6 +154,51 @@ void lab_ov_line(struct lab *l, const char *name, char *out, size_t size)
 	text[strcspn(text, "\n")] = '\0';
 	snprintf(out, size, "%s", text);
 	free(text);
+}
+
+/* The preferred hub (the cheapest), its WAN address and interface. */
+static size_t preferred_hub(const struct lw_desc *d, unsigned int *ordinal)
+{
+	size_t i, best = SIZE_MAX;
+	unsigned int k = 0;
+
+	for (i = 0; i < d->n_nodes; i++) {
+		if (d->nodes[i].role != LW_ROLE_HUB)
+			continue;
+		if (best == SIZE_MAX ||
+		    overlay_hub_cost(d, i) < overlay_hub_cost(d, best)) {
+			best = i;
+			*ordinal = k;
+		}
+		k++;
+	}
+	return best;
+}
+
+int lab_ov_step(struct lab *l, const char *body)
+{
+	const struct lw_desc *d = l->d;
+	char n0[LW_PREFIX_STRLEN], n1[LW_PREFIX_STRLEN];
+	struct lw_buf hubs = { 0 };
+	unsigned int z1_ord = 0;
+	size_t i, z1 = preferred_hub(d, &z1_ord);
+	int r;
+
+	for (i = 0; i < d->n_nodes; i++) {
+		if (d->nodes[i].role == LW_ROLE_HUB)
+			buf_printf(&hubs, "%s:%zu ", d->nodes[i].name, i);
+	}
+	prefix_format(n0, sizeof(n0), &d->sites[0].lans[0].p);
+	prefix_format(n1, sizeof(n1), &d->sites[1].lans[0].p);
+	r = lab_ov_sh(l, "A=%s C=%s HUBS='%s' LAN2=%s NETS='net %s or net %s'"
+			 "\nZ1=%s Z1WAN=203.0.113.%u Z1IF=\"${I}%zu\"\n%s%s",
+		      d->nodes[d->sites[0].gateway].name,
+		      d->nodes[d->sites[1].gateway].name,
+		      hubs.oom ? "" : buf_str(&hubs), n1, n0, n1,
+		      z1 < d->n_nodes ? d->nodes[z1].name : "none", z1_ord + 1,
+		      z1, OV_STEP_FUNCS, body);
+	buf_free(&hubs);
+	return r;
 }
 
 static int add_ns(struct lab *l, const char *part)
@@ -319,6 +382,28 @@ bool lab_ov_transfer_stop(struct lab *l)
 	lab_ov_line(l, "recv.sha", recv, sizeof(recv));
 	lab_progress(l, "transfer: sent '%s', received '%s'", sent, recv);
 	return sent[0] && !strcmp(sent, recv);
+}
+
+/* The internet side of every hub, captured for the whole run. */
+int lab_ov_capture_wan(struct lab *l)
+{
+	return lab_ov_step(l, "for h in $HUBS; do bg in_ns ${h%%:*} tcpdump -i "
+		      "\"$I${h##*:}\" -n -s 96 -U -w \"$DIR/wan-${h%%:*}.pcap\";"
+		      " done; sleep 1");
+}
+
+bool lab_ov_no_plaintext(struct lab *l)
+{
+	lab_ov_step(l, "kill $(cat bg.pids) 2>/dev/null; rm -f bg.pids; sleep 0.5\n"
+	       "t=0 p=0; for h in $HUBS; do f=\"$DIR/wan-${h%%:*}.pcap\"\n"
+	       "t=$((t + $(tcpdump -r $f -n 2>/dev/null | wc -l)))\n"
+	       "p=$((p + $(tcpdump -r $f -n $NETS 2>/dev/null | wc -l))); done\n"
+	       "echo $t >wan.total; echo $p >wan.plain");
+	lab_progress(l, "hubs' internet side: %lld packets, %lld of a LAN",
+		     lab_ov_num(l, "wan.total", -1),
+		     lab_ov_num(l, "wan.plain", -1));
+	return lab_ov_num(l, "wan.total", 0) > 0 &&
+	       lab_ov_num(l, "wan.plain", -1) == 0;
 }
 
 void lab_ov_check(struct lab *l, bool ok, const char *fmt, ...)

@@ -51,6 +51,11 @@ static const struct lab_scenario scenarios[] = {
 	  { { "b", "LAN1", "192.168.201.55" },
 	    { "d", "LAN2", "192.168.200.244" } },
 	  NULL, NULL, NULL, NULL, NULL, "laptop1", NULL, NULL },
+	{ "ha", NULL, "ha", NULL, NULL,
+	  "two hubs, seed 000's sites and a laptop: the preferred hub "
+	  "killed, its UDP dropped, its link flapping (issue 11)",
+	  { { NULL } }, NULL, NULL, NULL, NULL, NULL, NULL, lab_ha,
+	  lab_ha_report },
 	{ "direct", NULL, "direct", NULL, NULL,
 	  "two sites with a direct link and a hub: the hub carries LAN "
 	  "traffic only while the link is cut (issue 11)",
@@ -75,5 +80,6 @@ const char *lab_scenario_names(void)
 {
 	return "leased-line (seed 000, default), remote-dev (001), star (002), "
 	       "hq, dualstack, live (000 plus laptops: the control plane), "
-	       "direct (an overlay: a direct link between sites)";
+	       "ha (an overlay: two hubs), direct (an overlay: a direct link "
+	       "between sites)";
 }
