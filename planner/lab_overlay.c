@@ -421,14 +421,21 @@ void lab_ov_check(struct lab *l, bool ok, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int lab_ov_run(struct lab *l)
+static int ov_steps(struct lab *l)
 {
 	ssize_t n = readlink("/proc/self/exe", l->ov.self,
 			     sizeof(l->ov.self) - 1);
+	char *daemon;
 
 	if (n <= 0)
 		return -1;
 	l->ov.self[n] = '\0';
+	/* the steps run in the lab's directory: an absolute daemon path */
+	daemon = strchr(l->daemon, '/') ? realpath(l->daemon, NULL) : NULL;
+	if (daemon) {
+		snprintf(l->daemon, sizeof(l->daemon), "%s", daemon);
+		free(daemon);
+	}
 	if (lab_describe(l) || lab_keys(l))
 		return -1;
 	if (l->d->n_sites < 2) {
@@ -448,6 +455,17 @@ int lab_ov_run(struct lab *l)
 	lab_ov_check(l, true, "%s -> %s through the overlay", l->ov.h1addr,
 		     l->ov.h2addr);
 	return l->sc->overlay(l);
+}
+
+/* A run that could not be built or measured counts as a failure in the
+ * scenario's JSON too. */
+int lab_ov_run(struct lab *l)
+{
+	int r = ov_steps(l);
+
+	if (r)
+		l->failed++;
+	return r;
 }
 
 void lab_ov_cleanup(struct lab *l)
