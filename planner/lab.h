@@ -262,6 +262,10 @@ void lab_direct_report(const struct lab *l, bool json, FILE *f);
 int lab_ha(struct lab *l);
 void lab_ha_report(const struct lab *l, bool json, FILE *f);
 
+/* lab_asym.c */
+int lab_asym(struct lab *l);
+void lab_asym_report(const struct lab *l, bool json, FILE *f);
+
 /* lab_report.c */
 void lab_report_text(const struct lab *l, FILE *f);
 void lab_report_json(const struct lab *l, FILE *f);

@@ -76,7 +76,7 @@ static const char receiver_py[] =
 	"import hashlib, socket, sys\n"
 	"s = socket.socket()\n"
 	"s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-	"s.bind(('0.0.0.0', 7400)); s.listen(1); c, _ = s.accept()\n"
+	"s.bind(('0.0.0.0', 5001)); s.listen(1); c, _ = s.accept()\n"
 	"h = hashlib.sha256(); n = 0\n"
 	"while True:\n"
 	"    b = c.recv(65536)\n"
@@ -86,7 +86,7 @@ static const char receiver_py[] =
 
 static const char sender_py[] =
 	"import hashlib, os, socket, sys, time\n"
-	"c = socket.create_connection((sys.argv[3], 7400), timeout=60)\n"
+	"c = socket.create_connection((sys.argv[3], 5001), timeout=60)\n"
 	"h = hashlib.sha256(); n = 0\n"
 	"while not os.path.exists(sys.argv[2]):\n"
 	"    b = os.urandom(32768); c.sendall(b); h.update(b); n += len(b)\n"

@@ -61,6 +61,11 @@ static const struct lab_scenario scenarios[] = {
 	  "traffic only while the link is cut (issue 11)",
 	  { { NULL } }, NULL, NULL, NULL, NULL, NULL, NULL, lab_direct,
 	  lab_direct_report },
+	{ "asymmetric", "003", "asymmetric", NULL, NULL,
+	  "seed 003 as a description: A -> C through hub B, C -> A on the "
+	  "direct link (issue 11)",
+	  { { NULL } }, NULL, NULL, NULL, NULL, NULL, NULL, lab_asym,
+	  lab_asym_report },
 };
 
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -81,5 +86,5 @@ const char *lab_scenario_names(void)
 	return "leased-line (seed 000, default), remote-dev (001), star (002), "
 	       "hq, dualstack, live (000 plus laptops: the control plane), "
 	       "ha (an overlay: two hubs), direct (an overlay: a direct link "
-	       "between sites)";
+	       "between sites), asymmetric (003)";
 }
