@@ -346,6 +346,24 @@ static int build(struct lab *l)
 	return public_addresses(l) || write_scripts(l);
 }
 
+/* Processes and RSS in router r's namespace (its holder excluded), in
+ * all and per program, into the progress lines. */
+static void resources(struct lab *l, const char *r)
+{
+	char line[512], name[64];
+
+	snprintf(name, sizeof(name), "res-%s", r);
+	lab_ov_sh(l, "for p in $(ip netns pids \"$NS-%s\" | grep -vx "
+		     "\"$(cat holder-%s)\"); do echo \"$(cat /proc/$p/comm) "
+		     "$(awk '/^VmRSS/ { print $2 }' /proc/$p/status)\"; done | "
+		     "awk '{ n[$1]++; kb[$1] += $2; all += $2; c++ } END { "
+		     "printf \"%%d processes, RSS %%d kB:\", c, all; for (x in n)"
+		     " printf \" %%s x%%d %%d kB;\", x, n[x], kb[x] }' >%s",
+		  r, r, name);
+	lab_ov_line(l, name, line, sizeof(line));
+	lab_progress(l, "%s: %s", r, line);
+}
+
 static int routers_up(struct lab *l)
 {
 	size_t i;
@@ -454,6 +472,10 @@ static int ov_steps(struct lab *l)
 	}
 	lab_ov_check(l, true, "%s -> %s through the overlay", l->ov.h1addr,
 		     l->ov.h2addr);
+	for (n = 0; n < (ssize_t)l->d->n_nodes; n++) {
+		if (l->d->nodes[n].role != LW_ROLE_CLIENT)
+			resources(l, l->d->nodes[n].name);
+	}
 	return l->sc->overlay(l);
 }
 
