@@ -32,6 +32,8 @@
 #include "lab.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,7 +49,8 @@
 	"in_r() { local r=$1; shift; nsenter -t \"$(cat \"$DIR/holder-$r\")\"" \
 	" -n -m \"$@\"; }\n"                                                \
 	"lw() { in_r \"$2\" \"$LW\" -f \"$CONF\" -k \"$KEYS\" \"$1\" "       \
-	"--daemon \"$DAEMON\" --run-dir \"$DIR/run-$2\" \"$2\"; }\n"          \
+	"${LWUSER:+--user \"$LWUSER\"} --daemon \"$DAEMON\" "            \
+	"--run-dir \"$DIR/run-$2\" \"$2\"; }\n"                             \
 	"bg() { \"$@\" >/dev/null 2>&1 & echo $! >>\"$DIR/bg.pids\"; }\n"    \
 	"gap_ms() { awk '/bytes from/ { t = substr($1, 2, length($1) - 2) "  \
 	"+ 0; if (have && t - last > gap) gap = t - last; last = t; have = 1 " \
@@ -109,10 +112,11 @@ int lab_ov_sh(struct lab *l, const char *fmt, ...)
 	if (!body)
 		return -1;
 	buf_printf(&b, "LW='%s' DIR='%s' CONF='%s/lab.conf' KEYS='%s/keys' "
-		       "DAEMON='%s' NS='%s%s' I='lwv%s' H1='%s' H2ADDR='%s'\n"
+		       "DAEMON='%s' LWUSER='%s' NS='%s%s' I='lwv%s' H1='%s' "
+		       "H2ADDR='%s'\n"
 		       "cd \"$DIR\" || exit 1\n%s%s",
 		   l->ov.self, l->dir, l->dir, l->dir, l->daemon,
-		   LAB_NS_PREFIX, l->tag, l->tag, l->ov.h1, l->ov.h2addr,
+		   l->user ? l->user : "", LAB_NS_PREFIX, l->tag, l->tag, l->ov.h1, l->ov.h2addr,
 		   OV_PREAMBLE, body);
 	free(body);
 	if (b.oom) {
@@ -490,12 +494,60 @@ int lab_ov_run(struct lab *l)
 	return r;
 }
 
+#define MAX_PROCS 8192
+
+/* Every descendant of this process, SIGKILLed: on a signal, the step
+ * that was running (its bash and what it started) would otherwise go on
+ * in namespaces about to be deleted. None are left after a normal run. */
+static void kill_descendants(void)
+{
+	static pid_t pid[MAX_PROCS], ppid[MAX_PROCS];
+	static bool mine[MAX_PROCS];
+	char path[300], buf[512], *p;
+	struct dirent *e;
+	size_t n = 0, i, j;
+	bool more = true;
+	DIR *d = opendir("/proc");
+	FILE *f;
+
+	while (d && n < MAX_PROCS && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    !(f = fopen(path, "r")))
+			continue;
+		/* "pid (comm) state ppid": comm may hold spaces */
+		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')'))) {
+			pid[n] = (pid_t)atoi(buf);
+			ppid[n] = (pid_t)atoi(p + 4);
+			mine[n++] = false;
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	while (more) {
+		more = false;
+		for (i = 0; i < n; i++) {
+			for (j = 0; !mine[i] && j < n; j++) {
+				if (ppid[i] == getpid() ||
+				    (mine[j] && ppid[i] == pid[j]))
+					more = mine[i] = true;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (mine[i])
+			kill(pid[i], SIGKILL);
+	}
+}
+
 void lab_ov_cleanup(struct lab *l)
 {
 	size_t i;
 
 	if (!l->sc->overlay || !l->dir[0])
 		return;
+	kill_descendants();
 	lab_ov_sh(l, "[ -s bg.pids ] && kill $(cat bg.pids) 2>/dev/null; "
 		     "rm -f bg.pids; exit 0");
 	for (i = 0; i < l->n_ns; i++)
