@@ -14,6 +14,9 @@
  *   6. report; remove everything: daemons and children by pid, then the
  *      namespaces, then the temporary directory (also on SIGINT/SIGTERM)
  *
+ * An overlay scenario (struct lab_scenario.overlay) replaces steps 3-5
+ * with lab_overlay.c's run and its measurement.
+ *
  * The exit status is 1 if any observation differs from the expectation.
  */
 #include "lab.h"
@@ -33,6 +36,7 @@
 #include "check.h"
 #include "desc.h"
 #include "keys.h"
+#include "overlay.h"
 #include "plan.h"
 #include "proc.h"
 #include "status.h"
@@ -223,7 +227,16 @@ static int lab_steps(struct lab *l)
 	lab_progress(l, "scenario %s: %s", l->sc->name, l->sc->about);
 	if (l->sc->overlay)
 		return lab_ov_run(l);
-	if (lab_describe(l) || lab_keys(l))
+	if (lab_describe(l))
+		return -1;
+	if (overlay_active(l->d)) {
+		lab_progress(l, "%s is an overlay (several hubs or a [link]): "
+				"the probe matrix does not run it; the overlay "
+				"scenarios are ha, direct and asymmetric",
+			     l->sc->name);
+		return -1;
+	}
+	if (lab_keys(l))
 		return -1;
 	lab_progress(l, "building namespaces %s%s-*", LAB_NS_PREFIX, l->tag);
 	if (lab_net_build(l))

@@ -22,6 +22,11 @@
  *   lab_probe.c  the probe services and TCP/UDP/ICMP probes in namespaces
  *                (setns), route checks, iperf3
  *   lab_report.c the reachability table and per-group matrix, text or JSON
+ *   lab_live.c   lab live: the control plane measured (issue 12)
+ *   lab_overlay.c overlay descriptions (several hubs, [link]s, BIRD):
+ *                namespaces, a holder with a private /var/run/wireguard
+ *                per router, lanwire up on each, cleanup by pid; then one
+ *                of lab_ha.c, lab_direct.c, lab_asym.c measures (issue 11)
  *
  * Every address a probe or the tunnel targets lives in a namespace the
  * lab made. Nothing writes into struct lw_desc after parsing: lab-only
