@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # Shared by tests/lab/live.sh and tests/lab/overlay.sh (source it): field
 # FILE NAME prints NAME's value in the JSON object on FILE's last line
 # ("" if absent; booleans as true/false), without jq (python3's json).
