@@ -33,7 +33,7 @@ trap 'rm -f "$out" "$err"' EXIT
 
 "$LANWIRE" lab "$SC" --json --daemon "$LANWIRED" >"$out" 2>"$err"
 rc=$?
-grep -E '^(PASS|FAIL) ' "$err" | sed 's/^/  lab: /'
+grep -E '^(PASS|FAIL) |processes, RSS' "$err" | sed 's/^\(lab: \)*/  lab: /'
 [ $rc = 0 ] || tail -n 40 "$err"
 cat "$out"
 t "lab $SC exits 0 ($rc)" test "$rc" = 0
