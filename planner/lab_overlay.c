@@ -23,7 +23,8 @@
  * defined in their preamble: in_ns NODE, in_r ROUTER, lw VERB ROUTER,
  * bg CMD (background, pid recorded), gap_ms FILE, pinged NAME SECS
  * ACTION AT. Cleanup (lab_ov_cleanup(), from lab.c's, also on signals):
- * the recorded background pids, then every process left in the lab's
+ * the lab's own descendants (a step cut short by a signal), the recorded
+ * background pids, then every process left in the lab's
  * namespaces (the daemons, BIRD, the holders), by pid; lab.c then
  * deletes the namespaces and the directory.
  *
