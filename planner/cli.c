@@ -195,7 +195,8 @@ static const struct subcommand subcommands[] = {
 	  "[--json]",
 	  "the local interface's peers by node name; every node's reports" },
 	{ "lab", cmd_lab, "[-f FILE] lab [leased-line|remote-dev|star|hq|"
-	  "dualstack] [--json] [--daemon PATH] [--user USER] [-v]",
+	  "dualstack|live|ha|direct|asymmetric] [--json] [--daemon PATH] "
+	  "[--user USER] [-v]",
 	  "build a description (-f) or a seed network in namespaces and "
 	  "probe it" },
 	{ "publish", cmd_publish, "publish --store DIR",

@@ -14,6 +14,9 @@
  *   6. report; remove everything: daemons and children by pid, then the
  *      namespaces, then the temporary directory (also on SIGINT/SIGTERM)
  *
+ * An overlay scenario (struct lab_scenario.overlay) replaces steps 3-5
+ * with lab_overlay.c's run and its measurement.
+ *
  * The exit status is 1 if any observation differs from the expectation.
  */
 #include "lab.h"
@@ -33,6 +36,7 @@
 #include "check.h"
 #include "desc.h"
 #include "keys.h"
+#include "overlay.h"
 #include "plan.h"
 #include "proc.h"
 #include "status.h"
@@ -127,6 +131,7 @@ static void lab_cleanup(struct lab *l)
 			proc_stop(l->hosts[i].listener, 500);
 		l->hosts[i].listener = 0;
 	}
+	lab_ov_cleanup(l);
 	nodes_down(l);
 	while (l->n_ns) {
 		del[3] = l->ns[--l->n_ns];
@@ -220,7 +225,18 @@ static int lab_steps(struct lab *l)
 	size_t before;
 
 	lab_progress(l, "scenario %s: %s", l->sc->name, l->sc->about);
-	if (lab_describe(l) || lab_keys(l))
+	if (l->sc->overlay)
+		return lab_ov_run(l);
+	if (lab_describe(l))
+		return -1;
+	if (overlay_active(l->d)) {
+		lab_progress(l, "%s is an overlay (several hubs or a [link]): "
+				"the probe matrix does not run it; the overlay "
+				"scenarios are ha, direct and asymmetric",
+			     l->sc->name);
+		return -1;
+	}
+	if (lab_keys(l))
 		return -1;
 	lab_progress(l, "building namespaces %s%s-*", LAB_NS_PREFIX, l->tag);
 	if (lab_net_build(l))
@@ -273,6 +289,9 @@ int lab_run(const struct lab_scenario *sc, const char *daemon,
 	l->widened = l->spoofer = l->spoofed = SIZE_MAX;
 	l->live.join_ms = l->live.change_ms = l->live.revoke_ms = -1;
 	l->live.rotate_lost_pings = -1;
+	l->ov.failover_ms = l->ov.failback_ms = l->ov.fo_kill = -1;
+	l->ov.fo_udp = l->ov.fb_kill = l->ov.fb_udp = l->ov.flaps = -1;
+	l->ov.route_changes = l->ov.restart_ms = l->ov.restart_link_ms = -1;
 	l->json = json;
 	l->d = &d;
 	l->kr = &kr;
@@ -291,16 +310,18 @@ int lab_run(const struct lab_scenario *sc, const char *daemon,
 	l->seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (r)
 		show_log_tail(l);
-	else if (!sc->join_client)
+	else if (!sc->join_client && !sc->overlay)
 		lab_count(l);
-	else if (!l->live.sessions_kept)
+	else if (sc->join_client && !l->live.sessions_kept)
 		l->failed++;
 	if (!r && l->failed)
 		show_log_tail(l);
 	lab_progress(l, "cleaning up");
 	lab_cleanup(l);
 	active = NULL;
-	if (sc->join_client)
+	if (sc->overlay)
+		sc->overlay_report(l, json, stdout);
+	else if (sc->join_client)
 		lab_live_report(l, json, stdout);
 	else if (!r && json)
 		lab_report_json(l, stdout);

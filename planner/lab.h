@@ -22,6 +22,11 @@
  *   lab_probe.c  the probe services and TCP/UDP/ICMP probes in namespaces
  *                (setns), route checks, iperf3
  *   lab_report.c the reachability table and per-group matrix, text or JSON
+ *   lab_live.c   lab live: the control plane measured (issue 12)
+ *   lab_overlay.c overlay descriptions (several hubs, [link]s, BIRD):
+ *                namespaces, a holder with a private /var/run/wireguard
+ *                per router, lanwire up on each, cleanup by pid; then one
+ *                of lab_ha.c, lab_direct.c, lab_asym.c measures (issue 11)
  *
  * Every address a probe or the tunnel targets lives in a namespace the
  * lab made. Nothing writes into struct lw_desc after parsing: lab-only
@@ -51,6 +56,8 @@
 /* Clients brought up per (group, os): enough to show a group's policy. */
 #define LAB_CLIENTS_PER_GROUP 2
 
+struct lab;
+
 /* A plain LAN device of a seed scenario: no WireGuard, only a route. */
 struct lab_device {
 	const char *name, *site, *addr;
@@ -73,6 +80,10 @@ struct lab_scenario {
 	/* lab live (lab_live.c): the client lab_up leaves down, to join
 	 * later; NULL for every other scenario (the matrix runs). */
 	const char *join_client;
+	/* Overlay scenarios (lab_overlay.c): the measurement run after every
+	 * router is up, and its report; NULL for every other scenario. */
+	int (*overlay)(struct lab *l);
+	void (*overlay_report)(const struct lab *l, bool json, FILE *f);
 };
 
 /* The figures of lab live (issue 12), -1: not measured. */
@@ -80,6 +91,18 @@ struct lab_live {
 	long long join_ms, revoke_ms, change_ms, rotate_lost_pings;
 	bool sessions_kept, done;
 	char error[96];
+};
+
+/* An overlay run (lab_overlay.c): this binary, the ping source's namespace
+ * part and the two test hosts' addresses (sites 0 and 1), and the
+ * figures the scenarios report (-1: not measured; see lab_direct.c,
+ * lab_ha.c, lab_asym.c for their meaning). */
+struct lab_ov {
+	char self[4096];
+	char h1[24], h1addr[LW_PREFIX_STRLEN], h2addr[LW_PREFIX_STRLEN];
+	long long failover_ms, failback_ms, fo_kill, fo_udp, fb_kill, fb_udp;
+	long long flaps, route_changes, restart_ms, restart_link_ms;
+	bool direct_path, transfer_intact, no_plaintext, via_b, not_via_b;
 };
 
 enum lab_kind { LAB_HUB, LAB_GATEWAY, LAB_CLIENT, LAB_DEVICE };
@@ -160,6 +183,7 @@ struct lab {
 	unsigned int passed, failed;
 	double seconds;
 	struct lab_live live;
+	struct lab_ov ov;
 };
 
 /* lab_seed.c */
@@ -211,6 +235,41 @@ void lab_iperf(struct lab *l);
 /* lab_live.c: the live steps after lab_up; 0 or -1. */
 int lab_live(struct lab *l);
 void lab_live_report(const struct lab *l, bool json, FILE *f);
+
+/* lab_overlay.c: the overlay run after lab_start; 0 or -1. Shell steps
+ * with the helpers of its preamble (exit status); numbers and lines from
+ * files in the lab's directory; PASS/FAIL lines counted in l. */
+int lab_ov_run(struct lab *l);
+void lab_ov_cleanup(struct lab *l);
+int lab_ov_sh(struct lab *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* As lab_ov_sh, body taken as is, with the overlay's names set: A and C
+ * (sites 0's and 1's gateways), HUBS, LAN2, NETS, Z1 (the preferred hub),
+ * Z1WAN, Z1IF, and the functions of lab_overlay.c's OV_STEP_FUNCS. */
+int lab_ov_step(struct lab *l, const char *body);
+long long lab_ov_num(struct lab *l, const char *name, long long def);
+void lab_ov_line(struct lab *l, const char *name, char *out, size_t size);
+void lab_ov_check(struct lab *l, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int lab_ov_transfer_start(struct lab *l);
+bool lab_ov_transfer_stop(struct lab *l);
+/* Every hub's internet side captured until lab_ov_no_plaintext(), which
+ * stops every background process and says whether packets were seen and
+ * none of them to or from a LAN. */
+int lab_ov_capture_wan(struct lab *l);
+bool lab_ov_no_plaintext(struct lab *l);
+
+/* lab_direct.c */
+int lab_direct(struct lab *l);
+void lab_direct_report(const struct lab *l, bool json, FILE *f);
+
+/* lab_ha.c */
+int lab_ha(struct lab *l);
+void lab_ha_report(const struct lab *l, bool json, FILE *f);
+
+/* lab_asym.c */
+int lab_asym(struct lab *l);
+void lab_asym_report(const struct lab *l, bool json, FILE *f);
 
 /* lab_report.c */
 void lab_report_text(const struct lab *l, FILE *f);

@@ -12,7 +12,8 @@
  *   3. each node gets its lab lines, each ending in "# lab": a unique
  *      interface name (lwl + tag + index: /var/run/wireguard is shared by
  *      every namespace and every concurrent run) and, for hubs, an
- *      endpoint on the lab's internet, 203.0.113.N
+ *      endpoint on the lab's internet, 203.0.113.N; an overlay gets
+ *      link-interface = lwk + tag in [network]
  *   4. the copy is written to the lab's directory (lab.conf, for reading
  *      after a failure) and parsed into l->d
  */
@@ -25,6 +26,7 @@
 #include "check.h"
 #include "desc.h"
 #include "edit.h"
+#include "overlay.h"
 #include "txn.h"
 
 #define LAB_MARK "# lab"
@@ -129,12 +131,35 @@ static int add_node_lines(struct lab *l, const struct lw_desc *orig,
 	return 0;
 }
 
+/* An overlay's link interfaces: lwk + tag + link index, unique across
+ * concurrent runs, after the [network] header (link-interface is not a
+ * key the lab comments out: a second one would be refused). */
+static int link_iface_line(struct lab *l, struct lw_buf *b, const char **text)
+{
+	const char *h = strstr(*text, "[network]");
+	const char *e;
+
+	if (!h || strstr(*text, "\nlink-interface"))
+		return 0;
+	e = h + strcspn(h, "\n");
+	if (*e)
+		e++;
+	buf_putn(b, *text, (size_t)(e - *text));
+	buf_printf(b, "link-interface = lwk%s   " LAB_MARK "\n", l->tag);
+	*text = e;
+	return b->oom ? -1 : 0;
+}
+
 static int overlay(struct lab *l, const struct lw_desc *orig,
 		   const char *text)
 {
 	struct lw_buf b = { 0 };
 	size_t i, hubs = 0;
 
+	if (overlay_active(orig) && link_iface_line(l, &b, &text)) {
+		buf_free(&b);
+		return -1;
+	}
 	if (comment_out(text, &b)) {
 		buf_free(&b);
 		return -1;

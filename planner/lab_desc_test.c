@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "check.h"
 #include "desc.h"
+#include "overlay.h"
 #include "test.h"
 #include "txn.h"
 
@@ -86,7 +87,8 @@ static void compare_lines(const char *name, const char *orig,
 		} else if (ends_with(c, MARK)) {
 			key_of(c, key, sizeof(key));
 			ok &= !strcmp(key, "interface") ||
-			      !strcmp(key, "endpoint");
+			      !strcmp(key, "endpoint") ||
+			      (!in_node && !strcmp(key, "link-interface"));
 			*hubs_ep += !strcmp(key, "endpoint");
 			(*added)++;
 		} else {
@@ -149,8 +151,11 @@ static void check_overlay(const struct lab_scenario *sc, const char *orig)
 	CHECK_EQ(desc_parse(&od, "orig", orig, strlen(orig)), 0);
 	for (i = 0; i < od.n_nodes; i++)
 		n_hubs += od.nodes[i].role == LW_ROLE_HUB;
-	CHECK_EQ(added, od.n_nodes + n_hubs);
+	/* an overlay also gets its link interfaces' prefix */
+	CHECK_EQ(added, od.n_nodes + n_hubs + (overlay_active(&od) ? 1 : 0));
 	CHECK_EQ(hubs_ep, n_hubs);
+	snprintf(want, sizeof(want), "lwk%s", l.tag);
+	CHECK(!overlay_active(&od) || !strcmp(d.net.link_iface, want));
 	/* the parsed copy: the same nodes, each on its lab interface */
 	CHECK_EQ(d.n_nodes, od.n_nodes);
 	CHECK_EQ(d.n_errors, 0);
@@ -192,7 +197,8 @@ static int write_user_file(const char *path, const char *text, size_t len)
 static void test_examples(void)
 {
 	static const char *const names[] = { "leased-line", "remote-dev",
-					      "star", "hq", "dualstack" };
+					      "star", "hq", "dualstack", "ha",
+					      "direct", "asymmetric" };
 	char dir[] = "/tmp/lwv6-labuser-XXXXXX", src[256], path[512];
 	struct lab_scenario sc = { 0 };
 	struct stat before, after;
@@ -230,7 +236,8 @@ static void test_examples(void)
 static void test_scenarios(void)
 {
 	static const char *const names[] = { "leased-line", "remote-dev",
-					      "star", "hq", "dualstack" };
+					      "star", "hq", "dualstack", "ha",
+					      "direct", "asymmetric" };
 	const struct lab_scenario *sc;
 	struct lw_buf b = { 0 };
 	size_t i;

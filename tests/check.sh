@@ -15,10 +15,10 @@
 #      two hubs, two sites, lanwired per link and BIRD per router, the
 #      preferred hub killed), plain and with lanwire and lanwired under
 #      ASan + UBSan; then lanwire up/down of overlay routers with their
-#      nft policy and rp_filter (tests/overlay/up.sh, asymmetric.sh) and
-#      the ha lab (tests/lab/ha.sh), plain and with lanwire and lanwired
-#      under ASan + UBSan; Debian's wireguard-go on a router's links
-#      (tests/overlay/wggo.sh)
+#      nft policy and rp_filter (tests/overlay/up.sh, asymmetric.sh),
+#      Debian's wireguard-go on a router's links (tests/overlay/wggo.sh)
+#      and the overlay labs (tests/lab/overlay.sh: lanwire lab direct,
+#      ha, asymmetric; ha also with lanwired under ASan + UBSan)
 #   3b. the Debian package (tests/pkg/run.sh): make deb, lintian,
 #      hardening, dpkg -i, the lab from /usr/sbin, man pages, completion,
 #      lanwire@.service verified and its commands run sandboxed, dpkg -P
@@ -109,10 +109,15 @@ step overlay-up-san bash tests/overlay/up.sh "$PWD/build-san/lanwire" "$LWSAN"
 # Debian's wireguard-go on a router's links (wg-quick up of the rendered
 # link files) against lanwired on the hubs (about 15 s).
 step overlay-wggo bash tests/overlay/wggo.sh "$PWD/build/lanwire" "$LW"
-# The ha lab: a hub killed, its UDP dropped, its link flapping, under a
-# TCP transfer and 10 ms pings (about 100 s each).
-step lab-ha bash tests/lab/ha.sh "$PWD/build/lanwire" "$LW"
-step lab-ha-san bash tests/lab/ha.sh "$PWD/build-san/lanwire" "$LWSAN"
+# The overlay labs (lanwire lab direct|ha|asymmetric --json, checked by
+# tests/lab/overlay.sh): direct, a direct link cut and restored (~45 s);
+# ha, a hub killed, its UDP dropped, its link flapping, under a TCP
+# transfer and 10 ms pings (~100 s each; -san: lanwired under ASan +
+# UBSan); asymmetric, seed 003's paths through up (~30 s).
+step lab-direct bash tests/lab/overlay.sh direct "$PWD/build/lanwire" "$LW"
+step lab-ha bash tests/lab/overlay.sh ha "$PWD/build/lanwire" "$LW"
+step lab-ha-san bash tests/lab/overlay.sh ha "$PWD/build/lanwire" "$LWSAN"
+step lab-asym bash tests/lab/overlay.sh asymmetric "$PWD/build/lanwire" "$LW"
 # The package: built, linted, installed, used, purged (issue 13).
 step pkg bash tests/pkg/run.sh
 step fuzz make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"

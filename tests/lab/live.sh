@@ -28,26 +28,22 @@ rc=$?
 [ $rc = 0 ] || tail -n 40 "$err"
 cat "$out"
 t "lab live exits 0 ($rc)" test "$rc" = 0
-field() { # NAME: its value, or "" (jq-free: python3's json)
-	python3 -c 'import json,sys
-d = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
-v = d.get(sys.argv[2])
-print("" if v is None else (str(v).lower() if isinstance(v, bool) else v))' "$out" "$1" 2>/dev/null
-}
+# shellcheck source=tests/lab/json.sh
+. "$(dirname "$0")/json.sh"
 t "the output is one JSON object" python3 -c 'import json,sys; json.loads(open(sys.argv[1]).read())' "$out"
 for f in join_ms revoke_ms change_ms rotate_lost_pings; do
-	v=$(field $f)
+	v=$(field "$out" $f)
 	t "$f is a whole number ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]]"
 done
-v=$(field sessions_kept)
+v=$(field "$out" sessions_kept)
 t "sessions_kept is true ($v)" test "$v" = true
-v=$(field join_ms)
+v=$(field "$out" join_ms)
 t "join_ms under a generous 30,000 ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]] && [ $v -lt 30000 ]"
-v=$(field change_ms)
+v=$(field "$out" change_ms)
 t "change_ms under a generous 15,000 ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]] && [ $v -lt 15000 ]"
-v=$(field revoke_ms)
+v=$(field "$out" revoke_ms)
 t "revoke_ms under a generous 5,000 ($v)" bash -c "[[ '$v' =~ ^[0-9]+$ ]] && [ $v -lt 5000 ]"
-v=$(field rotate_lost_pings)
+v=$(field "$out" rotate_lost_pings)
 t "rotate_lost_pings is 0 ($v)" test "$v" = 0
 # (other labs may run at the same time: only this run's tag)
 tag=$(sed -n 's/^lab: building namespaces lwlab-\([0-9a-z]*\)-\*$/\1/p' "$err")

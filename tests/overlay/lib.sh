@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-# Shared by tests/overlay/up.sh, wggo.sh and tests/lab/ha.sh (source it;
-# also manual.sh, and bench/overlay-scale.sh with its own description in
-# OV_DESC and ROUTERS/WAN of its own): examples/ha.conf
+# Shared by tests/overlay/up.sh, wggo.sh and manual.sh (source it;
+# also bench/overlay-scale.sh with its own description in OV_DESC and
+# ROUTERS/WAN of its own): examples/ha.conf
 # (hubs z1 and z2, sites LAN1 and LAN2, a laptop on z1) with the keys of
 # tests/planner/keys/overlay-ha, its routers in namespaces $P-* on an
 # "internet" bridge (203.0.113.0/24), each router in a private mount

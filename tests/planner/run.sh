@@ -607,9 +607,9 @@ test_tools() {
 
 OVERLAYS=(ha direct asymmetric)
 
-overlay_conf() { # NAME: its description (asymmetric is an example)
-	if [ "$1" = asymmetric ]; then
-		echo "$HERE/../../examples/asymmetric.conf"
+overlay_conf() { # NAME: its description (direct, asymmetric: examples)
+	if [ "$1" = asymmetric ] || [ "$1" = direct ]; then
+		echo "$HERE/../../examples/$1.conf"
 	else
 		echo "$HERE/overlay/$1.conf"
 	fi
