@@ -97,10 +97,10 @@ spread()
 
 ab_report()
 {
-	local f a b r sa sb figs=(tcp_mbit tcp_cpu_s_per_gbit)
+	local f a b r sa sb figs=(tcp_mbit tcp_cpu_s_per_gbit tcp_sender_wait_ms_per_s)
 	((UDP)) && figs+=(udp_max_mbit udp_max_cpu_s_per_gbit)
 	((UDP_FIXED)) && figs+=(udp_fixed_loss_pct udp_fixed_drop_tun_tx_pct
-		udp_fixed_cpu_s_per_gbit udp_ok_mbit)
+		udp_fixed_cpu_s_per_gbit udp_fixed_sender_wait_ms_per_s udp_ok_mbit)
 	((LOADED)) && figs+=(loaded_rtt_p50_ms loaded_rtt_p99_ms loaded_tcp_mbit)
 	((HUB)) && figs+=(hub_mbit hub_hub_cpu_s_per_gbit)
 	say ""
