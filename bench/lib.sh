@@ -302,7 +302,7 @@ cpu_of()
 # 0 when unreadable.
 wait_of()
 {
-	cat /proc/"${DPID[$1]}"/task/*/schedstat 2>/dev/null | awk '{ t += $2 } END { printf "%d\n", t }'
+	cat /proc/"${DPID[$1]}"/task/*/schedstat 2>/dev/null | awk '{ t += $2 } END { printf "%.0f\n", t }'
 }
 
 # hwm_of IFACE...: the largest VmHWM of those daemons, kB.
