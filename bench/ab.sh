@@ -17,7 +17,7 @@
 # stream spoke -> hub -> spoke with all three nodes that side (bench/hub.sh).
 #
 # Settings: ROUNDS (5), STREAMS (1), DURATION (5), UDP (0), UDP_FIXED (0),
-# LOADED (0), HUB (0),
+# LOADED (0), HUB (0), UDP_RATE and UDP_STEPS as in bench/lib.sh,
 # NSPREFIX (lwbn: namespaces NSPREFIX-<tag>-*, interfaces NSPREFIX<tag>*).
 #
 # Prints every sample as it comes, then per figure the medians, B/A and
@@ -26,8 +26,10 @@
 #	ab.<figure>.a=V  ab.<figure>.b=V  ab.<figure>.b_over_a=R
 #	ab.<figure>.a_spread_pct=P  ab.<figure>.b_spread_pct=P
 # Figures: tcp_mbit, tcp_cpu_s_per_gbit (both daemons' CPU-seconds per
-# Gbit carried), udp_max_mbit, udp_max_cpu_s_per_gbit, udp_fixed_loss_pct,
-# udp_fixed_drop_tun_tx_pct, udp_fixed_cpu_s_per_gbit, udp_ok_mbit,
+# Gbit carried), tcp_sender_wait_ms_per_s (ms per second the sending
+# daemon waited for a CPU), udp_max_mbit, udp_max_cpu_s_per_gbit,
+# udp_fixed_loss_pct, udp_fixed_drop_tun_tx_pct, udp_fixed_cpu_s_per_gbit,
+# udp_fixed_sender_wait_ms_per_s, udp_ok_mbit,
 # loaded_rtt_p50_ms, loaded_rtt_p99_ms, loaded_tcp_mbit, hub_mbit,
 # hub_hub_cpu_s_per_gbit (the hub's alone).  Lower is better for cpu_*.
 
