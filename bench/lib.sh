@@ -297,6 +297,14 @@ cpu_of()
 	echo "$t"
 }
 
+# wait_of IFACE: nanoseconds the daemon's threads together spent runnable
+# but waiting for a CPU (the second field of /proc/PID/task/*/schedstat);
+# 0 when unreadable.
+wait_of()
+{
+	cat /proc/"${DPID[$1]}"/task/*/schedstat 2>/dev/null | awk '{ t += $2 } END { printf "%.0f\n", t }'
+}
+
 # hwm_of IFACE...: the largest VmHWM of those daemons, kB.
 hwm_of()
 {

@@ -141,14 +141,17 @@ record_drops()
 # test_iperf NAME ARGS...: fresh tunnel, one iperf3 test for DURATION.
 test_iperf()
 {
-	local name=$1 json=$TMP/$1.json c0 c1 d0 hwm line udp=0
+	local name=$1 json=$TMP/$1.json c0 c1 d0 w0 w1 hwm line udp=0
 	shift
 	[[ " $* " == *" -u "* ]] && udp=1
 	tunnel_up "${IMPLS[CUR]}" || { say "  $name: tunnel did not come up"; tunnel_down; return 1; }
 	d0=$(drop_counters)
+	w0=$(wait_of "$IF_B")
 	c0=$(cpu_of "$IF_A" "$IF_B")
 	pair_iperf "$DURATION" "$json" "$@"
 	c1=$(cpu_of "$IF_A" "$IF_B")
+	w1=$(wait_of "$IF_B")
+	record "${name}_sender_wait_ms_per_s" "$(calc "printf \"%.1f\", ($w1 - $w0) / 1e6 / $DURATION")"
 	hwm=$(hwm_of "$IF_A" "$IF_B")
 	if ((udp)) && line=$(iperf_read "$json"); then
 		# shellcheck disable=SC2086

@@ -30,6 +30,7 @@ FIGURES=(
 	"udp_fixed_drop_sock_pct|  dropped at receiving daemon socket, %|%.3f"
 	"udp_fixed_drop_rcvbuf_other_pct|  dropped at iperf3's socket, %|%.3f"
 	"udp_fixed_drop_tun_rx_pct|  dropped at receiver's TUN RX, %|%.3f"
+	"udp_fixed_sender_wait_ms_per_s|  sending daemon waiting for a CPU, ms/s|%.0f"
 	"udp_ok_mbit|UDP: highest rate, < $UDP_OK_LOSS % loss|%.0f"
 	"udp_ok_recv_mbit|UDP: received at that rate|%.0f"
 	"udp_max_mbit|UDP unlimited: received Mbit/s|%.0f"
