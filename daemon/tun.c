@@ -114,6 +114,21 @@ static int ifreq_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
 	return ret;
 }
 
+int tun_set_carrier(int fd, bool on)
+{
+	struct ifreq ifr;
+	int carrier = on;
+
+	/* Only an attached TUN answers TUNGETIFF: the helper gets fds from
+	 * the unprivileged daemon and must not ioctl anything else. */
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+		return -EINVAL;
+	if (ioctl(fd, TUNSETCARRIER, &carrier) < 0)
+		return -errno;
+	return 0;
+}
+
 int tun_set_mtu(const char *ifname, int mtu)
 {
 	struct ifreq ifr = { .ifr_mtu = mtu };

@@ -330,6 +330,23 @@ static int set_probe_ms(struct uapi_set *s, const char *value, size_t len)
 	return 0;
 }
 
+/* lanwired only: 0 (off) or UAPI_CARRIER_MIN_MS..UAPI_CARRIER_MAX_MS;
+ * below the minimum a link's BFD (100 ms) would flap it. */
+static int set_carrier_ms(struct uapi_set *s, const char *value, size_t len)
+{
+	struct uapi_peer *peer = last_peer(s);
+	uint32_t ms;
+	int ret = parse_decimal(value, len, UAPI_CARRIER_MAX_MS, &ms);
+
+	if (ret)
+		return ret;
+	if (ms && ms < UAPI_CARRIER_MIN_MS)
+		return -EINVAL;
+	peer->carrier_ms = (uint16_t)ms;
+	peer->has_carrier_ms = true;
+	return 0;
+}
+
 /* Only version 1 exists; wireguard-go answers -EINVAL for another. */
 static int set_protocol_version(struct uapi_set *s, const char *value,
 				size_t len)
@@ -359,6 +376,7 @@ static const struct uapi_key uapi_keys[] = {
 	UAPI_KEY(UAPI_PROTOCOL_VERSION, KEY_PEER, set_protocol_version),
 	UAPI_KEY(UAPI_REPLACES, KEY_PEER, set_replaces),
 	UAPI_KEY(UAPI_PROBE_MS, KEY_PEER, set_probe_ms),
+	UAPI_KEY(UAPI_CARRIER_MS, KEY_PEER, set_carrier_ms),
 };
 
 static const struct uapi_key *key_lookup(const char *name, size_t len)
