@@ -63,6 +63,7 @@ struct ov_ctx {
 	struct ov_state st;
 	unsigned int changes;
 	int probe_ms; /* LANWIRE_LINK_PROBE_MS; 0: not set */
+	int carrier_ms; /* LANWIRE_LINK_CARRIER_MS (apply_linkdown.c) */
 	struct up_ctx up; /* for apply_fail(): pl only */
 };
 
@@ -445,6 +446,8 @@ static int link_up(struct ov_ctx *c, const struct lw_link_plan *lp)
 		return r;
 	if (c->probe_ms)
 		link_probe(c, lp);
+	if (c->carrier_ms)
+		carrier_link(c->o, lp, c->carrier_ms);
 	for (i = 0; i < c->st.n_links; i++)
 		if (!strcmp(c->st.links[i], lp->iface))
 			return 0;
@@ -563,6 +566,7 @@ static int ov_remove_all(struct ov_ctx *c)
 				LW_IFNAME_MAX + 1);
 	r |= kept != 0;
 	c->st.n_links = kept;
+	r |= carrier_down(&c->up);
 	r |= forward_down(c);
 	r |= routes_down(c);
 	if (r) {
@@ -599,6 +603,8 @@ static int ov_converge(struct ov_ctx *c, const struct lw_files *f)
 		r = forward_up(c);
 	for (i = 0; !r && i < c->pl->n_links; i++)
 		r = link_up(c, &c->pl->links[i]);
+	if (!r && c->carrier_ms)
+		r = carrier_up(&c->up);
 	if (!r) {
 		pid_t was = c->st.bird;
 		bool changed = false;
@@ -621,6 +627,7 @@ static void ov_init(struct ov_ctx *c, const struct lw_node_plan *pl,
 	c->pl = pl;
 	c->o = o;
 	c->up.pl = pl;
+	c->up.o = o;
 	snprintf(c->path, sizeof(c->path), "%s/%s.overlay", o->run_dir,
 		 pl->self->name);
 }
@@ -636,7 +643,7 @@ int apply_overlay_up(const struct lw_node_plan *pl, const struct lw_apply *o)
 	if (!c)
 		return 1;
 	ov_init(c, pl, o);
-	if (probe_from_env(c)) {
+	if (probe_from_env(c) || carrier_from_env(&c->up, &c->carrier_ms)) {
 		free(c);
 		return 1;
 	}
