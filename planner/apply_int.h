@@ -80,6 +80,10 @@ bool host_pid_serves(pid_t pid, const char *name);
  * ignore_routes_with_linkdown and the backup routes; carrier_down: the
  * sysctl back. 0 or 1 (said). */
 int carrier_from_env(const struct up_ctx *u, int *ms);
+/* Environment variable name: unset or empty is 0; otherwise 0 or a whole
+ * number of ms from min to max, or 1 (said). */
+int env_ms(const struct up_ctx *u, const char *name, int min, int max,
+	   int *ms);
 void carrier_link(const struct lw_apply *o, const struct lw_link_plan *lp,
 		  int ms);
 int carrier_up(const struct up_ctx *u);

@@ -38,12 +38,10 @@
 /* Backup routes: LW_BACKUP_METRIC + the path's cost, under 4000. */
 #define LW_BACKUP_METRIC 64
 
-/* LANWIRE_LINK_CARRIER_MS: unset, empty or 0 is off; otherwise a number
- * of ms in lanwired's range, or the up is refused before anything
- * changes. */
-int carrier_from_env(const struct up_ctx *u, int *ms)
+int env_ms(const struct up_ctx *u, const char *name, int min, int max,
+	   int *ms)
 {
-	const char *v = getenv("LANWIRE_LINK_CARRIER_MS");
+	const char *v = getenv(name);
 	char *end;
 	long n;
 
@@ -52,13 +50,17 @@ int carrier_from_env(const struct up_ctx *u, int *ms)
 		return 0;
 	errno = 0;
 	n = strtol(v, &end, 10);
-	if (errno || *end || end == v ||
-	    (n != 0 && (n < UAPI_CARRIER_MIN_MS || n > UAPI_CARRIER_MAX_MS)))
-		return apply_fail(u, "LANWIRE_LINK_CARRIER_MS=%s: not 0 or a "
-				  "number of ms from %d to %d", v,
-				  UAPI_CARRIER_MIN_MS, UAPI_CARRIER_MAX_MS);
+	if (errno || *end || end == v || (n != 0 && (n < min || n > max)))
+		return apply_fail(u, "%s=%s: not 0 or a number of ms from %d "
+				  "to %d", name, v, min, max);
 	*ms = (int)n;
 	return 0;
+}
+
+int carrier_from_env(const struct up_ctx *u, int *ms)
+{
+	return env_ms(u, "LANWIRE_LINK_CARRIER_MS", UAPI_CARRIER_MIN_MS,
+		      UAPI_CARRIER_MAX_MS, ms);
 }
 
 /* lanwired's carrier on the link's peer. -EINVAL is another daemon

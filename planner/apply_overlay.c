@@ -395,21 +395,8 @@ static int sub_apply(struct ov_ctx *c, const struct lw_node_plan *sp,
  * anything changes. */
 static int probe_from_env(struct ov_ctx *c)
 {
-	const char *v = getenv("LANWIRE_LINK_PROBE_MS");
-	char *end;
-	long ms;
-
-	if (!v || !*v)
-		return 0;
-	errno = 0;
-	ms = strtol(v, &end, 10);
-	if (errno || *end || end == v || (ms != 0 &&
-	    (ms < UAPI_PROBE_MIN_MS || ms > UAPI_PROBE_MAX_MS)))
-		return apply_fail(&c->up, "LANWIRE_LINK_PROBE_MS=%s: not 0 or "
-				  "a number of ms from %d to %d", v,
-				  UAPI_PROBE_MIN_MS, UAPI_PROBE_MAX_MS);
-	c->probe_ms = (int)ms;
-	return 0;
+	return env_ms(&c->up, "LANWIRE_LINK_PROBE_MS", UAPI_PROBE_MIN_MS,
+		      UAPI_PROBE_MAX_MS, &c->probe_ms);
 }
 
 /* lanwired's probe on the link's peer (probe_from_env()). Not a

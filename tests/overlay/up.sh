@@ -44,16 +44,23 @@ leftovers() {
 	echo "$left"
 }
 
+# How many of a's links answer LINE to a UAPI get.
+a_links_with() {
+	local s n=0
+	for s in $(in_r a sh -c 'ls /var/run/wireguard/*.sock'); do
+		printf 'get=1\n\n' | in_r a timeout 5 nc -N -U "$s" 2>/dev/null |
+			grep -qx "$1" && n=$((n + 1))
+	done
+	echo "$n"
+}
+
 # LANWIRE_LINK_CARRIER_MS=300 (apply_linkdown.c): lanwired's carrier on
 # a's link peers, ignore_routes_with_linkdown on, and a's backup routes
 # for LAN2 through both hubs (metric 64 + the path's cost: via z1 10 + 10,
 # via z2 20 + 20).
 carrier_checks() {
-	local s n=0 routes
-	for s in $(in_r a sh -c 'ls /var/run/wireguard/*.sock'); do
-		printf 'get=1\n\n' | in_r a timeout 5 nc -N -U "$s" 2>/dev/null |
-			grep -qx 'lanwire_carrier_ms=300' && n=$((n + 1))
-	done
+	local n routes
+	n=$(a_links_with 'lanwire_carrier_ms=300')
 	[ "$n" -eq 2 ] && ok "a's 2 links have lanwired's carrier (300 ms)" ||
 		bad "lanwired's carrier on $n of a's 2 links"
 	[ "$(in_ns a sysctl -n net.ipv4.conf.all.ignore_routes_with_linkdown)" = 1 ] &&
@@ -89,11 +96,7 @@ in_r z1 wg show "${I}k1" peers | wc -l | grep -qx 1 &&
 	bad "z1's client interface: $(in_r z1 wg show "${I}k1" peers | wc -l) peers"
 # lanwired's probe on every link peer of a (UAPI lanwire_probe_ms); wg
 # showconf, which skips the extension, still reads the link.
-probes=0
-for s in $(in_r a sh -c 'ls /var/run/wireguard/*.sock'); do
-	printf 'get=1\n\n' | in_r a timeout 5 nc -N -U "$s" 2>/dev/null |
-		grep -qx 'lanwire_probe_ms=1000' && probes=$((probes + 1))
-done
+probes=$(a_links_with 'lanwire_probe_ms=1000')
 [ "$probes" -eq 2 ] && ok "a's 2 links have lanwired's probe (1000 ms)" ||
 	bad "lanwired's probe on $probes of a's 2 links"
 l=$(in_r a sh -c 'ls /var/run/wireguard/' | head -1)
