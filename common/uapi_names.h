@@ -49,6 +49,16 @@
 #define UAPI_PROBE_MS "lanwire_probe_ms"
 #define UAPI_PROBE_MIN_MS 100
 #define UAPI_PROBE_MAX_MS 5000
+/* lanwired's extension, a peer field: "lanwire_carrier_ms=N" (0, or
+ * UAPI_CARRIER_MIN_MS..UAPI_CARRIER_MAX_MS): after an authenticated packet
+ * sent and N ms with nothing authenticated back, the interface's TUN
+ * carrier goes off (while every peer that has it set is silent), and on
+ * again at the next authenticated packet (daemon/timers.c). 0 (the
+ * default) leaves the carrier on. get=1 reports it after
+ * lanwire_probe_ms; wireguard-go refuses it in a set (-EINVAL). */
+#define UAPI_CARRIER_MS "lanwire_carrier_ms"
+#define UAPI_CARRIER_MIN_MS 100
+#define UAPI_CARRIER_MAX_MS 10000
 /* The answer's last line. */
 #define UAPI_ERRNO "errno"
 /* lanwired's extension of get=1: one "lanwire_drop=COUNT NAME" line per

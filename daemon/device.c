@@ -294,6 +294,34 @@ void device_timer_armed(struct device *dev, uint64_t deadline)
 		dev->next_timer_ns = deadline;
 }
 
+void device_carrier_changed(struct device *dev)
+{
+	bool watched = false, on = false;
+	struct peer *p;
+	int ret;
+
+	for (p = dev->peers_first; p; p = p->list_next) {
+		if (!p->timers.carrier_ms)
+			continue;
+		watched = true;
+		on |= !p->timers.carrier_off;
+	}
+	if (!watched)
+		on = true;
+	if (!dev->ops->tun_set_carrier || dev->tun_fd < 0 ||
+	    dev->carrier_off == !on)
+		return;
+	ret = dev->ops->tun_set_carrier(dev->tun_fd, on);
+	if (ret) {
+		log_error("%s: setting the carrier %s: %s", dev->ifname,
+			  on ? "on" : "off", strerror(-ret));
+		return;
+	}
+	dev->carrier_off = !on;
+	log_verbose("%s: carrier %s", dev->ifname,
+		    on ? "on (the peer answered)" : "off (peer silent)");
+}
+
 bool device_is_under_load(struct device *dev, uint64_t now)
 {
 	int fds[2] = { dev->udp4_fd, dev->udp6_fd };

@@ -55,6 +55,9 @@ struct device_ops {
 	int (*udp_open)(uint16_t port, uint32_t fwmark, int *fd4, int *fd6,
 			uint16_t *bound_port);
 	int (*udp_set_fwmark)(int fd4, int fd6, uint32_t fwmark);
+	/* The TUN's carrier (lanwire_carrier_ms); system:
+	 * privdrop_tun_set_carrier. NULL: nothing to set (tests). */
+	int (*tun_set_carrier)(int tun_fd, bool on);
 };
 extern const struct device_ops device_ops_system;
 
@@ -158,6 +161,7 @@ struct device {
 	struct ratelimiter ratelimiter;
 
 	int tun_fd;
+	bool carrier_off; /* we turned the TUN's carrier off */
 	int mtu;
 	uint64_t mtu_checked_ns; /* when mtu was last read back from the TUN */
 	bool want_offloads; /* false: LANWIRE_OFFLOAD=0, plain syscalls */
@@ -232,6 +236,9 @@ void device_set_private_key(struct device *dev, const uint8_t *key);
 int device_set_listen_port(struct device *dev, uint16_t port);
 int device_set_fwmark(struct device *dev, uint32_t mark);
 void device_timer_armed(struct device *dev, uint64_t deadline);
+/* A peer's carrier changed (timers.h, carrier_ms): the TUN's carrier is
+ * on unless every peer with carrier_ms set is silent. */
+void device_carrier_changed(struct device *dev);
 void device_count_drop(struct device *dev, enum drop_reason r);
 /* Whitepaper 5.3, by the rule of underload.h: a backlog in either UDP
  * socket's receive queue, or one less than UNDER_LOAD_HOLD_NS ago. */

@@ -44,6 +44,7 @@ const struct device_ops device_ops_system = {
 	.udp = &udp_io_system,
 	.udp_open = privdrop_udp_open,
 	.udp_set_fwmark = privdrop_udp_set_fwmark,
+	.tun_set_carrier = privdrop_tun_set_carrier,
 };
 
 void loop_watch(struct device *dev, int fd)

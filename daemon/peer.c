@@ -63,6 +63,14 @@ static void peer_timer_armed(void *ctx, uint64_t deadline)
 	device_timer_armed(peer->device, deadline);
 }
 
+static void peer_timer_carrier(void *ctx, bool on)
+{
+	struct peer *peer = ctx;
+
+	(void)on;
+	device_carrier_changed(peer->device);
+}
+
 static const struct timers_ops peer_timers_ops = {
 	.send_initiation = peer_timer_send_initiation,
 	.send_keepalive = peer_timer_send_keepalive,
@@ -70,6 +78,7 @@ static const struct timers_ops peer_timers_ops = {
 	.zero_key_material = peer_timer_zero_keys,
 	.jitter_ms = peer_timer_jitter,
 	.armed = peer_timer_armed,
+	.carrier = peer_timer_carrier,
 };
 
 static size_t key_hash(const struct device *dev, const uint8_t *key)
@@ -182,6 +191,8 @@ void peer_remove(struct peer *peer)
 	unlink_peer(peer);
 	crypto_wipe(peer, sizeof(*peer));
 	free(peer);
+	/* A silent peer gone: the others decide the carrier now. */
+	device_carrier_changed(dev);
 }
 
 void peer_set_preshared_key(struct peer *peer, const uint8_t *psk)

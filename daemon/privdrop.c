@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "privhelper.h"
+#include "tun.h"
 #include "udp.h"
 
 /* The channel to the root helper once there is one. */
@@ -166,4 +167,11 @@ int privdrop_udp_set_fwmark(int fd4, int fd6, uint32_t fwmark)
 		return privhelper_set_fwmark(helper_chan, fd4, fd6, fwmark);
 	ret = udp_set_fwmark(fd4, fwmark);
 	return ret ? ret : udp_set_fwmark(fd6, fwmark);
+}
+
+int privdrop_tun_set_carrier(int tun_fd, bool on)
+{
+	if (helper_chan >= 0)
+		return privhelper_tun_set_carrier(helper_chan, tun_fd, on);
+	return tun_set_carrier(tun_fd, on);
 }

@@ -13,6 +13,7 @@
 #ifndef LW_PRIVDROP_H
 #define LW_PRIVDROP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Closes every descriptor from 3 up except the n in keep (the ones handed
@@ -33,5 +34,8 @@ int privdrop_to_user(const char *user, const char *uapi_path);
 int privdrop_udp_open(uint16_t port, uint32_t fwmark, int *fd4, int *fd6,
 		      uint16_t *bound_port);
 int privdrop_udp_set_fwmark(int fd4, int fd6, uint32_t fwmark);
+/* TUNSETCARRIER on the TUN fd (needs CAP_NET_ADMIN: the helper's, after
+ * the drop). 0 or -errno. */
+int privdrop_tun_set_carrier(int tun_fd, bool on);
 
 #endif

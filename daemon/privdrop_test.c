@@ -82,6 +82,10 @@ static void test_open_and_mark(int chan)
 	CHECK_EQ(pipe(p), 0);
 	CHECK_EQ(privhelper_set_fwmark(chan, p[0], -1, 1), -EINVAL);
 	CHECK(fcntl(p[0], F_GETFD) >= 0);
+	/* nor a TUN: the carrier request refuses it, and a UDP socket */
+	CHECK_EQ(privhelper_tun_set_carrier(chan, p[0], false), -EINVAL);
+	CHECK_EQ(privhelper_tun_set_carrier(chan, fd4, true), -EINVAL);
+	CHECK(fcntl(p[0], F_GETFD) >= 0);
 	close(p[0]);
 	close(p[1]);
 	/* the port is ours now: a second open of it is refused */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "tun.h"
 #include "udp.h"
 
 #define HELPER_MAX_FDS 2
@@ -33,6 +34,7 @@
 enum helper_op {
 	HELPER_OPEN_UDP = 1,    /* port, fwmark -> err, port, fds */
 	HELPER_SET_FWMARK = 2,  /* fwmark, fds -> err */
+	HELPER_SET_CARRIER = 3, /* port: 1 on / 0 off, the TUN fd -> err */
 };
 
 struct helper_request {
@@ -184,6 +186,17 @@ static int serve_set_fwmark(int chan, const struct helper_request *rq,
 	return send_with_fds(chan, &rp, sizeof(rp), NULL, 0);
 }
 
+/* One TUN fd (tun_set_carrier refuses anything else) and 0 or 1. */
+static int serve_set_carrier(int chan, const struct helper_request *rq,
+			     int *fds, unsigned nfds)
+{
+	struct helper_reply rp = { .err = -EINVAL };
+
+	if (nfds == 1 && rq->port <= 1)
+		rp.err = tun_set_carrier(fds[0], rq->port == 1);
+	return send_with_fds(chan, &rp, sizeof(rp), NULL, 0);
+}
+
 static int serve_one(int chan)
 {
 	struct helper_request rq;
@@ -198,6 +211,8 @@ static int serve_one(int chan)
 		ret = serve_open_udp(chan, &rq);
 	else if (ret == 0 && rq.op == HELPER_SET_FWMARK)
 		ret = serve_set_fwmark(chan, &rq, fds, nfds);
+	else if (ret == 0 && rq.op == HELPER_SET_CARRIER)
+		ret = serve_set_carrier(chan, &rq, fds, nfds);
 	else
 		ret = send_with_fds(chan, &refused, sizeof(refused), NULL, 0);
 	close_fds(fds, nfds);
@@ -316,6 +331,21 @@ int privhelper_set_fwmark(int chan, int fd4, int fd6, uint32_t fwmark)
 	if (fd6 >= 0)
 		fds[n++] = fd6;
 	ret = request(chan, &rq, fds, n, &rp, rfds, &nr);
+	if (ret)
+		return ret;
+	close_fds(rfds, nr);
+	return rp.err;
+}
+
+int privhelper_tun_set_carrier(int chan, int tun_fd, bool on)
+{
+	struct helper_request rq = { .op = HELPER_SET_CARRIER,
+				     .port = on ? 1 : 0 };
+	struct helper_reply rp;
+	int rfds[HELPER_MAX_FDS];
+	unsigned nr;
+	int ret = request(chan, &rq, &tun_fd, 1, &rp, rfds, &nr);
+
 	if (ret)
 		return ret;
 	close_fds(rfds, nr);

@@ -25,6 +25,15 @@
  * under the responder's per-source limit under load (ratelimit.c); on
  * a link whose peer only receives, it would rekey every probe_ms, which
  * is why it is per peer and opt-in.
+ *
+ * lanwired's carrier (carrier_ms, off by default) is not a whitepaper
+ * timer: after an authenticated packet sent and carrier_ms with nothing
+ * authenticated received, the device reports its TUN carrier off
+ * (ops->carrier), so the kernel can skip routes through a silent link at
+ * once (docs/overlay.md, "Carrier"); the next authenticated packet
+ * received turns it back on. While off, the kernel sends nothing into
+ * the TUN, so a keepalive goes out every carrier_ms to notice the peer's
+ * return: 32 bytes, nothing for a peer that stays away.
  */
 #include "timers.h"
 
@@ -38,6 +47,7 @@ const char *timer_name(enum timer_kind t)
 		[TIMER_NEW_HANDSHAKE] = "new-handshake",
 		[TIMER_ZERO_KEY_MATERIAL] = "zero-key-material",
 		[TIMER_PERSISTENT_KEEPALIVE] = "persistent-keepalive",
+		[TIMER_CARRIER] = "carrier",
 	};
 	return (unsigned)t < TIMER_COUNT ? names[t] : "?";
 }
@@ -122,12 +132,33 @@ void timers_data_received(struct peer_timers *t, uint64_t now)
 void timers_any_authenticated_packet_sent(struct peer_timers *t, uint64_t now)
 {
 	disarm(t, TIMER_SEND_KEEPALIVE);
+	if (t->carrier_ms && !is_armed(t, TIMER_CARRIER))
+		arm(t, TIMER_CARRIER, now + t->carrier_ms * NS_PER_MS);
+}
+
+static void set_carrier(struct peer_timers *t, bool on)
+{
+	if (t->carrier_off != on)
+		return;
+	t->carrier_off = !on;
+	if (t->ops->carrier)
+		t->ops->carrier(t->ctx, on);
 }
 
 void timers_any_authenticated_packet_received(struct peer_timers *t,
 					      uint64_t now)
 {
 	disarm(t, TIMER_NEW_HANDSHAKE);
+	disarm(t, TIMER_CARRIER);
+	set_carrier(t, true);
+}
+
+void timers_set_carrier_ms(struct peer_timers *t, uint16_t ms)
+{
+	t->carrier_ms = ms;
+	disarm(t, TIMER_CARRIER);
+	if (!ms)
+		set_carrier(t, true);
 }
 
 void timers_any_authenticated_packet_traversal(struct peer_timers *t,
@@ -194,6 +225,18 @@ static void expired_persistent_keepalive(struct peer_timers *t, uint64_t now)
 		t->ops->send_keepalive(t->ctx);
 }
 
+/* Silent for carrier_ms (or still silent): carrier off, and a keepalive
+ * every carrier_ms to see the peer come back (its send re-arms us). */
+static void expired_carrier(struct peer_timers *t, uint64_t now)
+{
+	if (!t->carrier_ms)
+		return;
+	set_carrier(t, false);
+	t->ops->send_keepalive(t->ctx);
+	if (!is_armed(t, TIMER_CARRIER))
+		arm(t, TIMER_CARRIER, now + t->carrier_ms * NS_PER_MS);
+}
+
 uint64_t timers_next_deadline(const struct peer_timers *t)
 {
 	uint64_t next = 0;
@@ -213,6 +256,7 @@ uint64_t timers_tick(struct peer_timers *t, uint64_t now)
 		[TIMER_NEW_HANDSHAKE] = expired_new_handshake,
 		[TIMER_ZERO_KEY_MATERIAL] = expired_zero_key_material,
 		[TIMER_PERSISTENT_KEEPALIVE] = expired_persistent_keepalive,
+		[TIMER_CARRIER] = expired_carrier,
 	};
 
 	for (int k = 0; k < TIMER_COUNT; k++) {

@@ -26,6 +26,7 @@ enum timer_kind {
 	TIMER_NEW_HANDSHAKE,
 	TIMER_ZERO_KEY_MATERIAL,
 	TIMER_PERSISTENT_KEEPALIVE,
+	TIMER_CARRIER, /* lanwired's carrier_ms: silence turns carrier off */
 	TIMER_COUNT,
 };
 const char *timer_name(enum timer_kind t);
@@ -42,6 +43,9 @@ struct timers_ops {
 	/* A deadline was armed; the owner of the clock may need to wake
 	 * earlier. May be NULL. */
 	void (*armed)(void *ctx, uint64_t deadline_ns);
+	/* carrier_ms only: the peer fell silent (false) or answered again
+	 * (true). May be NULL. */
+	void (*carrier)(void *ctx, bool on);
 };
 
 struct peer_timers {
@@ -55,6 +59,13 @@ struct peer_timers {
 	 * retry interval while it is unanswered; 0 = off (the whitepaper's
 	 * timers, as wireguard-go). */
 	uint16_t probe_ms;
+	/* lanwired's opt-in carrier (UAPI lanwire_carrier_ms): ms of
+	 * silence after any authenticated packet sent before ops->carrier
+	 * (false); the next authenticated packet received calls
+	 * ops->carrier(true). 0 = off. carrier_off: it did and nothing
+	 * answered since. */
+	uint16_t carrier_ms;
+	bool carrier_off;
 	const struct timers_ops *ops;
 	void *ctx;
 };
@@ -74,6 +85,9 @@ void timers_any_authenticated_packet_traversal(struct peer_timers *t,
 void timers_handshake_initiated(struct peer_timers *t, uint64_t now);
 void timers_handshake_complete(struct peer_timers *t, uint64_t now);
 void timers_session_derived(struct peer_timers *t, uint64_t now);
+
+/* carrier_ms set by the UAPI; 0 turns it off and the carrier back on. */
+void timers_set_carrier_ms(struct peer_timers *t, uint16_t ms);
 
 /* The least time between two initiations of this peer, and between
  * retries: REKEY_TIMEOUT, or probe_ms when the probe is on. */

@@ -4,7 +4,9 @@
  * exactly when it should, is cancelled by the events that cancel it, and
  * handshake retries stop after MAX_TIMER_HANDSHAKES. lanwired's probe
  * (probe_ms): a new handshake after probe_ms of silence, not while packets
- * arrive, never when 0, retries every probe_ms.
+ * arrive, never when 0, retries every probe_ms. lanwired's carrier
+ * (carrier_ms): off after carrier_ms of silence, keepalives while off, on
+ * at the next authenticated packet.
  */
 #include <string.h>
 
@@ -13,6 +15,7 @@
 
 struct fake_peer {
 	unsigned initiations, retries, keepalives, gave_up, zeroed;
+	unsigned carrier_offs, carrier_ons;
 	uint64_t earliest_armed;
 	uint32_t jitter;
 };
@@ -53,6 +56,16 @@ static void f_armed(void *ctx, uint64_t d)
 		p->earliest_armed = d;
 }
 
+static void f_carrier(void *ctx, bool on)
+{
+	struct fake_peer *p = ctx;
+
+	if (on)
+		p->carrier_ons++;
+	else
+		p->carrier_offs++;
+}
+
 static const struct timers_ops ops = {
 	.send_initiation = f_send_initiation,
 	.send_keepalive = f_send_keepalive,
@@ -60,6 +73,7 @@ static const struct timers_ops ops = {
 	.zero_key_material = f_zero,
 	.jitter_ms = f_jitter,
 	.armed = f_armed,
+	.carrier = f_carrier,
 };
 
 #define S(x) ((uint64_t)(x) * NS_PER_SEC)
@@ -259,6 +273,76 @@ static void test_probe_retry_cadence(void)
 	CHECK(now - T0 <= S(REKEY_ATTEMPT_TIME + 2));
 }
 
+/* carrier_ms: off after carrier_ms of silence since a send, never while
+ * packets arrive in time, never when 0. */
+static void test_carrier_off_after_silence(void)
+{
+	struct fake_peer p = { 0 };
+	struct peer_timers t;
+	uint64_t now = T0;
+
+	timers_init(&t, &ops, &p);
+	timers_any_authenticated_packet_sent(&t, now);
+	CHECK_EQ(t.deadline[TIMER_CARRIER], 0); /* off by default */
+	timers_set_carrier_ms(&t, 300);
+	/* BFD both ways every 100 ms: answered within 100 ms, stays on. */
+	for (int i = 0; i < 50; i++, now += MS(100)) {
+		timers_any_authenticated_packet_sent(&t, now);
+		timers_tick(&t, now + MS(50));
+		timers_any_authenticated_packet_received(&t, now + MS(60));
+	}
+	CHECK_EQ(p.carrier_offs, 0);
+	CHECK_EQ(p.carrier_ons, 0); /* never off, so never "on again" */
+	/* The answers stop: off carrier_ms after the first unanswered send,
+	 * later sends do not push it out. */
+	timers_any_authenticated_packet_sent(&t, now);
+	timers_any_authenticated_packet_sent(&t, now + MS(100));
+	timers_tick(&t, now + MS(299));
+	CHECK_EQ(p.carrier_offs, 0);
+	timers_tick(&t, now + MS(300));
+	CHECK_EQ(p.carrier_offs, 1);
+	CHECK(t.carrier_off);
+}
+
+/* While off: a keepalive every carrier_ms, reported off once; the next
+ * authenticated packet turns it on, once. */
+static void test_carrier_keepalives_and_return(void)
+{
+	struct fake_peer p = { 0 };
+	struct peer_timers t;
+	uint64_t now = T0;
+
+	timers_init(&t, &ops, &p);
+	timers_set_carrier_ms(&t, 200);
+	timers_any_authenticated_packet_sent(&t, now);
+	now += MS(200);
+	timers_tick(&t, now);
+	CHECK_EQ(p.carrier_offs, 1);
+	CHECK_EQ(p.keepalives, 1);
+	CHECK_EQ(t.deadline[TIMER_CARRIER], now + MS(200));
+	for (int i = 0; i < 10; i++) {
+		now += MS(200);
+		timers_tick(&t, now);
+	}
+	CHECK_EQ(p.keepalives, 11);
+	CHECK_EQ(p.carrier_offs, 1);
+	timers_any_authenticated_packet_received(&t, now + MS(10));
+	CHECK_EQ(p.carrier_ons, 1);
+	CHECK(!t.carrier_off);
+	CHECK_EQ(t.deadline[TIMER_CARRIER], 0);
+	timers_any_authenticated_packet_received(&t, now + MS(20));
+	CHECK_EQ(p.carrier_ons, 1);
+	/* Turned off by the UAPI while off: the carrier comes back on. */
+	timers_any_authenticated_packet_sent(&t, now);
+	timers_tick(&t, now + MS(200));
+	CHECK_EQ(p.carrier_offs, 2);
+	timers_set_carrier_ms(&t, 0);
+	CHECK_EQ(p.carrier_ons, 2);
+	CHECK_EQ(t.deadline[TIMER_CARRIER], 0);
+	timers_any_authenticated_packet_sent(&t, now + S(1));
+	CHECK_EQ(t.deadline[TIMER_CARRIER], 0);
+}
+
 static void test_handshake_complete_stops_retries(void)
 {
 	struct fake_peer p = { 0 };
@@ -338,6 +422,8 @@ int main(void)
 	test_probe_fires_after_silence();
 	test_probe_quiet_while_packets_arrive();
 	test_probe_retry_cadence();
+	test_carrier_off_after_silence();
+	test_carrier_keepalives_and_return();
 	test_zero_key_material();
 	test_persistent_keepalive();
 	test_next_deadline_and_stop();

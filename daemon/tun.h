@@ -29,6 +29,9 @@ int tun_create(const char *ifname, bool want_offloads,
 int tun_adopt(int fd, char *ifname_out, unsigned len,
 	      struct tun_offloads *got);
 int tun_set_mtu(const char *ifname, int mtu);
+/* TUNSETCARRIER (Linux 5.0+, CAP_NET_ADMIN): 0 or -errno; -EINVAL for an
+ * fd that is not a TUN. */
+int tun_set_carrier(int fd, bool on);
 int tun_get_mtu(const char *ifname);
 /* True for read/write errors after which the device is gone for good. */
 bool tun_error_is_fatal(int err);

@@ -128,6 +128,7 @@ static void get_peer(struct peer *p, struct uapi_buf *b)
 		   p->timers.persistent_keepalive_interval);
 	/* lanwired's extension (uapi_names.h); wg skips it. */
 	buf_printf(b, UAPI_PROBE_MS "=%u\n", p->timers.probe_ms);
+	buf_printf(b, UAPI_CARRIER_MS "=%u\n", p->timers.carrier_ms);
 	allowedips_walk_by_owner(&p->allowedips, print_allowed_ip, b);
 }
 
@@ -273,6 +274,10 @@ static int apply_peer(struct device *dev, const struct uapi_peer *op)
 		return -ENOMEM;
 	if (op->has_probe_ms)
 		peer->timers.probe_ms = op->probe_ms;
+	if (op->has_carrier_ms) {
+		timers_set_carrier_ms(&peer->timers, op->carrier_ms);
+		device_carrier_changed(dev);
+	}
 	if (op->has_replaces)
 		peer_set_replaces(peer, op->replaces);
 	/* As wireguard-go: turning keepalive on sends one right away, which

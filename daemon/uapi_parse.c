@@ -312,22 +312,44 @@ static int set_replaces(struct uapi_set *s, const char *value, size_t len)
 	return ret;
 }
 
+/* 0 (off) or min..max ms, for lanwired's timer keys. */
+static int parse_ms(const char *value, size_t len, uint32_t min, uint32_t max,
+		    uint16_t *out)
+{
+	uint32_t ms;
+	int ret = parse_decimal(value, len, max, &ms);
+
+	if (ret)
+		return ret;
+	if (ms && ms < min)
+		return -EINVAL;
+	*out = (uint16_t)ms;
+	return 0;
+}
+
 /* lanwired only: 0 (off) or UAPI_PROBE_MIN_MS..UAPI_PROBE_MAX_MS; below
  * the minimum it would flood the other end with initiations, above the
  * maximum it would retry slower than REKEY_TIMEOUT. */
 static int set_probe_ms(struct uapi_set *s, const char *value, size_t len)
 {
 	struct uapi_peer *peer = last_peer(s);
-	uint32_t ms;
-	int ret = parse_decimal(value, len, UAPI_PROBE_MAX_MS, &ms);
+	int ret = parse_ms(value, len, UAPI_PROBE_MIN_MS, UAPI_PROBE_MAX_MS,
+			   &peer->probe_ms);
 
-	if (ret)
-		return ret;
-	if (ms && ms < UAPI_PROBE_MIN_MS)
-		return -EINVAL;
-	peer->probe_ms = (uint16_t)ms;
-	peer->has_probe_ms = true;
-	return 0;
+	peer->has_probe_ms = !ret;
+	return ret;
+}
+
+/* lanwired only: 0 (off) or UAPI_CARRIER_MIN_MS..UAPI_CARRIER_MAX_MS;
+ * below the minimum a link's BFD (100 ms) would flap it. */
+static int set_carrier_ms(struct uapi_set *s, const char *value, size_t len)
+{
+	struct uapi_peer *peer = last_peer(s);
+	int ret = parse_ms(value, len, UAPI_CARRIER_MIN_MS,
+			   UAPI_CARRIER_MAX_MS, &peer->carrier_ms);
+
+	peer->has_carrier_ms = !ret;
+	return ret;
 }
 
 /* Only version 1 exists; wireguard-go answers -EINVAL for another. */
@@ -359,6 +381,7 @@ static const struct uapi_key uapi_keys[] = {
 	UAPI_KEY(UAPI_PROTOCOL_VERSION, KEY_PEER, set_protocol_version),
 	UAPI_KEY(UAPI_REPLACES, KEY_PEER, set_replaces),
 	UAPI_KEY(UAPI_PROBE_MS, KEY_PEER, set_probe_ms),
+	UAPI_KEY(UAPI_CARRIER_MS, KEY_PEER, set_carrier_ms),
 };
 
 static const struct uapi_key *key_lookup(const char *name, size_t len)

@@ -39,6 +39,8 @@ struct uapi_peer {
 	uint16_t persistent_keepalive_interval;
 	bool has_probe_ms; /* lanwire_probe_ms (uapi_names.h) */
 	uint16_t probe_ms;
+	bool has_carrier_ms; /* lanwire_carrier_ms (uapi_names.h) */
+	uint16_t carrier_ms;
 	bool has_replaces; /* lanwire_replaces (uapi_names.h) */
 	uint8_t replaces[NOISE_PUBLIC_KEY_LEN];
 	size_t n_allowed_ips;

@@ -227,6 +227,26 @@ static void test_probe_ms(void)
 	uapi_set_free(&s);
 }
 
+/* lanwired's carrier: 0 (off) or 100..10000 ms. */
+static void test_carrier_ms(void)
+{
+	struct uapi_set s;
+
+	CHECK_EQ(parse_text(&s, "public_key=" PUB1 "\nlanwire_carrier_ms=300"
+				"\n\n"),
+		 0);
+	CHECK(s.n_peers == 1 && s.peers[0].has_carrier_ms);
+	CHECK(s.n_peers == 1 && s.peers[0].carrier_ms == 300);
+	CHECK(s.n_peers == 1 && !s.peers[0].has_probe_ms);
+	uapi_set_free(&s);
+	CHECK_EQ(parse_text(&s, "public_key=" PUB1
+				"\nlanwire_carrier_ms=0\n\n"),
+		 0);
+	CHECK(s.n_peers == 1 && s.peers[0].has_carrier_ms);
+	CHECK(s.n_peers == 1 && s.peers[0].carrier_ms == 0);
+	uapi_set_free(&s);
+}
+
 /* lanwired's own peer key: the peer a rotated key replaces. */
 static void test_replaces(void)
 {
@@ -405,6 +425,10 @@ static const struct bad_case bad_cases[] = {
 	{ PEER "lanwire_probe_ms=5001", -EINVAL, 2 },
 	{ PEER "lanwire_probe_ms=-1", -EINVAL, 2 },
 	{ PEER "lanwire_probe_ms=1s", -EINVAL, 2 },
+	{ "lanwire_carrier_ms=300", -EINVAL, 1 }, /* a peer key */
+	{ PEER "lanwire_carrier_ms=99", -EINVAL, 2 },
+	{ PEER "lanwire_carrier_ms=10001", -EINVAL, 2 },
+	{ PEER "lanwire_carrier_ms=", -EINVAL, 2 },
 	/* keys */
 	{ "private_key=", -EINVAL, 1 },
 	{ "private_key=" PRIV "0", -EINVAL, 1 },
@@ -713,6 +737,7 @@ int main(void)
 	test_zero_private_key();
 	test_replaces();
 	test_probe_ms();
+	test_carrier_ms();
 	test_other_client();
 	test_blank_line_ends();
 	test_replace_allowed_ips_position();

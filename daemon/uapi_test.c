@@ -68,6 +68,7 @@ static void test_set_and_get(void)
 		     "endpoint=127.0.0.1:51000\n"
 		     "persistent_keepalive_interval=25\n"
 		     "lanwire_probe_ms=1000\n"
+		     "lanwire_carrier_ms=300\n"
 		     "replace_allowed_ips=true\nallowed_ip=10.0.0.0/24\n"
 		     "allowed_ip=fd00::1/128\nprotocol_version=1\n"
 		     "public_key=" PUB2 "\nendpoint=[::1]:51001\n"
@@ -83,6 +84,8 @@ static void test_set_and_get(void)
 	/* lanwired's probe, per peer: PUB1's set, PUB2's off. */
 	CHECK(has(g, "lanwire_probe_ms=1000"));
 	CHECK(has(g, "lanwire_probe_ms=0"));
+	CHECK(has(g, "lanwire_carrier_ms=300"));
+	CHECK(has(g, "lanwire_carrier_ms=0"));
 	CHECK(has(g, "allowed_ip=10.0.0.0/24"));
 	CHECK(has(g, "allowed_ip=fd00::1/128"));
 	CHECK(has(g, "allowed_ip=10.0.1.7/32"));

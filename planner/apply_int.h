@@ -9,6 +9,8 @@
  *                 forwarding, one interface per link (each through
  *                 apply_up()), BIRD, the hub's client interface
  *   apply_bird.c  BIRD with its own configuration, socket and pid file
+ *   apply_linkdown.c  opt-in fast failover of overlay links: lanwired's
+ *                 carrier, ignore_routes_with_linkdown, backup routes
  *   apply_host.c  the host's view: links, addresses, routes, sysctls and
  *                 nft read back through ip/sysctl/nft; the state file;
  *                 who owns a foreign interface; the change report
@@ -71,6 +73,21 @@ void host_owner(const struct lw_apply *o, const char *name, char *buf,
 bool host_pid_here(const struct lw_apply *o, pid_t pid);
 /* Whether pid is alive and still runs with name among its arguments. */
 bool host_pid_serves(pid_t pid, const char *name);
+
+/* apply_linkdown.c: lanwired's carrier on overlay links, opt-in by
+ * LANWIRE_LINK_CARRIER_MS (0: off; a bad value: 1, said). u needs pl and
+ * o. carrier_link: the link's peer; carrier_up, after the links:
+ * ignore_routes_with_linkdown and the backup routes; carrier_down: the
+ * sysctl back. 0 or 1 (said). */
+int carrier_from_env(const struct up_ctx *u, int *ms);
+/* Environment variable name: unset or empty is 0; otherwise 0 or a whole
+ * number of ms from min to max, or 1 (said). */
+int env_ms(const struct up_ctx *u, const char *name, int min, int max,
+	   int *ms);
+void carrier_link(const struct lw_apply *o, const struct lw_link_plan *lp,
+		  int ms);
+int carrier_up(const struct up_ctx *u);
+int carrier_down(const struct up_ctx *u);
 
 /* RUN/IFACE.state. load: 0, -ENOENT, -EINVAL (not ours to trust) or
  * -errno. save: atomically, 0600. */

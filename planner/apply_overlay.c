@@ -73,6 +73,7 @@ struct ov_ctx {
 	struct ov_state st;
 	unsigned int changes;
 	int probe_ms; /* LANWIRE_LINK_PROBE_MS; 0: not set */
+	int carrier_ms; /* LANWIRE_LINK_CARRIER_MS (apply_linkdown.c) */
 	struct up_ctx up; /* for apply_fail(): pl only */
 };
 
@@ -457,21 +458,8 @@ static int sub_apply(struct ov_ctx *c, const struct lw_node_plan *sp,
  * anything changes. */
 static int probe_from_env(struct ov_ctx *c)
 {
-	const char *v = getenv("LANWIRE_LINK_PROBE_MS");
-	char *end;
-	long ms;
-
-	if (!v || !*v)
-		return 0;
-	errno = 0;
-	ms = strtol(v, &end, 10);
-	if (errno || *end || end == v || (ms != 0 &&
-	    (ms < UAPI_PROBE_MIN_MS || ms > UAPI_PROBE_MAX_MS)))
-		return apply_fail(&c->up, "LANWIRE_LINK_PROBE_MS=%s: not 0 or "
-				  "a number of ms from %d to %d", v,
-				  UAPI_PROBE_MIN_MS, UAPI_PROBE_MAX_MS);
-	c->probe_ms = (int)ms;
-	return 0;
+	return env_ms(&c->up, "LANWIRE_LINK_PROBE_MS", UAPI_PROBE_MIN_MS,
+		      UAPI_PROBE_MAX_MS, &c->probe_ms);
 }
 
 /* lanwired's probe on the link's peer (probe_from_env()). Not a
@@ -509,6 +497,8 @@ static int link_up(struct ov_ctx *c, const struct lw_link_plan *lp)
 		return r;
 	if (c->probe_ms)
 		link_probe(c, lp);
+	if (c->carrier_ms)
+		carrier_link(c->o, lp, c->carrier_ms);
 	for (i = 0; i < c->st.n_links; i++)
 		if (!strcmp(c->st.links[i], lp->iface))
 			return 0;
@@ -627,6 +617,7 @@ static int ov_remove_all(struct ov_ctx *c)
 				LW_IFNAME_MAX + 1);
 	r |= kept != 0;
 	c->st.n_links = kept;
+	r |= carrier_down(&c->up);
 	r |= forward_down(c);
 	r |= routes_down(c);
 	/* Last: while anything of the router forwards, the policy holds. */
@@ -667,6 +658,8 @@ static int ov_converge(struct ov_ctx *c, const struct lw_files *f)
 		r = forward_up(c);
 	for (i = 0; !r && i < c->pl->n_links; i++)
 		r = link_up(c, &c->pl->links[i]);
+	if (!r && c->carrier_ms)
+		r = carrier_up(&c->up);
 	if (!r) {
 		pid_t was = c->st.bird;
 		bool changed = false;
@@ -705,7 +698,7 @@ int apply_overlay_up(const struct lw_node_plan *pl, const struct lw_apply *o)
 	if (!c)
 		return 1;
 	ov_init(c, pl, o);
-	if (probe_from_env(c)) {
+	if (probe_from_env(c) || carrier_from_env(&c->up, &c->carrier_ms)) {
 		free(c);
 		return 1;
 	}

@@ -170,7 +170,8 @@ static int render_bird(const struct lw_node_plan *pl,
 		buf_printf(&b,
 			   "\t\tinterface \"%s\" {\n\t\t\ttype ptp;\n"
 			   "\t\t\tcost %u;\n\t\t\thello %d;\n"
-			   "\t\t\tdead count %d;\n\t\t\tbfd yes;\n\t\t};\n",
+			   "\t\t\tdead count %d;\n\t\t\tbfd yes;\n"
+			   "\t\t\tcheck link no;\n\t\t};\n",
 			   pl->links[i].iface, pl->links[i].cost,
 			   LW_OSPF_HELLO, LW_OSPF_DEAD_COUNT);
 	}

@@ -10,7 +10,9 @@
 # transfer_intact, flaps, route_changes, no_plaintext, restart_ms,
 # restart_link_ms). LANWIRE_LINK_PROBE_MS, if set, is passed on to
 # lanwire up (lanwired's probe) and makes the lab assert
-# restart_link_ms < 4000. Closing line "lab-ha: N passed, M failed".
+# restart_link_ms < 4000; LANWIRE_LINK_CARRIER_MS (lanwired's carrier)
+# is passed on to lanwire up the same way. Closing line "lab-ha: N
+# passed, M failed".
 #
 # Usage: ha.sh [LANWIRE [LANWIRED]]  (default build/lanwire, build/lanwired)
 exec bash "$(dirname "$0")/overlay.sh" ha "$@"

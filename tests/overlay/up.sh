@@ -6,8 +6,9 @@
 # lwha-<tag>-*, each router in a private mount namespace (both ends of a
 # link have the same interface name, and /var/run/wireguard is shared
 # machine-wide otherwise). Asserts: LAN1 -> LAN2 pings pass; each link's
-# peer has lanwired's probe (lanwire_probe_ms) and wg showconf still
-# reads the link; a second up
+# peer has lanwired's probe (lanwire_probe_ms) and carrier
+# (lanwire_carrier_ms, with ignore_routes_with_linkdown and backup
+# routes) and wg showconf still reads the link; a second up
 # changes nothing; down leaves no process, route, interface or file; a
 # failed up (BIRD refusing its configuration, or BIRD not starting after
 # the links are up) leaves nothing either. The nft policy (the test's
@@ -46,7 +47,38 @@ leftovers() {
 		left="$left forwarding;"
 	in_ns "$r" nft list table inet lanwire >/dev/null 2>&1 &&
 		left="$left nft table;"
+	[ "$(in_ns "$r" sysctl -n net.ipv4.conf.all.ignore_routes_with_linkdown)" = 0 ] ||
+		left="$left ignore_routes_with_linkdown;"
 	echo "$left"
+}
+
+# How many of a's links answer LINE to a UAPI get.
+a_links_with() {
+	local s n=0
+	for s in $(in_r a sh -c 'ls /var/run/wireguard/*.sock'); do
+		printf 'get=1\n\n' | in_r a timeout 5 nc -N -U "$s" 2>/dev/null |
+			grep -qx "$1" && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# LANWIRE_LINK_CARRIER_MS=300 (apply_linkdown.c): lanwired's carrier on
+# a's link peers, ignore_routes_with_linkdown on, and a's backup routes
+# for LAN2 through both hubs (metric 64 + the path's cost: via z1 10 + 10,
+# via z2 20 + 20).
+carrier_checks() {
+	local n routes
+	n=$(a_links_with 'lanwire_carrier_ms=300')
+	[ "$n" -eq 2 ] && ok "a's 2 links have lanwired's carrier (300 ms)" ||
+		bad "lanwired's carrier on $n of a's 2 links"
+	[ "$(in_ns a sysctl -n net.ipv4.conf.all.ignore_routes_with_linkdown)" = 1 ] &&
+		ok "a ignores routes through links with no carrier" ||
+		bad "a's ignore_routes_with_linkdown is not 1"
+	routes=$(in_ns a ip -o route show 192.168.200.0/24 | grep -v -e unreachable -e 'proto bird')
+	echo "$routes" | grep -q "dev ${I}1 .*metric 84" &&
+		echo "$routes" | grep -q "dev ${I}2 .*metric 104" &&
+		ok "a's backup routes for LAN2 through z1 (84) and z2 (104)" ||
+		bad "a's backup routes for LAN2: $routes"
 }
 
 ov_build
@@ -54,8 +86,9 @@ ov_build
 sed -i 's/^allow = LAN1 <-> LAN2$/allow = LAN1 -> LAN2/' "$WORK/ha.conf"
 grep -qx 'allow = LAN1 -> LAN2' "$WORK/ha.conf" || bad "policy not narrowed"
 
-# 1. up, LAN to LAN; lanwired's probe asked for (opt-in, checked below).
-export LANWIRE_LINK_PROBE_MS=1000
+# 1. up, LAN to LAN; lanwired's probe and carrier asked for (opt-in,
+# checked below).
+export LANWIRE_LINK_PROBE_MS=1000 LANWIRE_LINK_CARRIER_MS=300
 all_up
 t0=$(date +%s%N)
 if ov_wait_ping 30; then
@@ -74,19 +107,16 @@ in_r z1 wg show "${I}k1" peers | wc -l | grep -qx 1 &&
 	bad "z1's client interface: $(in_r z1 wg show "${I}k1" peers | wc -l) peers"
 # lanwired's probe on every link peer of a (UAPI lanwire_probe_ms); wg
 # showconf, which skips the extension, still reads the link.
-probes=0
-for s in $(in_r a sh -c 'ls /var/run/wireguard/*.sock'); do
-	printf 'get=1\n\n' | in_r a timeout 5 nc -N -U "$s" 2>/dev/null |
-		grep -qx 'lanwire_probe_ms=1000' && probes=$((probes + 1))
-done
+probes=$(a_links_with 'lanwire_probe_ms=1000')
 [ "$probes" -eq 2 ] && ok "a's 2 links have lanwired's probe (1000 ms)" ||
 	bad "lanwired's probe on $probes of a's 2 links"
 l=$(in_r a sh -c 'ls /var/run/wireguard/' | head -1)
 l=${l%.sock}
 in_r a wg showconf "$l" | grep -q '^PersistentKeepalive = 5$' &&
-	! in_r a wg showconf "$l" | grep -qi probe &&
-	ok "wg showconf $l still reads the link, without the probe" ||
+	! in_r a wg showconf "$l" | grep -qiE 'probe|carrier' &&
+	ok "wg showconf $l still reads the link, without the probe or the carrier" ||
 	bad "wg showconf $l: $(in_r a wg showconf "$l" 2>&1 | tail -2)"
+carrier_checks
 in_ns a ip route show 192.168.200.0/24 | grep -q "unreachable.*metric 4000" &&
 	ok "a has the unreachable route below BIRD's" ||
 	bad "a lacks the unreachable route for LAN2"
@@ -218,6 +248,7 @@ printf '#!/bin/sh\nexit 1\n' >"$WORK/fake/bird"
 chmod 755 "$WORK/fake/bird"
 up_refused "a BIRD refusing its configuration" 'BIRD refuses' XPATH="$WORK/fake:"
 up_refused "a bad probe" 'LANWIRE_LINK_PROBE_MS=50: not 0' LANWIRE_LINK_PROBE_MS=50
+up_refused "a bad carrier" 'LANWIRE_LINK_CARRIER_MS=50: not 0' LANWIRE_LINK_CARRIER_MS=50
 printf '#!/bin/sh\ncase " $* " in *" -p "*) exec %s "$@" ;; esac\nexit 1\n' \
 	"$(command -v bird)" >"$WORK/fake/bird"
 if XPATH="$WORK/fake:" lw up a >"$WORK/f2.out" 2>&1; then
