@@ -117,6 +117,10 @@ step overlay-wggo bash tests/overlay/wggo.sh "$PWD/build/lanwire" "$LW"
 step lab-direct bash tests/lab/overlay.sh direct "$PWD/build/lanwire" "$LW"
 step lab-ha bash tests/lab/overlay.sh ha "$PWD/build/lanwire" "$LW"
 step lab-ha-san bash tests/lab/overlay.sh ha "$PWD/build/lanwire" "$LWSAN"
+# ha with lanwired's opt-in carrier (LANWIRE_LINK_CARRIER_MS, passed on to
+# lanwire up; docs/overlay.md "Carrier"), about 90 s.
+LANWIRE_LINK_CARRIER_MS=300 step lab-ha-carrier \
+	bash tests/lab/overlay.sh ha "$PWD/build/lanwire" "$LW"
 step lab-asym bash tests/lab/overlay.sh asymmetric "$PWD/build/lanwire" "$LW"
 # The package: built, linted, installed, used, purged (issue 13).
 step pkg bash tests/pkg/run.sh
