@@ -674,8 +674,18 @@ test_overlay() {
 	expect_eq "overlay asymmetric: loose rp_filter where paths differ" \
 		"$(grep -l 'rp_filter=2' "$out"/*/lwl*.conf 2>/dev/null |
 			sed "s|$out/||" | tr '\n' ' ')" "a/lwl2.conf c/lwl1.conf "
-	expect_line "overlay asymmetric: B forwards between links statelessly" \
-		"$out/B/wg0.nft" $'\t\tiifname { "lwl0", "lwl1" } oifname { "lwl0", "lwl1" } accept'
+	# B's transit between links: the policy's rule both ways, no state
+	local bl='iifname { "lwl0", "lwl1" } oifname { "lwl0", "lwl1" }'
+	expect_line "overlay asymmetric: B forwards A -> C tcp/5001 statelessly" \
+		"$out/B/wg0.nft" $'\t\t'"$bl"' ip saddr { 10.70.0.2, 192.168.51.0/24 } ip daddr 192.168.53.0/24 tcp dport 5001 accept'
+	expect_line "overlay asymmetric: B forwards its replies, no SYN back" \
+		"$out/B/wg0.nft" $'\t\t'"$bl"' ip saddr 192.168.53.0/24 ip daddr { 10.70.0.2, 192.168.51.0/24 } tcp sport 5001 tcp flags & (syn | ack) != syn accept'
+	expect_line "overlay asymmetric: B forwards echo replies C -> A" \
+		"$out/B/wg0.nft" $'\t\t'"$bl"' ip saddr 192.168.53.0/24 ip daddr { 10.70.0.2, 192.168.51.0/24 } icmp type echo-reply accept'
+	expect_line "overlay asymmetric: B drops the rest between links" \
+		"$out/B/wg0.nft" $'\t\t'"$bl"' counter drop'
+	expect_eq "overlay asymmetric: B accepts nothing else between links" \
+		"$(grep -c "$bl.* accept\$" "$out/B/wg0.nft")" 4
 	expect_line "overlay asymmetric: c's tunnel match covers its links" \
 		"$out/c/wg0.nft" $'\t\tiifname { "wg0", "lwl1", "lwl2" } drop'
 	expect_line "overlay asymmetric: OSPF accepted on c's links" \
