@@ -22,8 +22,12 @@
  * interfaces, the hub-and-spoke one and every link; OSPF and BFD are
  * accepted on the links in and out. A hub forwards between links
  * statelessly: with asymmetric costs it sees one direction of a flow,
- * and a ct state rule would drop the other; the site gateways at both
- * ends see both directions and keep the stateful policy.
+ * and a ct state rule would drop the other. It lets through what the
+ * model's relay rules allow (source to destination, protocol and
+ * destination ports) and their replies matched backwards (source ports;
+ * tcp but a SYN without ACK; icmp echo replies), and drops and counts
+ * the rest between links; the site gateways at both ends see both
+ * directions and keep the stateful policy.
  *
  * Linux clients get the input chain as wg-quick PostUp commands
  * (render_wgquick.c, through render_fw_rule_lines). WireGuard's own UDP
@@ -338,9 +342,35 @@ static void transit_line(struct lw_buf *out, const struct lw_fw_rule *r,
 	buf_free(&line);
 }
 
+/* A rule for every protocol: forward anything; its replies are what
+ * is not a request: tcp but a SYN without ACK, icmp echo replies and
+ * errors, and any other protocol (udp: no way to tell without state). */
+static void every_lines(struct lw_buf *out, const struct lw_fw_rule *r,
+			const char *links, unsigned int fi, bool reply,
+			const char *pre, struct lw_fw_lines *seen)
+{
+	static const char *const icmp[LW_FAMILIES] = {
+		" icmp type { echo-reply, destination-unreachable, "
+		"time-exceeded, parameter-problem }",
+		" icmpv6 type { echo-reply, destination-unreachable, "
+		"packet-too-big, time-exceeded, parameter-problem }",
+	};
+
+	if (!reply) {
+		transit_line(out, r, links, fi, false, "", pre, seen);
+		return;
+	}
+	transit_line(out, r, links, fi, true,
+		     " tcp flags & (syn | ack) != syn", pre, seen);
+	transit_line(out, r, links, fi, true, icmp[fi], pre, seen);
+	transit_line(out, r, links, fi, true,
+		     fi ? " meta l4proto != { tcp, ipv6-icmp }" :
+			  " meta l4proto != { tcp, icmp }",
+		     pre, seen);
+}
+
 /* A relay rule of the model as stateless transit lines between the
- * links: both directions, per family and protocol; a rule for every
- * protocol answers with anything but a tcp SYN without ACK. */
+ * links: both directions, per family and protocol. */
 static void transit_rule_lines(struct lw_buf *out, const struct lw_fw_rule *r,
 			       const char *links, const char *pre,
 			       const char *post, struct lw_fw_lines *seen)
@@ -356,13 +386,7 @@ static void transit_rule_lines(struct lw_buf *out, const struct lw_fw_rule *r,
 	for (fi = 0; fi < LW_FAMILIES; fi++) {
 		for (reply = 0; reply < 2; reply++) {
 			if (!r->n_svcs) {
-				transit_line(out, r, links, fi, reply,
-					     reply ? " tcp flags & (syn | ack) != syn" : "",
-					     pre, seen);
-				if (reply)
-					transit_line(out, r, links, fi, true,
-						     " meta l4proto != tcp",
-						     pre, seen);
+				every_lines(out, r, links, fi, reply, pre, seen);
 				continue;
 			}
 			for (k = 0; k < sizeof(protos) / sizeof(protos[0]); k++) {
