@@ -369,37 +369,46 @@ static void every_lines(struct lw_buf *out, const struct lw_fw_rule *r,
 		     pre, seen);
 }
 
-/* A relay rule of the model as stateless transit lines between the
- * links: both directions, per family and protocol. */
-static void transit_rule_lines(struct lw_buf *out, const struct lw_fw_rule *r,
-			       const char *links, const char *pre,
-			       const char *post, struct lw_fw_lines *seen)
+/* One direction (reply or not) of one family of r's services. */
+static void svc_lines(struct lw_buf *out, const struct lw_fw_rule *r,
+		      const char *links, unsigned int fi, bool reply,
+		      const char *pre, struct lw_fw_lines *seen)
 {
 	static const enum lw_proto protos[] = { LW_PROTO_TCP, LW_PROTO_UDP,
 						LW_PROTO_ICMP };
-	unsigned int fi, reply;
 	size_t k;
+
+	for (k = 0; k < sizeof(protos) / sizeof(protos[0]); k++) {
+		struct lw_buf m = { 0 };
+
+		if (transit_match(&m, r, protos[k], fi, reply) && !m.oom)
+			transit_line(out, r, links, fi, reply, buf_str(&m),
+				     pre, seen);
+		if (m.oom)
+			seen->oom = true;
+		buf_free(&m);
+	}
+}
+
+/* A relay rule of the model as stateless transit lines between the
+ * links: both directions, per family and protocol. */
+static void transit_rule_lines(struct lw_buf *out,
+			       const struct lw_fw_rule *r, const char *links,
+			       const char *pre, const char *post,
+			       struct lw_fw_lines *seen)
+{
+	unsigned int fi, reply;
 
 	(void)post;
 	if (r->side != LW_FW_RELAY)
 		return;
 	for (fi = 0; fi < LW_FAMILIES; fi++) {
 		for (reply = 0; reply < 2; reply++) {
-			if (!r->n_svcs) {
-				every_lines(out, r, links, fi, reply, pre, seen);
-				continue;
-			}
-			for (k = 0; k < sizeof(protos) / sizeof(protos[0]); k++) {
-				struct lw_buf m = { 0 };
-
-				if (transit_match(&m, r, protos[k], fi, reply))
-					transit_line(out, r, links, fi, reply,
-						     m.oom ? "" : buf_str(&m),
-						     pre, seen);
-				if (m.oom)
-					seen->oom = true;
-				buf_free(&m);
-			}
+			if (r->n_svcs)
+				svc_lines(out, r, links, fi, reply, pre, seen);
+			else
+				every_lines(out, r, links, fi, reply, pre,
+					    seen);
 		}
 	}
 }
