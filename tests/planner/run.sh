@@ -711,6 +711,25 @@ test_overlay() {
 	else
 		bad "overlay two-hubs: render failed"
 	fi
+	# the hubs' stateless transit in IPv6 as in IPv4 (dual stack)
+	expect_line "overlay two-hubs: east's IPv6 echo replies between links" \
+		"$out/east/lw0.nft" $'\t\tiifname { "lwl0", "lwl1", "lwl3" } oifname { "lwl0", "lwl1", "lwl3" } ip6 saddr fd12:3456::/64 ip6 daddr fd00:9::4 icmpv6 type { echo-reply, destination-unreachable, packet-too-big, time-exceeded, parameter-problem } accept'
+	# one transit rule per stateful relay rule, family by family
+	local fam tr st
+	for fam in ip ip6; do
+		tr=$(grep -c "^"$'\t\t''iifname { "lwl0", "lwl1", "lwl3" } oifname { "lwl0", "lwl1", "lwl3" } '"$fam"' saddr [^;]* accept$' "$out/east/lw0.nft")
+		tr=$((tr - $(grep -c "oifname { \"lwl0\", \"lwl1\", \"lwl3\" } $fam saddr .*\(flags\|type\|!=\)" "$out/east/lw0.nft")))
+		st=$(grep -c "iifname { \"lw0\", \"lwl0\", \"lwl1\", \"lwl3\" } oifname { \"lw0\", \"lwl0\", \"lwl1\", \"lwl3\" } $fam saddr .* ct state new accept" "$out/east/lw0.nft")
+		expect_eq "overlay two-hubs: east's $fam transit rules = its $fam relay rules ($st)" "$tr" "$st"
+	done
+	if command -v nft >/dev/null && [ "$(id -u)" = 0 ]; then
+		for f in "$out"/*/*.nft; do
+			nft -c -f "$f" >/dev/null 2>&1 || bad_files=$((bad_files + 1))
+		done
+		expect_eq "overlay two-hubs: nft -c accepts every ruleset" \
+			"$bad_files" 0
+		bad_files=0
+	fi
 	if command -v bird >/dev/null; then
 		for f in $(find "$WORK/out" -name bird.conf); do
 			n=$((n + 1))
