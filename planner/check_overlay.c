@@ -7,7 +7,8 @@
  * sites that talk.
  *
  * That last one is "a stateful rule on a one-direction transit node":
- * hubs forward between links statelessly (render_nft.c), but a site
+ * hubs forward between links statelessly (render_nft.c: each allow rule
+ * and its replies matched without state), but a site
  * gateway's forward chain accepts replies only as ct state established,
  * so a gateway that carries one direction of a flow between two other
  * sites drops the other. Such a gateway is refused, naming the pair and

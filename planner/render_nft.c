@@ -22,8 +22,12 @@
  * interfaces, the hub-and-spoke one and every link; OSPF and BFD are
  * accepted on the links in and out. A hub forwards between links
  * statelessly: with asymmetric costs it sees one direction of a flow,
- * and a ct state rule would drop the other; the site gateways at both
- * ends see both directions and keep the stateful policy.
+ * and a ct state rule would drop the other. It lets through what the
+ * model's relay rules allow (source to destination, protocol and
+ * destination ports) and their replies matched backwards (source ports;
+ * tcp but a SYN without ACK; icmp echo replies), and drops and counts
+ * the rest between links; the site gateways at both ends see both
+ * directions and keep the stateful policy.
  *
  * Linux clients get the input chain as wg-quick PostUp commands
  * (render_wgquick.c, through render_fw_rule_lines). WireGuard's own UDP
@@ -87,10 +91,10 @@ static void put_side(struct lw_buf *b, enum lw_fw_side side, const char *ifc)
 	}
 }
 
-/* " tcp dport { 22, 443 }" for the ports of proto in r; false if the rule
- * names no such protocol. */
+/* " tcp dport { 22, 443 }" for the ports of proto in r, dir "dport" or
+ * "sport"; false if the rule names no such protocol. */
 static bool put_ports(struct lw_buf *b, const struct lw_fw_rule *r,
-		      enum lw_proto proto, unsigned int fi)
+		      enum lw_proto proto, unsigned int fi, const char *dir)
 {
 	size_t i, n = 0;
 	bool every = false;
@@ -111,7 +115,8 @@ static bool put_ports(struct lw_buf *b, const struct lw_fw_rule *r,
 		buf_printf(b, " meta l4proto %s", svc_proto_name(proto));
 		return true;
 	}
-	buf_printf(b, " %s dport %s", svc_proto_name(proto), n > 1 ? "{ " : "");
+	buf_printf(b, " %s %s %s", svc_proto_name(proto), dir,
+		   n > 1 ? "{ " : "");
 	for (i = 0, n = 0; i < r->n_svcs; i++) {
 		if (r->svcs[i].proto != proto)
 			continue;
@@ -167,7 +172,7 @@ static void rule_line(struct lw_buf *out, const struct lw_fw_rule *r,
 	buf_printf(&line, " %s daddr ", nft_family(fi));
 	ok = ok && put_set(&line, r->dst, r->n_dst, fi);
 	if (ok && proto >= 0)
-		ok = put_ports(&line, r, (enum lw_proto)proto, fi);
+		ok = put_ports(&line, r, (enum lw_proto)proto, fi, "dport");
 	buf_puts(&line, " ct state new accept");
 	if (!buf_str(&line))
 		seen->oom = true;
@@ -196,11 +201,16 @@ void render_fw_rule_lines(struct lw_buf *out, const struct lw_fw_rule *r,
 	}
 }
 
-/* The accept rules of chain, each source line's lines under its
- * comment. */
+/* Formats one model rule as lines (render_fw_rule_lines' signature). */
+typedef void rule_lines_fn(struct lw_buf *out, const struct lw_fw_rule *r,
+			   const char *ifc, const char *pre, const char *post,
+			   struct lw_fw_lines *seen);
+
+/* The accept rules of chain as lines(), each source line's lines under
+ * its comment. */
 static void put_rules(struct lw_buf *b, const struct lw_node_plan *pl,
 		      const char *tun, enum lw_fw_chain chain,
-		      struct lw_fw_lines *seen)
+		      struct lw_fw_lines *seen, rule_lines_fn *lines_of)
 {
 	const struct lw_firewall *fw = &pl->fw;
 	const struct lw_rule *cur = NULL;
@@ -226,7 +236,7 @@ static void put_rules(struct lw_buf *b, const struct lw_node_plan *pl,
 		if (!r)
 			break;
 		cur = r->rule;
-		render_fw_rule_lines(&lines, r, tun, "\t\t", "", seen);
+		lines_of(&lines, r, tun, "\t\t", "", seen);
 	}
 	if (lines.oom)
 		seen->oom = true;
@@ -277,30 +287,166 @@ static void put_routing(struct lw_buf *b, const struct lw_node_plan *pl,
 	buf_puts(b, " udp dport { 3784, 3785 } accept\n");
 }
 
-/* A hub of the overlay: transit between links without state (above). */
-static void put_stateless_transit(struct lw_buf *b,
-				  const struct lw_node_plan *pl)
+static bool has_proto(const struct lw_fw_rule *r, enum lw_proto proto)
 {
+	size_t i;
+
+	for (i = 0; i < r->n_svcs; i++) {
+		if (r->svcs[i].proto == proto)
+			return true;
+	}
+	return false;
+}
+
+/* The match of proto in r for the transit: the rule's direction (dport,
+ * echo request) or, reply, its answers (sport, echo reply, and for tcp
+ * not a connection opened backwards: a SYN without ACK). */
+static bool transit_match(struct lw_buf *m, const struct lw_fw_rule *r,
+			  enum lw_proto proto, unsigned int fi, bool reply)
+{
+	if (proto == LW_PROTO_ICMP) {
+		if (!has_proto(r, proto))
+			return false;
+		buf_printf(m, " %s type %s", fi ? "icmpv6" : "icmp",
+			   reply ? "echo-reply" : "echo-request");
+		return true;
+	}
+	if (!put_ports(m, r, proto, fi, reply ? "sport" : "dport"))
+		return false;
+	if (reply && proto == LW_PROTO_TCP)
+		buf_puts(m, " tcp flags & (syn | ack) != syn");
+	return true;
+}
+
+/* One transit line: r's addresses (reply: swapped), match, accept. */
+static void transit_line(struct lw_buf *out, const struct lw_fw_rule *r,
+			 const char *links, unsigned int fi, bool reply,
+			 const char *match, const char *pre,
+			 struct lw_fw_lines *seen)
+{
+	struct lw_buf line = { 0 };
+	bool ok;
+
+	buf_printf(&line, "iifname %s oifname %s %s saddr ", links, links,
+		   nft_family(fi));
+	ok = reply ? put_set(&line, r->dst, r->n_dst, fi) :
+		     put_set(&line, r->src, r->n_src, fi);
+	buf_printf(&line, " %s daddr ", nft_family(fi));
+	ok = ok && (reply ? put_set(&line, r->src, r->n_src, fi) :
+			    put_set(&line, r->dst, r->n_dst, fi));
+	buf_printf(&line, "%s accept", match);
+	if (!buf_str(&line))
+		seen->oom = true;
+	else if (ok && remember(seen, buf_str(&line)))
+		buf_printf(out, "%s%s\n", pre, buf_str(&line));
+	buf_free(&line);
+}
+
+/* A rule for every protocol: forward anything; its replies are what
+ * is not a request: tcp but a SYN without ACK, icmp echo replies and
+ * errors, and any other protocol (udp: no way to tell without state). */
+static void every_lines(struct lw_buf *out, const struct lw_fw_rule *r,
+			const char *links, unsigned int fi, bool reply,
+			const char *pre, struct lw_fw_lines *seen)
+{
+	static const char *const icmp[LW_FAMILIES] = {
+		" icmp type { echo-reply, destination-unreachable, "
+		"time-exceeded, parameter-problem }",
+		" icmpv6 type { echo-reply, destination-unreachable, "
+		"packet-too-big, time-exceeded, parameter-problem }",
+	};
+
+	if (!reply) {
+		transit_line(out, r, links, fi, false, "", pre, seen);
+		return;
+	}
+	transit_line(out, r, links, fi, true,
+		     " tcp flags & (syn | ack) != syn", pre, seen);
+	transit_line(out, r, links, fi, true, icmp[fi], pre, seen);
+	transit_line(out, r, links, fi, true,
+		     fi ? " meta l4proto != { tcp, ipv6-icmp }" :
+			  " meta l4proto != { tcp, icmp }",
+		     pre, seen);
+}
+
+/* One direction (reply or not) of one family of r's services. */
+static void svc_lines(struct lw_buf *out, const struct lw_fw_rule *r,
+		      const char *links, unsigned int fi, bool reply,
+		      const char *pre, struct lw_fw_lines *seen)
+{
+	static const enum lw_proto protos[] = { LW_PROTO_TCP, LW_PROTO_UDP,
+						LW_PROTO_ICMP };
+	size_t k;
+
+	for (k = 0; k < sizeof(protos) / sizeof(protos[0]); k++) {
+		struct lw_buf m = { 0 };
+
+		if (transit_match(&m, r, protos[k], fi, reply) && !m.oom)
+			transit_line(out, r, links, fi, reply, buf_str(&m),
+				     pre, seen);
+		if (m.oom)
+			seen->oom = true;
+		buf_free(&m);
+	}
+}
+
+/* A relay rule of the model as stateless transit lines between the
+ * links: both directions, per family and protocol. */
+static void transit_rule_lines(struct lw_buf *out,
+			       const struct lw_fw_rule *r, const char *links,
+			       const char *pre, const char *post,
+			       struct lw_fw_lines *seen)
+{
+	unsigned int fi, reply;
+
+	(void)post;
+	if (r->side != LW_FW_RELAY)
+		return;
+	for (fi = 0; fi < LW_FAMILIES; fi++) {
+		for (reply = 0; reply < 2; reply++) {
+			if (r->n_svcs)
+				svc_lines(out, r, links, fi, reply, pre, seen);
+			else
+				every_lines(out, r, links, fi, reply, pre,
+					    seen);
+		}
+	}
+}
+
+/* A hub of the overlay: transit between links without state (above),
+ * what the policy's relay rules allow and their replies; the rest
+ * between links is dropped and counted. */
+static void put_stateless_transit(struct lw_buf *b,
+				  const struct lw_node_plan *pl,
+				  struct lw_fw_lines *seen)
+{
+	struct lw_buf links = { 0 };
+
 	if (!pl->n_links || pl->self->role != LW_ROLE_HUB)
 		return;
+	put_ifset(&links, pl, true);
+	if (!buf_str(&links)) {
+		seen->oom = true;
+		return;
+	}
 	buf_puts(b, "\t\t# transit between links, stateless: the paths may "
 		    "be asymmetric,\n\t\t# so this hub may see one "
-		    "direction of a flow; the gateways at\n\t\t# both "
-		    "ends see both and keep the stateful policy\n\t\t");
-	buf_puts(b, "iifname ");
-	put_ifset(b, pl, true);
-	buf_puts(b, " oifname ");
-	put_ifset(b, pl, true);
-	buf_puts(b, " accept\n");
+		    "direction of a flow; each allow rule\n\t\t# and its "
+		    "replies (the gateways at both ends keep state)\n");
+	put_rules(b, pl, buf_str(&links), LW_FW_FORWARD, seen,
+		  transit_rule_lines);
+	buf_printf(b, "\t\tiifname %s oifname %s counter drop\n",
+		   buf_str(&links), buf_str(&links));
+	buf_free(&links);
 }
 
 static void put_forward(struct lw_buf *b, const struct lw_node_plan *pl,
 			const char *tun, struct lw_fw_lines *seen)
 {
 	chain_head(b, "forward", false);
-	put_stateless_transit(b, pl);
+	put_stateless_transit(b, pl, seen);
 	buf_puts(b, "\t\tct state established,related accept\n");
-	put_rules(b, pl, tun, LW_FW_FORWARD, seen);
+	put_rules(b, pl, tun, LW_FW_FORWARD, seen, render_fw_rule_lines);
 	buf_printf(b, "\t\tiifname %s drop\n", tun);
 	buf_printf(b, "\t\toifname %s drop\n", tun);
 	buf_puts(b, "\t}\n");
@@ -315,7 +461,7 @@ static void put_input(struct lw_buf *b, const struct lw_node_plan *pl,
 	buf_puts(b, "\n");
 	chain_head(b, "input", true);
 	put_routing(b, pl, "iifname");
-	put_rules(b, pl, tun, LW_FW_INPUT, seen);
+	put_rules(b, pl, tun, LW_FW_INPUT, seen, render_fw_rule_lines);
 	buf_printf(b, "\t\tiifname %s drop\n", tun);
 	for (fi = 0; fi < LW_FAMILIES; fi++) {
 		struct lw_buf line = { 0 };
@@ -336,7 +482,7 @@ static void put_output(struct lw_buf *b, const struct lw_node_plan *pl,
 	buf_puts(b, "\n");
 	chain_head(b, "output", false);
 	put_routing(b, pl, "oifname");
-	put_rules(b, pl, tun, LW_FW_OUTPUT, seen);
+	put_rules(b, pl, tun, LW_FW_OUTPUT, seen, render_fw_rule_lines);
 	buf_printf(b, "\t\toifname %s ct state new drop\n", tun);
 	buf_puts(b, "\t}\n");
 }

@@ -14,10 +14,13 @@
 # the links are up) leaves nothing either. The nft policy (the test's
 # copy allows LAN1 -> LAN2 only): every router has its table after up;
 # LAN2 -> LAN1 is dropped at the site gateways while LAN1 -> LAN2 passes
-# and hub z1 forwards it between its links (counted there); as the
-# negative control, LAN2 -> LAN1 passes once the gateways' tables are
-# deleted by hand, and is dropped again after up reloads them; a policy
-# change is one "replaced" table; down removes every table. Prints
+# and hub z1 forwards it between its links (counted there); with the
+# gateways' tables deleted by hand, hub z1's stateless transit still
+# drops LAN2 -> LAN1 (ping, and a TCP SYN; its drop counter grows) and
+# passes LAN1 -> LAN2 with replies (ping, TCP); as the negative control,
+# LAN2 -> LAN1 passes once z1's table is deleted too, and is dropped
+# again after up reloads them; a policy change is one "replaced" table
+# on every router; down removes every table. Prints
 # processes and RSS per router.
 #
 # Usage: up.sh [LANWIRE [LANWIRED]]  (default build/lanwire, build/lanwired)
@@ -28,7 +31,7 @@ set -u
 ov_init "$@"
 trap ov_cleanup EXIT
 trap 'exit 1' INT TERM
-ov_need bird birdc ip wg ping nsenter unshare
+ov_need bird birdc ip wg ping nsenter unshare nc
 
 # What a router has that it had not before up: processes other than its
 # holder, interfaces other than lo and the test's veths, routes other than
@@ -128,9 +131,14 @@ for r in "${ROUTERS[@]}"; do
 		bad "$r has no nft table after up"
 done
 in_ns z1 nft list chain inet lanwire forward |
-	grep -qE 'iifname \{ .* \} oifname \{ .* \} accept$' &&
+	grep -qE 'iifname \{ .* \} oifname \{ .* \} ip saddr .* ip daddr .* accept$' &&
 	ok "z1's policy has stateless transit between its links" ||
 	bad "z1's policy lacks the transit rule"
+# hub_drops: packets z1's transit has dropped between its links.
+hub_drops() {
+	in_ns z1 nft list chain inet lanwire forward |
+		sed -n 's/.* oifname {.*} counter packets \([0-9]*\) .* drop$/\1/p'
+}
 # lanwire_ping N FROM TO: N pings answered (exit status).
 lan_ping() { in_ns "$2" ping -c "$1" -i 0.1 -W 1 -q "$3" >/dev/null 2>&1; }
 in_ns z1 nft -f - <<NFT
@@ -153,12 +161,44 @@ set -- $n
 	bad "hub z1 forwarded: ${n:-nothing}"
 lan_ping 3 h2 192.168.201.10 && bad "LAN2 -> LAN1 (not allowed) passes" ||
 	ok "LAN2 -> LAN1 (not allowed) is dropped"
-# Negative control: the gateways' tables deleted by hand.
+# The gateways' tables deleted by hand: hub z1's transit still drops
+# the refused flow (counted there), and passes the allowed one.
 in_ns a nft delete table inet lanwire && in_ns c nft delete table inet lanwire
+d0=$(hub_drops)
+lan_ping 3 h2 192.168.201.10 && bad "LAN2 -> LAN1 passes hub z1 without the gateways' policy" ||
+	ok "LAN2 -> LAN1 dropped at hub z1 without the gateways' policy"
+d1=$(hub_drops)
+[ "${d1:-0}" -ge $(( ${d0:-0} + 3 )) ] &&
+	ok "z1's transit counted the refused flow ($d0 -> $d1 drops)" ||
+	bad "z1's transit drops: ${d0:-none} -> ${d1:-none}"
+lan_ping 3 h1 192.168.200.10 && ok "LAN1 -> LAN2 and its replies still pass hub z1" ||
+	bad "LAN1 -> LAN2 dropped at hub z1"
+# TCP: LAN1 -> LAN2 opens and carries a reply; LAN2 -> LAN1's SYN is
+# dropped at the hub (the reply match refuses a SYN without ACK).
+tcp_to() { # FROM TO-NS ADDR: one line echoed back over TCP (exit status)
+	local lp
+	in_ns "$2" timeout 5 sh -c 'echo pong | nc -N -l 5001' >/dev/null 2>&1 &
+	lp=$!
+	sleep 0.3
+	echo ping | in_ns "$1" timeout 3 nc -N -w 2 "$3" 5001 2>/dev/null | grep -qx pong
+	local rc=$?
+	kill "$lp" 2>/dev/null; wait "$lp" 2>/dev/null
+	return $rc
+}
+tcp_to h1 h2 192.168.200.10 && ok "TCP LAN1 -> LAN2 through hub z1 answered" ||
+	bad "TCP LAN1 -> LAN2 through hub z1 failed"
+d0=$(hub_drops)
+tcp_to h2 h1 192.168.201.10 && bad "TCP LAN2 -> LAN1 passes hub z1" ||
+	ok "TCP LAN2 -> LAN1 dropped at hub z1"
+d1=$(hub_drops)
+[ "${d1:-0}" -gt "${d0:-0}" ] && ok "z1 counted the refused SYN ($d0 -> $d1)" ||
+	bad "z1's drops did not grow for the SYN: ${d0:-none} -> ${d1:-none}"
+# Negative control: hub z1's table deleted too.
+in_ns z1 nft delete table inet lanwire
 lan_ping 3 h2 192.168.201.10 &&
-	ok "negative control: without the gateways' policy LAN2 -> LAN1 passes" ||
+	ok "negative control: without the gateways' and hub's policy LAN2 -> LAN1 passes" ||
 	bad "negative control: LAN2 -> LAN1 dropped without any policy"
-for r in a c; do
+for r in a c z1; do
 	out=$(lw up "$r" 2>/dev/null)
 	[ "$out" = "$r: nft table inet lanwire loaded" ] &&
 		ok "up $r after its table was deleted: $out" ||
@@ -168,7 +208,7 @@ lan_ping 3 h2 192.168.201.10 && bad "LAN2 -> LAN1 passes after up reloaded the p
 	ok "LAN2 -> LAN1 dropped again after up reloaded the policy"
 # A policy change replaces the table in one nft transaction.
 sed -i 's/^allow = LAN1 -> LAN2$/allow = LAN1 <-> LAN2/' "$WORK/ha.conf"
-for r in a c; do
+for r in a c z1 z2; do
 	out=$(lw up "$r" 2>/dev/null)
 	[ "$out" = "$r: nft table inet lanwire replaced" ] &&
 		ok "up $r after the policy change: $out" ||
@@ -177,7 +217,9 @@ done
 lan_ping 3 h2 192.168.201.10 && ok "LAN2 -> LAN1 passes once the policy allows it" ||
 	bad "LAN2 -> LAN1 dropped though now allowed"
 sed -i 's/^allow = LAN1 <-> LAN2$/allow = LAN1 -> LAN2/' "$WORK/ha.conf"
-for r in a c; do lw up "$r" >/dev/null 2>&1 || bad "up $r with the policy back"; done
+for r in "${ROUTERS[@]}"; do
+	lw up "$r" >/dev/null 2>&1 || bad "up $r with the policy back"
+done
 
 # 2. A second up changes nothing.
 for r in "${ROUTERS[@]}"; do

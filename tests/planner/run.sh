@@ -674,8 +674,18 @@ test_overlay() {
 	expect_eq "overlay asymmetric: loose rp_filter where paths differ" \
 		"$(grep -l 'rp_filter=2' "$out"/*/lwl*.conf 2>/dev/null |
 			sed "s|$out/||" | tr '\n' ' ')" "a/lwl2.conf c/lwl1.conf "
-	expect_line "overlay asymmetric: B forwards between links statelessly" \
-		"$out/B/wg0.nft" $'\t\tiifname { "lwl0", "lwl1" } oifname { "lwl0", "lwl1" } accept'
+	# B's transit between links: the policy's rule both ways, no state
+	local bl='iifname { "lwl0", "lwl1" } oifname { "lwl0", "lwl1" }'
+	expect_line "overlay asymmetric: B forwards A -> C tcp/5001 statelessly" \
+		"$out/B/wg0.nft" $'\t\t'"$bl"' ip saddr { 10.70.0.2, 192.168.51.0/24 } ip daddr 192.168.53.0/24 tcp dport 5001 accept'
+	expect_line "overlay asymmetric: B forwards its replies, no SYN back" \
+		"$out/B/wg0.nft" $'\t\t'"$bl"' ip saddr 192.168.53.0/24 ip daddr { 10.70.0.2, 192.168.51.0/24 } tcp sport 5001 tcp flags & (syn | ack) != syn accept'
+	expect_line "overlay asymmetric: B forwards echo replies C -> A" \
+		"$out/B/wg0.nft" $'\t\t'"$bl"' ip saddr 192.168.53.0/24 ip daddr { 10.70.0.2, 192.168.51.0/24 } icmp type echo-reply accept'
+	expect_line "overlay asymmetric: B drops the rest between links" \
+		"$out/B/wg0.nft" $'\t\t'"$bl"' counter drop'
+	expect_eq "overlay asymmetric: B accepts nothing else between links" \
+		"$(grep -c "$bl.* accept\$" "$out/B/wg0.nft")" 4
 	expect_line "overlay asymmetric: c's tunnel match covers its links" \
 		"$out/c/wg0.nft" $'\t\tiifname { "wg0", "lwl1", "lwl2" } drop'
 	expect_line "overlay asymmetric: OSPF accepted on c's links" \
@@ -700,6 +710,25 @@ test_overlay() {
 		ok "overlay two-hubs: renders"
 	else
 		bad "overlay two-hubs: render failed"
+	fi
+	# the hubs' stateless transit in IPv6 as in IPv4 (dual stack)
+	expect_line "overlay two-hubs: east's IPv6 echo replies between links" \
+		"$out/east/lw0.nft" $'\t\tiifname { "lwl0", "lwl1", "lwl3" } oifname { "lwl0", "lwl1", "lwl3" } ip6 saddr fd12:3456::/64 ip6 daddr fd00:9::4 icmpv6 type { echo-reply, destination-unreachable, packet-too-big, time-exceeded, parameter-problem } accept'
+	# one transit rule per stateful relay rule, family by family
+	local fam tr st
+	for fam in ip ip6; do
+		tr=$(grep -c "^"$'\t\t''iifname { "lwl0", "lwl1", "lwl3" } oifname { "lwl0", "lwl1", "lwl3" } '"$fam"' saddr [^;]* accept$' "$out/east/lw0.nft")
+		tr=$((tr - $(grep -c "oifname { \"lwl0\", \"lwl1\", \"lwl3\" } $fam saddr .*\(flags\|type\|!=\)" "$out/east/lw0.nft")))
+		st=$(grep -c "iifname { \"lw0\", \"lwl0\", \"lwl1\", \"lwl3\" } oifname { \"lw0\", \"lwl0\", \"lwl1\", \"lwl3\" } $fam saddr .* ct state new accept" "$out/east/lw0.nft")
+		expect_eq "overlay two-hubs: east's $fam transit rules = its $fam relay rules ($st)" "$tr" "$st"
+	done
+	if command -v nft >/dev/null && [ "$(id -u)" = 0 ]; then
+		for f in "$out"/*/*.nft; do
+			nft -c -f "$f" >/dev/null 2>&1 || bad_files=$((bad_files + 1))
+		done
+		expect_eq "overlay two-hubs: nft -c accepts every ruleset" \
+			"$bad_files" 0
+		bad_files=0
 	fi
 	if command -v bird >/dev/null; then
 		for f in $(find "$WORK/out" -name bird.conf); do
